@@ -1,0 +1,68 @@
+import type { TargetConfiguration } from '@nx/devkit';
+import type { Ecosystem } from '../ecosystems/types';
+
+export const PLUGIN = '@ameideio/nx-ameide-release';
+
+/** The Nx tag a project carries to opt in to releasing (project.json `tags` or package.json `nx.tags`). */
+export const DEFAULT_RELEASE_TAG = 'ameide:release';
+
+export interface ReleaseProject {
+  root: string; // workspace-relative, e.g. packages/ameide_sdk_ts
+  name: string; // Nx project name
+  ecosystem: Ecosystem;
+}
+
+/**
+ * The runtime input that ties `pack`'s cache key to the version context: the same SHA and
+ * ref give the same digest on any machine (the context never reads the clock).
+ */
+export const CONTEXT_RUNTIME_INPUT = {
+  runtime: 'node node_modules/@ameideio/nx-ameide-release/bin/nx-ameide-release.js context --format digest',
+};
+
+/** Where a project's artifacts go: dist/<project>/ (pack-manifest.json lists them). */
+export function distDir(project: string): string {
+  return `dist/${project}`;
+}
+
+/** The inferred targets of one release project. Pure: createNodes runs on every nx command. */
+export function releaseTargets(p: ReleaseProject): Record<string, TargetConfiguration> {
+  const what = { npm: 'npm tarball', pypi: 'wheel + sdist', go: 'Go module (GOPROXY layout)' }[p.ecosystem];
+  const options = { ecosystem: p.ecosystem };
+  return {
+    version: {
+      executor: `${PLUGIN}:version`,
+      cache: false,
+      options,
+      metadata: { description: 'Print the version context (channel and every ecosystem string) for this SHA and ref.' },
+    },
+    pack: {
+      executor: `${PLUGIN}:pack`,
+      cache: true,
+      inputs: ['production', '^production', CONTEXT_RUNTIME_INPUT],
+      outputs: [`{workspaceRoot}/${distDir(p.name)}`],
+      options,
+      metadata: { description: `Pack the ${what} from a stamped temp copy into ${distDir(p.name)}/ (sources keep 0.0.0).` },
+    },
+    publish: {
+      executor: `${PLUGIN}:publish`,
+      cache: false,
+      dependsOn: ['pack', '^publish'],
+      options,
+      metadata: { description: `Publish the ${what} to its registry (idempotent per SHA; --dry-run prints the plan).` },
+    },
+    ghcr: {
+      executor: `${PLUGIN}:ghcr`,
+      cache: false,
+      dependsOn: ['pack'],
+      options,
+      metadata: { description: 'Push the packed artifacts as a reproducible OCI image, tagged per channel, signed with cosign.' },
+    },
+    smoke: {
+      executor: `${PLUGIN}:smoke`,
+      cache: false,
+      options,
+      metadata: { description: 'Install the published version from its registry outside the workspace, as a consumer would, and check it.' },
+    },
+  };
+}
