@@ -1,0 +1,3 @@
+module github.com/ameideio/ameide-sdk-go
+
+go 1.22
