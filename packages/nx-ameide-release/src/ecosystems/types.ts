@@ -36,3 +36,43 @@ export type PublishOutcome =
   | { status: 'published'; detail: string }
   | { status: 'already-published'; detail: string }
   | { status: 'skipped'; reason: string };
+
+import type { Env } from '../registries';
+
+export type Log = (line: string) => void;
+
+export interface PackInput {
+  workspaceRoot: string; // absolute
+  projectRoot: string; // workspace-relative, e.g. packages/ameide_sdk_ts
+  project: string; // Nx project name (dist/<project>/)
+  context: VersionContext;
+  outDir: string; // absolute path of dist/<project>; created and emptied by the caller
+  log: Log;
+}
+
+export interface PublishInput {
+  workspaceRoot: string;
+  manifest: PackManifest; // as read from dist/<project>/pack-manifest.json
+  context: VersionContext;
+  env: Env;
+  log: Log;
+}
+
+/**
+ * The contract every ecosystem implements. Dry-run is not an argument: the executor
+ * prints plan() and never calls publish() when dry-run is on.
+ */
+export interface EcosystemAdapter {
+  ecosystem: Ecosystem;
+  /** Guards first (throw ReleaseError before writing anything), then a stamped temp copy, then artifacts in outDir. */
+  pack(input: PackInput): Promise<PackManifest>;
+  /** Human lines: each artifact, destination, version, tag. Pure (no network). */
+  plan(input: PublishInput): string[];
+  /** Credentials present, registry reachable; throws ReleaseError with the fix. No writes. */
+  preflight(input: PublishInput): Promise<void>;
+  lookup(input: PublishInput): Promise<LookupResult>;
+  /** Idempotent: same version from same SHA -> already-published; from another SHA -> ReleaseError naming both. */
+  publish(input: PublishInput): Promise<PublishOutcome>;
+  /** Install the published version outside the workspace as a consumer would; throws on failure. */
+  smoke(input: PublishInput): Promise<void>;
+}
