@@ -1,0 +1,2 @@
+export * from './defaults';
+export { buildInfo, readBuildInfo, type BuildInfo } from './build-info';
