@@ -1,0 +1,95 @@
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { ExecutorContext } from '@nx/devkit';
+import { redact } from '../exec';
+import { ReleaseError } from '../errors';
+import { resolveContext } from '../context';
+import type { Ecosystem, Log, PackManifest } from '../ecosystems/types';
+import type { VersionContext, VersionOptions } from '../version/types';
+import { distDir } from '../plugin/targets';
+
+export interface CommonOptions extends VersionOptions {
+  ecosystem: Ecosystem;
+  dryRun?: boolean;
+  ref?: string;
+}
+
+export interface RunArgs<O> {
+  options: O;
+  workspaceRoot: string;
+  project: string;
+  projectRoot: string;
+  dryRun: boolean;
+  log: Log;
+  /** The version context, computed once per task (or loaded from AMEIDE_CONTEXT_FILE). */
+  context: () => Promise<VersionContext>;
+}
+
+/** Dry-run is read here and only here: the --dry-run option or NX_DRY_RUN=true. */
+export function isDryRun(options: { dryRun?: boolean }, env: NodeJS.ProcessEnv = process.env): boolean {
+  return options.dryRun === true || /^(1|true|yes)$/i.test(env.NX_DRY_RUN ?? '');
+}
+
+/**
+ * The one wrapper every executor goes through: resolves the project, reads dry-run,
+ * prints prefixed and redacted lines, and turns any error into `{ success: false }`
+ * with its message (a ReleaseError already says what and how to fix it).
+ */
+export async function runExecutor<O extends CommonOptions>(
+  name: string,
+  options: O,
+  ctx: ExecutorContext,
+  body: (args: RunArgs<O>) => Promise<void>,
+): Promise<{ success: boolean }> {
+  const project = ctx.projectName ?? '';
+  const projectRoot = ctx.projectsConfigurations?.projects?.[project]?.root ?? '';
+  const prefix = `[${name} ${project}]`;
+  const log: Log = (line) => console.log(redact(`${prefix} ${line}`));
+  let cached: Promise<VersionContext> | undefined;
+  const { ecosystem: _e, dryRun: _d, ref, ...versionOptions } = options;
+  try {
+    await body({
+      options,
+      workspaceRoot: ctx.root,
+      project,
+      projectRoot,
+      dryRun: isDryRun(options),
+      log,
+      context: () =>
+        (cached ??= resolveContext({ workspaceRoot: ctx.root, env: process.env, options: { ...versionOptions, ref } })),
+    });
+    return { success: true };
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    const detail = err instanceof ReleaseError || !(err instanceof Error) ? '' : process.env.AMEIDE_DEBUG ? `\n${err.stack}` : '';
+    console.error(redact(`${prefix} failed: ${message}${detail}`));
+    return { success: false };
+  }
+}
+
+export function manifestPath(workspaceRoot: string, project: string): string {
+  return join(workspaceRoot, distDir(project), 'pack-manifest.json');
+}
+
+/**
+ * Read what `pack` wrote, and refuse a stale one: artifacts packed for another SHA or
+ * version must never be published under this context.
+ */
+export function readPackManifest(workspaceRoot: string, project: string, context: VersionContext): PackManifest {
+  const file = manifestPath(workspaceRoot, project);
+  if (!existsSync(file)) {
+    throw new ReleaseError(`no pack manifest at ${distDir(project)}/pack-manifest.json`, `run \`nx run ${project}:pack\` first`);
+  }
+  const manifest = JSON.parse(readFileSync(file, 'utf8')) as PackManifest;
+  if (manifest.gitSha !== context.GIT_SHA) {
+    throw new ReleaseError(
+      `${distDir(project)} was packed from ${manifest.gitSha}, but HEAD is ${context.GIT_SHA}`,
+      `re-run \`nx run ${project}:pack\` (or \`nx run-many -t pack --skip-nx-cache\`) on this commit`,
+    );
+  }
+  return manifest;
+}
+
+export function writeJson(file: string, value: unknown): void {
+  writeFileSync(file, `${JSON.stringify(value, null, 2)}\n`);
+}

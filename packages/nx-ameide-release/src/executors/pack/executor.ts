@@ -1,0 +1,20 @@
+import { mkdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import type { ExecutorContext } from '@nx/devkit';
+import { adapterFor } from '../../ecosystems';
+import { distDir } from '../../plugin/targets';
+import { manifestPath, runExecutor, writeJson, type CommonOptions } from '../common';
+
+export default async function packExecutor(options: CommonOptions, ctx: ExecutorContext) {
+  return runExecutor('pack', options, ctx, async ({ workspaceRoot, project, projectRoot, log, context }) => {
+    const vc = await context();
+    const outDir = join(workspaceRoot, distDir(project));
+    rmSync(outDir, { recursive: true, force: true });
+    mkdirSync(outDir, { recursive: true });
+    const manifest = await adapterFor(options.ecosystem).pack({ workspaceRoot, projectRoot, project, context: vc, outDir, log });
+    writeJson(manifestPath(workspaceRoot, project), manifest);
+    if (manifest.skipped) log(`skipped: ${manifest.skipped}`);
+    for (const f of manifest.files) log(`${f.file}  sha256:${f.sha256}`);
+    log(`${manifest.name}@${manifest.version} (${vc.CHANNEL}, ${vc.SHORT_SHA})`);
+  });
+}

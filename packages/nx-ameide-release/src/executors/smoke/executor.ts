@@ -1,0 +1,24 @@
+import type { ExecutorContext } from '@nx/devkit';
+import { adapterFor } from '../../ecosystems';
+import { readPackManifest, runExecutor, type CommonOptions } from '../common';
+
+export default async function smokeExecutor(options: CommonOptions, ctx: ExecutorContext) {
+  return runExecutor('smoke', options, ctx, async ({ workspaceRoot, project, dryRun, log, context }) => {
+    const vc = await context();
+    if (vc.CHANNEL === 'build') {
+      log(`channel 'build': nothing was published, so there is nothing to install.`);
+      return;
+    }
+    const manifest = readPackManifest(workspaceRoot, project, vc);
+    if (manifest.skipped) {
+      log(`skipped: ${manifest.skipped}`);
+      return;
+    }
+    if (dryRun) {
+      log(`dry-run: would install ${manifest.name}@${manifest.version} from its registry outside the workspace`);
+      return;
+    }
+    await adapterFor(options.ecosystem).smoke({ workspaceRoot, manifest, context: vc, env: process.env, log });
+    log(`ok: ${manifest.name}@${manifest.version} installs and reports ${vc.SHORT_SHA}`);
+  });
+}
