@@ -1,0 +1,70 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { CreateNodesContextV2 } from '@nx/devkit';
+import { createNodes, createNodesV2 } from './index';
+
+function workspace(files: Record<string, string>): string {
+  const root = mkdtempSync(join(tmpdir(), 'nodes-'));
+  for (const [path, content] of Object.entries(files)) {
+    mkdirSync(join(root, path, '..'), { recursive: true });
+    writeFileSync(join(root, path), content);
+  }
+  return root;
+}
+
+async function infer(root: string, files: string[], options = {}) {
+  const ctx: CreateNodesContextV2 = { workspaceRoot: root, nxJsonConfiguration: {} };
+  const results = await createNodes[1](files, options, ctx);
+  return Object.fromEntries(results.flatMap(([, r]) => Object.entries(r.projects ?? {})));
+}
+
+const tagged = (name: string) => JSON.stringify({ name, tags: ['ameide:release'] });
+
+describe('createNodes', () => {
+  let root: string;
+  afterEach(() => rmSync(root, { recursive: true, force: true }));
+
+  it('infers the five release targets on every tagged project, with the ecosystem from its manifest', async () => {
+    root = workspace({
+      'packages/sdk_go/project.json': tagged('sdk_go'),
+      'packages/sdk_go/go.mod': 'module example.com/x\n',
+      'packages/sdk_py/project.json': tagged('sdk_py'),
+      'packages/sdk_py/pyproject.toml': '[project]\nname="x"\nversion="0.0.0"\n',
+      'packages/cfg/package.json': JSON.stringify({ name: '@x/cfg', version: '0.0.0', nx: { name: 'cfg', tags: ['ameide:release'] } }),
+    });
+    const projects = await infer(root, ['packages/sdk_go/project.json', 'packages/sdk_py/project.json', 'packages/cfg/package.json']);
+    expect(Object.keys(projects).sort()).toEqual(['packages/cfg', 'packages/sdk_go', 'packages/sdk_py']);
+    expect(Object.keys(projects['packages/sdk_go'].targets!)).toEqual(['version', 'pack', 'publish', 'ghcr', 'smoke']);
+    expect(projects['packages/sdk_go'].targets!.pack.options).toEqual({ ecosystem: 'go' });
+    expect(projects['packages/sdk_py'].targets!.pack.options).toEqual({ ecosystem: 'pypi' });
+    expect(projects['packages/cfg'].targets!.publish.options).toEqual({ ecosystem: 'npm' });
+    expect(projects['packages/cfg'].targets!.pack.outputs).toEqual(['{workspaceRoot}/dist/cfg']);
+    expect(projects['packages/cfg'].targets!.publish.dependsOn).toEqual(['pack', '^publish']);
+    for (const t of Object.values(projects['packages/cfg'].targets!)) expect(t.metadata?.description).toBeTruthy();
+  });
+
+  it('leaves untagged projects, node_modules and unreadable manifests alone', async () => {
+    root = workspace({
+      'packages/tool/project.json': JSON.stringify({ name: 'tool', tags: ['type:tool'] }),
+      'packages/tool/package.json': JSON.stringify({ name: 'tool' }),
+      'node_modules/x/package.json': JSON.stringify({ name: 'x', nx: { tags: ['ameide:release'] } }),
+      'packages/broken/project.json': '{ not json',
+    });
+    const projects = await infer(root, ['packages/tool/project.json', 'node_modules/x/package.json', 'packages/broken/project.json']);
+    expect(projects).toEqual({});
+  });
+
+  it('honours a custom release tag from the plugin options', async () => {
+    root = workspace({
+      'libs/a/project.json': JSON.stringify({ name: 'a', tags: ['publish:yes'] }),
+      'libs/a/package.json': JSON.stringify({ name: 'a', version: '0.0.0' }),
+    });
+    expect(Object.keys(await infer(root, ['libs/a/project.json']))).toEqual([]);
+    expect(Object.keys(await infer(root, ['libs/a/project.json'], { releaseTag: 'publish:yes' }))).toEqual(['libs/a']);
+  });
+
+  it('keeps createNodesV2 as an alias', () => {
+    expect(createNodesV2).toBe(createNodes);
+  });
+});
