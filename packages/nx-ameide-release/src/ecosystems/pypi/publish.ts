@@ -1,0 +1,285 @@
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
+import { ExecError, run } from '../../exec';
+import { ReleaseError } from '../../errors';
+import { pypiRegistry, type PypiRegistry } from '../../registries';
+import { isTransientError, withRetry, type RetryOptions } from '../../retry';
+import type { ArtifactFile, LookupResult, PublishInput, PublishOutcome } from '../types';
+import { distributionStem, inspectDist, resolvePythonTools, uvPublish, type PythonTools } from './commands';
+import { sha256File } from './pack';
+import { indexGet, listProjectFiles, downloadTo, projectPageUrl, type IndexFile } from './simple-index';
+
+/** How one of our files stands on the index. */
+export type FileState =
+  | { file: ArtifactFile; state: 'absent' }
+  | { file: ArtifactFile; state: 'same' } // same name, same sha256: these exact bytes
+  | { file: ArtifactFile; state: 'different'; remote: IndexFile };
+
+export interface IndexInspection {
+  files: FileState[];
+  /** Files of this version on the index that are not ours by name (another build of the same version). */
+  foreign: IndexFile[];
+}
+
+const fileName = (f: ArtifactFile) => basename(f.file);
+
+/** True when `filename` is a wheel or sdist of `name` at exactly `version`. Pure. */
+export function isFileOfVersion(filename: string, name: string, version: string): boolean {
+  const f = filename.toLowerCase();
+  const stem = `${distributionStem(name)}-${version.toLowerCase()}`;
+  return f === `${stem}.tar.gz` || f === `${stem}.zip` || (f.startsWith(`${stem}-`) && f.endsWith('.whl'));
+}
+
+/** Compare our packed files with what the index lists. Pure. */
+export function classify(ours: ArtifactFile[], remote: IndexFile[], name: string, version: string): IndexInspection {
+  const byName = new Map(remote.map((r) => [r.filename.toLowerCase(), r]));
+  const files: FileState[] = ours.map((file) => {
+    const r = byName.get(fileName(file).toLowerCase());
+    if (!r) return { file, state: 'absent' };
+    if (r.sha256 === file.sha256) return { file, state: 'same' };
+    return { file, state: 'different', remote: r };
+  });
+  const mine = new Set(ours.map((f) => fileName(f).toLowerCase()));
+  const foreign = remote.filter((r) => !mine.has(r.filename.toLowerCase()) && isFileOfVersion(r.filename, name, version));
+  return { files, foreign };
+}
+
+export async function inspectIndex(input: PublishInput, registry = pypiRegistry(input.env)): Promise<IndexInspection> {
+  const remote = await listProjectFiles(registry, input.manifest.name);
+  return classify(input.manifest.files, remote, input.manifest.name, input.manifest.version);
+}
+
+/** Download a file the index holds and read the commit it was built from (null when it records none). */
+async function remoteGitSha(tools: PythonTools, registry: PypiRegistry, remote: IndexFile): Promise<string | null> {
+  const dir = mkdtempSync(join(tmpdir(), 'ameide-pypi-lookup-'));
+  try {
+    const file = join(dir, basename(new URL(remote.url).pathname) || remote.filename);
+    await downloadTo(registry, remote.url, file);
+    const res = await run(inspectDist(tools, file));
+    if (res.exitCode !== 0) return null;
+    return (JSON.parse(res.stdout.trim()) as { gitSha: string | null }).gitSha;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** The other commit behind files of our version that are not our bytes, or null when all present files are ours. */
+async function conflictingSha(input: PublishInput, inspection: IndexInspection, registry: PypiRegistry): Promise<{ sha: string | null; files: string[] } | null> {
+  const tools = resolvePythonTools(input.workspaceRoot, process.env);
+  const suspects = [
+    ...inspection.files.flatMap((s) => (s.state === 'different' ? [s.remote] : [])),
+    ...inspection.foreign,
+  ];
+  if (suspects.length === 0) return null;
+  let sha: string | null = null;
+  const conflicting: string[] = [];
+  for (const r of suspects) {
+    const theirs = await remoteGitSha(tools, registry, r);
+    // A foreign file (say, another wheel tag) built from our own commit is no conflict.
+    if (theirs === input.manifest.gitSha && !inspection.files.some((s) => s.state === 'different' && s.remote === r)) continue;
+    sha ??= theirs;
+    conflicting.push(r.filename);
+  }
+  return conflicting.length ? { sha, files: conflicting } : null;
+}
+
+export async function lookupPypi(input: PublishInput): Promise<LookupResult> {
+  const registry = pypiRegistry(input.env);
+  const inspection = await inspectIndex(input, registry);
+  const present = inspection.files.some((s) => s.state !== 'absent') || inspection.foreign.length > 0;
+  if (!present) return { state: 'absent' };
+  const conflict = await conflictingSha(input, inspection, registry);
+  // Builds are reproducible, so the same bytes mean the same commit. Partial presence is still 'present': publish completes it.
+  return { state: 'present', gitSha: conflict ? conflict.sha : input.manifest.gitSha };
+}
+
+function otherShaError(input: PublishInput, conflict: { sha: string | null; files: string[] }, registry: PypiRegistry): ReleaseError {
+  const { manifest } = input;
+  const other = conflict.sha ?? 'an unknown commit (its files record none)';
+  if (conflict.sha === manifest.gitSha) {
+    return new ReleaseError(
+      `${manifest.name} ${manifest.version} is already on ${registry.indexUrl} from this same commit ${manifest.gitSha}, but with other bytes (${conflict.files.join(', ')}); nothing was uploaded`,
+      'the build was not reproducible: pin the build backend in [build-system] requires (e.g. hatchling==X.Y.Z); the published files stay as they are',
+      `${manifest.name}==${manifest.version}`,
+    );
+  }
+  return new ReleaseError(
+    `${manifest.name} ${manifest.version} is already on ${registry.indexUrl} from ${other}, but this run packed it from ${manifest.gitSha} (differing: ${conflict.files.join(', ')}); nothing was uploaded`,
+    'a published version can never be replaced: publish from a new commit (a new dev version) or tag a new release',
+    `${manifest.name}==${manifest.version}`,
+  );
+}
+
+/** The server's own words from a failed `uv publish`: status and the text of its error page. */
+export function parseUploadFailure(output: string): { status: number | null; message: string; alreadyExists: boolean } {
+  const status = /status code (\d{3})/i.exec(output);
+  const pre = /<pre>([\s\S]*?)<\/pre>/i.exec(output);
+  const says = /Server says:\s*([\s\S]*)$/i.exec(output);
+  const raw = pre?.[1] ?? says?.[1] ?? output.split('\n').filter((l) => /error|cause/i.test(l)).join('\n');
+  const message = raw
+    .replace(/<[^>]*>/g, ' ')
+    .replace(/&#0*39;/g, "'")
+    .replace(/&quot;/g, '"')
+    .replace(/&amp;/g, '&')
+    .replace(/\s+/g, ' ')
+    .trim()
+    .slice(0, 500);
+  const code = status ? Number(status[1]) : null;
+  return { status: code, message, alreadyExists: code === 409 || /already exists|File already exists/i.test(message) };
+}
+
+export class UploadError extends Error {
+  constructor(
+    readonly status: number | null,
+    readonly serverMessage: string,
+    readonly alreadyExists: boolean,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'UploadError';
+  }
+}
+
+/** Transient: connection failures and 5xx / 429. A 4xx (bad credentials, invalid file, conflict) fails at once. */
+export function isTransientUpload(err: unknown): boolean {
+  if (err instanceof UploadError) return err.status === null ? isTransientError(new Error(err.message)) : err.status >= 500 || err.status === 429;
+  return isTransientError(err);
+}
+
+async function uploadOne(tools: PythonTools, registry: PypiRegistry, file: string, retry: RetryOptions, log: PublishInput['log']): Promise<void> {
+  await withRetry(
+    async () => {
+      const cmd = uvPublish(tools, registry.uploadUrl, file, { username: registry.username, password: registry.password });
+      const res = await run(cmd);
+      if (res.exitCode === 0) return;
+      const f = parseUploadFailure(`${res.stderr}\n${res.stdout}`);
+      const detail = new ExecError(cmd, res).message;
+      throw new UploadError(f.status, f.message, f.alreadyExists, f.status ? `upload of ${basename(file)} refused: HTTP ${f.status}: ${f.message}` : detail);
+    },
+    isTransientUpload,
+    { ...retry, onRetry: (err, attempt, delay) => log(`upload of ${basename(file)} failed (attempt ${attempt}): ${(err as Error).message.split('\n')[0]}; retrying in ${delay} ms`) },
+  );
+}
+
+export interface PypiPublishOptions {
+  retry?: RetryOptions;
+}
+
+export async function publishPypi(input: PublishInput, opts: PypiPublishOptions = {}): Promise<PublishOutcome> {
+  const { manifest, context, log } = input;
+  if (manifest.skipped) return { status: 'skipped', reason: manifest.skipped };
+  if (context.CHANNEL === 'build') return { status: 'skipped', reason: `channel is build (ref ${context.REF || 'unknown'}): only main (dev) and vX.Y.Z tags publish` };
+  checkManifestFiles(input);
+  const registry = pypiRegistry(input.env);
+  const tools = resolvePythonTools(input.workspaceRoot, process.env);
+
+  const inspection = await inspectIndex(input, registry);
+  const conflict = await conflictingSha(input, inspection, registry);
+  if (conflict) throw otherShaError(input, conflict, registry);
+
+  const missing = inspection.files.filter((s) => s.state === 'absent').map((s) => s.file);
+  const present = inspection.files.filter((s) => s.state === 'same').map((s) => fileName(s.file));
+  if (missing.length === 0) {
+    return { status: 'already-published', detail: `${manifest.name} ${manifest.version} is on ${registry.indexUrl} from ${manifest.gitSha} (${present.join(', ')}); nothing uploaded` };
+  }
+  if (present.length) log(`already on the index from this commit: ${present.join(', ')}; uploading only what is missing`);
+
+  const uploaded: string[] = [];
+  for (const f of missing) {
+    const abs = join(input.workspaceRoot, f.file);
+    log(`uploading ${fileName(f)} to ${registry.uploadUrl}`);
+    try {
+      await uploadOne(tools, registry, abs, opts.retry ?? {}, log);
+      uploaded.push(fileName(f));
+    } catch (err) {
+      if (err instanceof UploadError && err.alreadyExists) {
+        // Someone got there between our lookup and our upload: fine if it is our bytes.
+        const again = await inspectIndex(input, registry);
+        const mine = again.files.find((s) => s.file === f);
+        if (mine?.state === 'same') {
+          present.push(fileName(f));
+          continue;
+        }
+        const c = await conflictingSha(input, again, registry);
+        if (c) throw otherShaError(input, c, registry);
+      }
+      if (err instanceof UploadError && err.status !== null) {
+        throw new ReleaseError(
+          `${registry.uploadUrl} refused ${fileName(f)}: HTTP ${err.status}: ${err.serverMessage}${uploaded.length ? ` (already uploaded: ${uploaded.join(', ')})` : ''}`,
+          err.status === 401 || err.status === 403
+            ? 'check PYPI_TOKEN (or PYPI_USERNAME/PYPI_PASSWORD) and that this account may upload to the project'
+            : 'fix what the server reports, then re-run publish (files already uploaded are not sent twice)',
+          `${manifest.name}==${manifest.version}`,
+        );
+      }
+      throw err;
+    }
+  }
+  const also = present.length ? `; already there: ${present.join(', ')}` : '';
+  return { status: 'published', detail: `${manifest.name} ${manifest.version} (${manifest.gitSha}) -> ${registry.uploadUrl}: uploaded ${uploaded.join(', ') || 'nothing'}${also}` };
+}
+
+/** The packed files exist and are the bytes the manifest names (a half-rebuilt dist/ must not be uploaded). */
+export function checkManifestFiles(input: PublishInput): void {
+  for (const f of input.manifest.files) {
+    const abs = join(input.workspaceRoot, f.file);
+    if (!existsSync(abs)) throw new ReleaseError(`${f.file} is missing`, `re-run \`nx run ${input.manifest.project}:pack\``, f.file);
+    if (sha256File(abs) !== f.sha256) {
+      throw new ReleaseError(`${f.file} does not match the sha256 in pack-manifest.json`, `re-run \`nx run ${input.manifest.project}:pack\``, f.file);
+    }
+  }
+}
+
+export async function preflightPypi(input: PublishInput): Promise<void> {
+  const { manifest, context } = input;
+  const where = `${manifest.name}==${manifest.version}`;
+  if (context.CHANNEL === 'build') {
+    throw new ReleaseError(
+      `channel is build (ref ${context.REF || 'unknown'}): nothing is published from it`,
+      'publish from main (dev channel) or from a vX.Y.Z tag at HEAD; use pack for build checks',
+      where,
+    );
+  }
+  if (manifest.version !== context.PYPI_VERSION || manifest.gitSha !== context.GIT_SHA) {
+    throw new ReleaseError(
+      `pack manifest is ${manifest.version} from ${manifest.gitSha}, but this context is ${context.PYPI_VERSION} from ${context.GIT_SHA}`,
+      `re-run \`nx run ${manifest.project}:pack\` on this commit`,
+      where,
+    );
+  }
+  checkManifestFiles(input);
+  const registry = pypiRegistry(input.env);
+  if (!registry.username || !registry.password) {
+    throw new ReleaseError(
+      `no credentials for ${registry.uploadUrl}`,
+      'set PYPI_TOKEN (an API token), or PYPI_USERNAME and PYPI_PASSWORD (each may be given as *_FILE pointing at a file)',
+      where,
+    );
+  }
+  const page = projectPageUrl(registry, manifest.name);
+  try {
+    const res = await indexGet(registry, page, 15_000);
+    if (res.status !== 200 && res.status !== 404) {
+      throw new ReleaseError(`index ${page} answered HTTP ${res.status}`, 'check AMEIDE_PYPI_INDEX_URL and the read credentials', where);
+    }
+  } catch (err) {
+    if (err instanceof ReleaseError) throw err;
+    throw new ReleaseError(
+      `cannot reach the index ${registry.indexUrl}: ${(err as Error).message}${(err as Error).cause ? ` (${String((err as { cause?: unknown }).cause)})` : ''}`,
+      'start the registry (pnpm sandbox:up) or fix AMEIDE_PYPI_INDEX_URL',
+      where,
+    );
+  }
+}
+
+/** Dry-run lines: what goes where. Pure. */
+export function planPypi(input: PublishInput): string[] {
+  const { manifest, context } = input;
+  if (manifest.skipped) return [`pypi ${manifest.name}: skipped (${manifest.skipped})`];
+  if (context.CHANNEL === 'build') return [`pypi ${manifest.name} ${manifest.version}: nothing (build channel never publishes)`];
+  const registry = pypiRegistry(input.env);
+  return manifest.files.map(
+    (f) => `pypi ${f.kind} ${f.file} -> ${registry.uploadUrl} (${manifest.name}==${manifest.version}, from ${manifest.gitSha}, sha256 ${f.sha256.slice(0, 12)})`,
+  );
+}
