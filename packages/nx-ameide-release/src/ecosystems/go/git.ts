@@ -1,0 +1,177 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { registerSecret, runOrThrow, type ExecResult } from '../../exec';
+import { isTransientError } from '../../retry';
+import type { Env } from '../../registries';
+import type { ZipEntry } from './modzip';
+
+/**
+ * Git for the Go mirror repository (the SDK's own repository), not for the workspace:
+ * the workspace's git facts live in src/git. Every call goes through exec.ts, never
+ * prompts for credentials, and never forces: an existing tag is never moved.
+ */
+
+export const SOURCE_SHA_TRAILER = 'Source-SHA';
+
+export interface GitOptions {
+  env: NodeJS.ProcessEnv;
+  cwd?: string;
+  input?: string;
+  extraEnv?: NodeJS.ProcessEnv;
+}
+
+/** The child environment: the caller's env over the process env; no prompts; C locale for parseable output. */
+export function gitEnv(env: Env): NodeJS.ProcessEnv {
+  return { ...process.env, ...env, GIT_TERMINAL_PROMPT: '0', GCM_INTERACTIVE: 'never', LC_ALL: 'C' };
+}
+
+export function git(args: string[], o: GitOptions): Promise<ExecResult> {
+  return runOrThrow({ command: 'git', args, cwd: o.cwd, env: { ...o.env, ...o.extraEnv }, input: o.input });
+}
+
+/** A remote safe to print: credentials in the URL become ***, and are registered for redaction. */
+export function redactRemote(remote: string): string {
+  try {
+    const u = new URL(remote);
+    if (!u.username && !u.password) return remote;
+    registerSecret(decodeURIComponent(u.password));
+    registerSecret(decodeURIComponent(u.username));
+    if (u.password) registerSecret(u.password);
+    return `${u.protocol}//***@${u.host}${u.pathname}${u.search}`;
+  } catch {
+    return remote.replace(/\/\/[^/@]*@/, '//***@');
+  }
+}
+
+const GIT_TRANSIENT =
+  /Could not resolve host|Connection (refused|reset|timed out)|Operation timed out|early EOF|RPC failed|remote end hung up unexpectedly|returned error: 5\d\d|gnutls_handshake|TLS connection was non-properly terminated|Failed to connect/i;
+
+/** Network trouble worth another try. Authentication failures and rejections are not. */
+export function isTransientGitError(err: unknown): boolean {
+  const text = err instanceof Error ? err.message : String(err);
+  if (/Authentication failed|returned error: 40[134]|Permission denied/i.test(text)) return false;
+  return GIT_TRANSIENT.test(text) || isTransientError(err);
+}
+
+/** A push lost a race with another pusher (branch moved, or the tag appeared): re-read and decide again. */
+export function isPushRace(err: unknown): boolean {
+  const text = err instanceof Error ? err.message : String(err);
+  return /non-fast-forward|fetch first|\(already exists\)|stale info|failed to update ref|cannot lock ref/i.test(text);
+}
+
+/** The last `Source-SHA: <40 hex>` trailer of a message, or null. */
+export function sourceShaOf(message: string): string | null {
+  const all = [...message.matchAll(/^Source-SHA:[ \t]*([0-9a-f]{40})[ \t]*$/gim)];
+  return all.length ? all[all.length - 1][1].toLowerCase() : null;
+}
+
+export function tempRepoDir(prefix: string): string {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
+
+/** Object id a remote ref points at (peeled for annotated tags), or null when absent. */
+export async function lsRemoteRef(remote: string, ref: string, env: NodeJS.ProcessEnv): Promise<{ id: string; peeled: string } | null> {
+  const { stdout } = await git(['ls-remote', remote, ref, `${ref}^{}`], { env });
+  let id: string | null = null;
+  let peeled: string | null = null;
+  for (const line of stdout.split('\n')) {
+    const [sha, name] = line.trim().split(/\s+/);
+    if (name === ref) id = sha;
+    if (name === `${ref}^{}`) peeled = sha;
+  }
+  return id ? { id, peeled: peeled ?? id } : null;
+}
+
+export interface TagFacts {
+  commit: string;
+  /** Source SHA recorded by the tag's commit (or, failing that, by the annotated tag's message). */
+  sourceSha: string | null;
+}
+
+/** Fetch one tag of the remote into a throwaway repository and read the source SHA it records. */
+export async function readRemoteTag(remote: string, tag: string, env: NodeJS.ProcessEnv): Promise<TagFacts | null> {
+  const ref = `refs/tags/${tag}`;
+  if (!(await lsRemoteRef(remote, ref, env))) return null;
+  const dir = tempRepoDir('ameide-go-lookup-');
+  try {
+    await git(['init', '-q', dir], { env });
+    await git(['fetch', '-q', '--no-tags', remote, `+${ref}:${ref}`], { env, cwd: dir });
+    const commit = (await git(['rev-parse', `${ref}^{commit}`], { env, cwd: dir })).stdout.trim();
+    const commitMsg = (await git(['log', '-1', '--format=%B', commit], { env, cwd: dir })).stdout;
+    let sourceSha = sourceShaOf(commitMsg);
+    if (!sourceSha && (await git(['cat-file', '-t', ref], { env, cwd: dir })).stdout.trim() === 'tag') {
+      sourceSha = sourceShaOf((await git(['cat-file', 'tag', ref], { env, cwd: dir })).stdout);
+    }
+    return { commit, sourceSha };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+export interface MirrorCommit {
+  remote: string;
+  branch: string;
+  tag: string;
+  files: ZipEntry[]; // module-relative paths and contents: the mirror's whole tree
+  sourceSha: string;
+  sourceRef?: string;
+  commitTime: string; // ISO; author, committer and tagger date, so the commit id is reproducible
+  identity: { name: string; email: string };
+  subject: string;
+}
+
+/**
+ * Commit the module's files as the branch's next commit (the whole tree replaced), tag it
+ * (annotated) and push branch and tag atomically. No --force: a moved branch or an existing
+ * tag makes the push fail, and the caller re-reads the remote.
+ */
+export async function commitTagPush(m: MirrorCommit, env: NodeJS.ProcessEnv, log: (l: string) => void): Promise<{ commit: string; reused: boolean }> {
+  const dir = tempRepoDir('ameide-go-mirror-');
+  try {
+    const at = { env, cwd: dir };
+    await git(['init', '-q', '.'], at);
+    const head = await lsRemoteRef(m.remote, `refs/heads/${m.branch}`, env);
+    if (head) await git(['fetch', '-q', '--no-tags', m.remote, `+refs/heads/${m.branch}:refs/remotes/origin/${m.branch}`], at);
+    for (const f of m.files) {
+      const file = join(dir, f.name);
+      mkdirSync(dirname(file), { recursive: true });
+      writeFileSync(file, f.data, { mode: 0o644 });
+    }
+    // -f: a .gitignore inside the module must not drop files that are in the module zip.
+    await git(['-c', 'core.autocrlf=false', '-c', 'core.safecrlf=false', 'add', '-A', '-f', '.'], at);
+    const tree = (await git(['write-tree'], at)).stdout.trim();
+    const epoch = Math.floor(new Date(m.commitTime).getTime() / 1000);
+    const who = {
+      GIT_AUTHOR_NAME: m.identity.name,
+      GIT_AUTHOR_EMAIL: m.identity.email,
+      GIT_AUTHOR_DATE: `@${epoch} +0000`,
+      GIT_COMMITTER_NAME: m.identity.name,
+      GIT_COMMITTER_EMAIL: m.identity.email,
+      GIT_COMMITTER_DATE: `@${epoch} +0000`,
+    };
+    const trailers = `${SOURCE_SHA_TRAILER}: ${m.sourceSha}\n${m.sourceRef ? `Source-Ref: ${m.sourceRef}\n` : ''}`;
+    let commit: string | null = null;
+    let reused = false;
+    if (head) {
+      // A re-run whose branch commit already landed (same tree, same source): tag that commit, add none.
+      const headTree = (await git(['rev-parse', `${head.id}^{tree}`], at)).stdout.trim();
+      const headMsg = (await git(['log', '-1', '--format=%B', head.id], at)).stdout;
+      if (headTree === tree && sourceShaOf(headMsg) === m.sourceSha) {
+        commit = head.id;
+        reused = true;
+      }
+    }
+    if (!commit) {
+      const message = `${m.subject}\n\nSynced from the source repository at ${m.sourceSha}.\n\n${trailers}`;
+      const parents = head ? ['-p', head.id] : [];
+      commit = (await git(['commit-tree', tree, ...parents, '-F', '-'], { ...at, input: message, extraEnv: who })).stdout.trim();
+    }
+    await git(['tag', '-a', m.tag, '-F', '-', commit], { ...at, input: `${m.subject}\n\n${trailers}`, extraEnv: who });
+    log(`git push --atomic ${redactRemote(m.remote)} ${commit.slice(0, 12)}:refs/heads/${m.branch} refs/tags/${m.tag}`);
+    await git(['push', '--atomic', '--porcelain', m.remote, `${commit}:refs/heads/${m.branch}`, `refs/tags/${m.tag}:refs/tags/${m.tag}`], at);
+    return { commit, reused };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
