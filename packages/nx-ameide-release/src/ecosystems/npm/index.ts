@@ -1,0 +1,29 @@
+import type { EcosystemAdapter } from '../types';
+import { packNpm } from './pack';
+import { lookupNpm, planNpm, preflightNpm, publishNpm, type NpmDeps } from './publish';
+import { smokeNpm } from './smoke';
+
+/**
+ * npm: pack a stamped temp copy with `npm pack` (workspace: ranges rewritten as pnpm does),
+ * publish the tarball with `npm publish` through a throwaway npmrc outside the workspace,
+ * keep dist-tags moving forward only, and smoke-install it with pnpm as a consumer would.
+ */
+export function createNpmEcosystem(deps: NpmDeps = {}): EcosystemAdapter {
+  return {
+    ecosystem: 'npm',
+    pack: (input) => packNpm(input),
+    plan: (input) => planNpm(input),
+    preflight: (input) => preflightNpm(input),
+    lookup: (input) => lookupNpm(input, deps),
+    publish: (input) => publishNpm(input, deps),
+    smoke: (input) => smokeNpm(input),
+  };
+}
+
+export const npmEcosystem: EcosystemAdapter = createNpmEcosystem();
+
+export { packNpm, buildStep, npmPackCommand, sha256File } from './pack';
+export { guardSourceManifest, stampManifest, registryVersion, PLACEHOLDER_VERSION } from './manifest';
+export { rewriteWorkspaceSpec, rewriteWorkspaceRanges, findWorkspacePackages, parseWorkspaceGlobs } from './workspace';
+export { planDistTags, publishTag, TEMP_TAG_PREFIX } from './dist-tags';
+export type { IsAncestor, NpmDeps } from './publish';

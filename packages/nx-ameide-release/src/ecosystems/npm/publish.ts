@@ -1,0 +1,214 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import * as semver from 'semver';
+import { ReleaseError } from '../../errors';
+import { npmRegistry, type NpmRegistry } from '../../registries';
+import { withRetry, type RetryOptions } from '../../retry';
+import type { LookupResult, PublishInput, PublishOutcome } from '../types';
+import { planDistTags, publishTag, releaseHolderIsNewer, type TagAction } from './dist-tags';
+import { registryVersion } from './manifest';
+import { sha256File } from './pack';
+import {
+  distTagAddArgs,
+  distTagRmArgs,
+  getPackument,
+  httpGet,
+  NpmCommandError,
+  NpmSession,
+  publishArgs,
+  type Packument,
+} from './registry-client';
+
+export type IsAncestor = (cwd: string, ancestorSha: string, descendantSha: string) => Promise<boolean>;
+
+export interface NpmDeps {
+  /** Ancestry between two commits (src/git isAncestor); injectable for tests. */
+  isAncestor?: IsAncestor;
+  retry?: RetryOptions;
+}
+
+/** src/git is written in parallel; loaded lazily so this adapter works (with a SemVer fallback) without it. */
+function loadIsAncestor(): IsAncestor | undefined {
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const mod = require('../../git') as { isAncestor?: IsAncestor };
+    return typeof mod.isAncestor === 'function' ? mod.isAncestor : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+const scopeOf = (name: string) => (name.startsWith('@') ? name.split('/')[0] : undefined);
+
+/** The one tarball of a manifest, checked against the sha256 pack recorded. */
+export function tarballOf(input: PublishInput): string {
+  const { manifest, workspaceRoot } = input;
+  const tgz = manifest.files.find((f) => f.kind === 'tgz');
+  if (!tgz) throw new ReleaseError(`pack manifest of ${manifest.project} lists no .tgz`, `re-run \`nx run ${manifest.project}:pack\``);
+  const abs = join(workspaceRoot, tgz.file);
+  if (!existsSync(abs)) throw new ReleaseError(`${tgz.file} is missing`, `re-run \`nx run ${manifest.project}:pack\``);
+  const actual = sha256File(abs);
+  if (actual !== tgz.sha256) {
+    throw new ReleaseError(
+      `${tgz.file} has sha256 ${actual}, but pack recorded ${tgz.sha256} (the file changed after pack)`,
+      `re-run \`nx run ${manifest.project}:pack --skip-nx-cache\``,
+    );
+  }
+  return abs;
+}
+
+export function lookupIn(packument: Packument | null, version: string): LookupResult {
+  const v = packument?.versions[version];
+  return v ? { state: 'present', gitSha: v.gitHead ?? null } : { state: 'absent' };
+}
+
+/** Same version from another commit (or from nowhere known): refuse, naming both SHAs. */
+function refuseOtherSha(name: string, version: string, theirs: string | null, ours: string, url: string): ReleaseError {
+  return new ReleaseError(
+    `${name}@${version} is already on ${url}, published from ${theirs ?? 'an unknown commit (no gitHead recorded)'}, but this run packs it from ${ours}; nothing was uploaded`,
+    'a version is never overwritten: release from the commit that published it, or make a new commit (dev versions carry the commit time) / a new vX.Y.Z tag',
+  );
+}
+
+export async function lookupNpm(input: PublishInput, deps: NpmDeps = {}): Promise<LookupResult> {
+  const registry = npmRegistry(input.env);
+  const packument = await getPackument(registry, input.manifest.name, deps.retry);
+  return lookupIn(packument, registryVersion(input.manifest.version));
+}
+
+export async function preflightNpm(input: PublishInput): Promise<void> {
+  if (input.context.CHANNEL === 'build') {
+    throw new ReleaseError(
+      `channel is 'build' (ref ${input.context.REF || 'unknown'}): the build channel never publishes`,
+      'publish from refs/heads/main (dev) or a vX.Y.Z tag (release)',
+    );
+  }
+  const registry = npmRegistry(input.env);
+  if (!registry.token) {
+    throw new ReleaseError(`no npm token for ${registry.url}`, 'set NPM_TOKEN or NPM_TOKEN_FILE (or NODE_AUTH_TOKEN)');
+  }
+  let ping;
+  try {
+    ping = await withRetry(() => httpGet(registry, `${registry.url}-/ping`), undefined, { attempts: 3, initialDelayMs: 300 });
+  } catch (e) {
+    throw new ReleaseError(
+      `npm registry ${registry.url} is not reachable (${(e as Error).message})`,
+      'start it (pnpm sandbox:up) or point AMEIDE_NPM_REGISTRY at a reachable registry',
+    );
+  }
+  if (ping.status >= 400) {
+    throw new ReleaseError(`npm registry ${registry.url} answered HTTP ${ping.status} to -/ping`, 'check AMEIDE_NPM_REGISTRY');
+  }
+  const who = await httpGet(registry, `${registry.url}-/whoami`).catch(() => undefined);
+  if (who && who.status === 401) {
+    throw new ReleaseError(`npm registry ${registry.url} rejects the token (HTTP 401 on -/whoami)`, 'set a valid NPM_TOKEN / NPM_TOKEN_FILE');
+  }
+}
+
+/** Is the version `tag` names now newer than ours? For dev: git ancestry (SemVer when git cannot tell). */
+async function holderIsNewer(
+  input: PublishInput,
+  packument: Packument | null,
+  tag: string,
+  version: string,
+  isAncestor: IsAncestor | undefined,
+): Promise<boolean> {
+  const holder = packument?.['dist-tags'][tag];
+  if (!holder || holder === version) return false;
+  if (input.context.CHANNEL !== 'dev') return releaseHolderIsNewer(holder, version);
+  const theirs = packument?.versions[holder]?.gitHead;
+  const ours = input.context.GIT_SHA;
+  if (theirs && isAncestor) {
+    try {
+      if (await isAncestor(input.workspaceRoot, ours, theirs)) return true;
+      if (await isAncestor(input.workspaceRoot, theirs, ours)) return false;
+    } catch {
+      // a shallow clone may not hold their commit: fall back to the versions (they carry the commit time)
+    }
+  }
+  return semver.valid(holder) ? semver.gt(holder, version) : false;
+}
+
+async function applyTagActions(session: NpmSession, name: string, actions: TagAction[], deps: NpmDeps): Promise<void> {
+  for (const a of actions) {
+    const args = a.op === 'add' ? distTagAddArgs(name, a.version, a.tag) : distTagRmArgs(name, a.tag);
+    await session.npmWithRetry(args, `npm dist-tag ${a.op} ${a.tag}`, deps.retry);
+  }
+}
+
+export async function publishNpm(input: PublishInput, deps: NpmDeps = {}): Promise<PublishOutcome> {
+  const { manifest, context, log } = input;
+  if (context.CHANNEL === 'build') return { status: 'skipped', reason: `channel 'build' never publishes (ref ${context.REF || 'unknown'})` };
+  const registry: NpmRegistry = npmRegistry(input.env);
+  if (!registry.token) throw new ReleaseError(`no npm token for ${registry.url}`, 'set NPM_TOKEN or NPM_TOKEN_FILE (or NODE_AUTH_TOKEN)');
+  const tgz = tarballOf(input);
+  const version = registryVersion(manifest.version);
+  const distTag = context.NPM_DIST_TAG;
+  if (!distTag) throw new ReleaseError(`NPM_DIST_TAG is empty on channel ${context.CHANNEL}`, 'check the version context');
+  const ours = context.GIT_SHA;
+  const isAncestor = deps.isAncestor ?? loadIsAncestor();
+  const id = `${manifest.name}@${version}`;
+
+  const session = new NpmSession(registry, scopeOf(manifest.name));
+  try {
+    let packument = await getPackument(registry, manifest.name, deps.retry);
+    let found = lookupIn(packument, version);
+    if (found.state === 'present' && found.gitSha !== ours) throw refuseOtherSha(manifest.name, version, found.gitSha, ours, registry.url);
+
+    let status: 'published' | 'already-published' = 'already-published';
+    let tagUsed = '';
+    if (found.state === 'absent') {
+      tagUsed = publishTag(distTag, await holderIsNewer(input, packument, distTag, version, isAncestor), context.SHORT_SHA);
+      try {
+        await session.npmWithRetry(publishArgs(tgz, tagUsed), `npm publish ${id}`, {
+          onRetry: (e, n, ms) => log(`npm publish ${id}: transient failure (attempt ${n}), retrying in ${ms} ms: ${(e as Error).message.split('\n')[0]}`),
+          ...deps.retry,
+        });
+        status = 'published';
+      } catch (e) {
+        if (!(e instanceof NpmCommandError && e.kind === 'exists')) throw e;
+        // Another run published it between lookup and upload: decide by its SHA.
+        packument = await getPackument(registry, manifest.name, deps.retry);
+        found = lookupIn(packument, version);
+        if (found.state === 'present' && found.gitSha !== ours) throw refuseOtherSha(manifest.name, version, found.gitSha, ours, registry.url);
+        if (found.state === 'absent') throw e;
+      }
+    }
+
+    // Dist-tags from a fresh packument, also on a re-run (completes a run that died after the upload).
+    packument = await getPackument(registry, manifest.name, deps.retry);
+    const plan = planDistTags({
+      name: manifest.name,
+      version,
+      distTag,
+      distTags: packument?.['dist-tags'] ?? {},
+      versions: Object.keys(packument?.versions ?? {}),
+      holderIsNewer: await holderIsNewer(input, packument, distTag, version, isAncestor),
+    });
+    await applyTagActions(session, manifest.name, plan.actions, deps);
+    for (const n of plan.notes) log(n);
+    const tags = plan.actions.filter((a) => a.op === 'add').map((a) => `${(a as { tag: string }).tag}->${(a as { version: string }).version}`);
+    const detail =
+      status === 'published'
+        ? `${id} published to ${registry.url} (from ${ours}, tag ${tagUsed}${tags.length ? `; set ${tags.join(', ')}` : ''})`
+        : `${id} already on ${registry.url} from ${ours}; nothing uploaded${tags.length ? ` (set ${tags.join(', ')})` : ''}`;
+    return { status, detail };
+  } finally {
+    session.dispose();
+  }
+}
+
+/** What publish would do, one line per tarball. Pure: no network, no files read. */
+export function planNpm(input: PublishInput): string[] {
+  const { manifest, context } = input;
+  const url = npmRegistry(input.env).url;
+  if (context.CHANNEL === 'build') return [`npm  ${manifest.name}@${manifest.version}  skipped: channel 'build' never publishes`];
+  const version = registryVersion(manifest.version);
+  return manifest.files
+    .filter((f) => f.kind === 'tgz')
+    .map(
+      (f) =>
+        `npm  ${manifest.name}@${version}  -> ${url}  dist-tag ${context.NPM_DIST_TAG}  (${f.file} sha256 ${f.sha256.slice(0, 12)}…, gitHead ${context.SHORT_SHA})`,
+    )
+    .concat(context.CHANNEL === 'dev' ? [`npm  ${manifest.name}: latest stays on the highest release; dev moves only forward`] : []);
+}
