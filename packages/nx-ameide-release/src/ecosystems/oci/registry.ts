@@ -1,0 +1,308 @@
+import { createHash } from 'node:crypto';
+import { redact } from '../../exec';
+import { isTransientError, withRetry, type RetryOptions } from '../../retry';
+import { MEDIA_TYPE_MANIFEST } from './image';
+
+/**
+ * An OCI distribution (v2) client over fetch: enough to push an image and read tags back.
+ * Auth: anonymous, Basic, and the Bearer token flow (GHCR, distribution `auth: token`), the
+ * token fetched from the challenge's realm with Basic credentials when there are any, cached
+ * per scope. Transient failures (network, 5xx, 429) are retried; any other 4xx fails at once
+ * with the registry's own message. Credentials never appear in errors or logs.
+ */
+
+export interface RegistryClientOptions {
+  registry: string; // host[:port]
+  insecure?: boolean; // plain http
+  username?: string;
+  password?: string;
+  retry?: RetryOptions;
+  timeoutMs?: number; // per request, default 60s
+}
+
+export class RegistryHttpError extends Error {
+  constructor(
+    readonly status: number,
+    readonly method: string,
+    readonly url: string,
+    readonly detail: string,
+  ) {
+    super(redact(`${method} ${url} -> ${status}${detail ? `: ${detail}` : ''}`));
+    this.name = 'RegistryHttpError';
+  }
+}
+
+export interface RegistryStats {
+  blobsUploaded: number;
+  blobsSkipped: number;
+  manifestsPut: number;
+  tokenRequests: number;
+}
+
+export const MANIFEST_ACCEPT = [
+  MEDIA_TYPE_MANIFEST,
+  'application/vnd.oci.image.index.v1+json',
+  'application/vnd.docker.distribution.manifest.v2+json',
+  'application/vnd.docker.distribution.manifest.list.v2+json',
+].join(', ');
+
+interface Challenge {
+  scheme: 'basic' | 'bearer';
+  params: Record<string, string>;
+}
+
+/** Parse `WWW-Authenticate: Bearer realm="…",service="…",scope="…"` (quoted values may hold commas). */
+export function parseChallenge(header: string | null): Challenge | null {
+  if (!header) return null;
+  const m = /^\s*(\w+)\s*(.*)$/s.exec(header);
+  if (!m) return null;
+  const scheme = m[1].toLowerCase();
+  if (scheme !== 'basic' && scheme !== 'bearer') return null;
+  const params: Record<string, string> = {};
+  const re = /([\w-]+)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^,\s]*))/g;
+  let p: RegExpExecArray | null;
+  while ((p = re.exec(m[2]))) params[p[1].toLowerCase()] = p[2] !== undefined ? p[2].replace(/\\(.)/g, '$1') : p[3];
+  return { scheme, params };
+}
+
+/** The `next` target of an RFC 5988 Link header, if any. */
+export function nextLink(header: string | null): string | null {
+  if (!header) return null;
+  for (const part of header.split(',')) {
+    const m = /<([^>]*)>\s*;(.*)$/.exec(part.trim());
+    if (m && /rel="?next"?/.test(m[2])) return m[1];
+  }
+  return null;
+}
+
+const digestOf = (b: Buffer) => `sha256:${createHash('sha256').update(b).digest('hex')}`;
+
+function networkError(method: string, url: string, e: unknown): Error {
+  const err = e as Error & { cause?: NodeJS.ErrnoException };
+  const code = err?.cause?.code ?? (err?.name === 'TimeoutError' ? 'ETIMEDOUT' : '');
+  const msg = err?.cause?.message ?? err?.message ?? String(e);
+  const out = new Error(redact(`${method} ${url} failed: ${code ? `${code} ` : ''}${msg}`)) as NodeJS.ErrnoException;
+  if (code) out.code = code;
+  return out;
+}
+
+export class RegistryClient {
+  readonly base: string;
+  readonly stats: RegistryStats = { blobsUploaded: 0, blobsSkipped: 0, manifestsPut: 0, tokenRequests: 0 };
+  private readonly tokens = new Map<string, string>();
+  private scheme: 'basic' | 'bearer' | null = null;
+
+  constructor(private readonly opts: RegistryClientOptions) {
+    this.base = `${opts.insecure ? 'http' : 'https'}://${opts.registry}`;
+  }
+
+  private basicHeader(): string | null {
+    const { username, password } = this.opts;
+    if (!username && !password) return null;
+    return `Basic ${Buffer.from(`${username ?? ''}:${password ?? ''}`).toString('base64')}`;
+  }
+
+  private async fetchToken(ch: Challenge, scope: string): Promise<string> {
+    const realm = ch.params.realm;
+    if (!realm) throw new Error(`registry ${this.opts.registry} sent a Bearer challenge without realm`);
+    const url = new URL(realm);
+    if (ch.params.service) url.searchParams.set('service', ch.params.service);
+    if (scope) url.searchParams.set('scope', scope);
+    const headers: Record<string, string> = {};
+    const basic = this.basicHeader();
+    if (basic) headers.authorization = basic;
+    this.stats.tokenRequests++;
+    let res: Response;
+    try {
+      res = await fetch(url, { headers, signal: AbortSignal.timeout(this.opts.timeoutMs ?? 60_000) });
+    } catch (e) {
+      throw networkError('GET', url.origin + url.pathname, e);
+    }
+    const text = await res.text();
+    if (!res.ok) throw new RegistryHttpError(res.status, 'GET', url.origin + url.pathname, `token request refused: ${text.slice(0, 300)}`);
+    let body: { token?: string; access_token?: string };
+    try {
+      body = JSON.parse(text);
+    } catch {
+      throw new Error(`token endpoint ${url.origin + url.pathname} did not answer JSON`);
+    }
+    const token = body.token ?? body.access_token;
+    if (!token) throw new Error(`token endpoint ${url.origin + url.pathname} answered without token/access_token`);
+    return token;
+  }
+
+  /**
+   * One HTTP exchange with auth: sends known credentials, answers one 401 challenge, retries once.
+   * `scope` is the bearer scope this request needs (repository:<repo>:pull or :pull,push).
+   */
+  private async send(method: string, url: string, scope: string, init: { headers?: Record<string, string>; body?: Buffer } = {}): Promise<Response> {
+    const attempt = async (): Promise<Response> => {
+      const headers: Record<string, string> = { ...(init.headers ?? {}) };
+      if (this.scheme === 'basic') {
+        const b = this.basicHeader();
+        if (b) headers.authorization = b;
+      } else if (this.scheme === 'bearer') {
+        const t = this.tokens.get(scope) ?? (scope.endsWith(':pull') ? this.tokens.get(`${scope},push`) : undefined);
+        if (t) headers.authorization = `Bearer ${t}`;
+      }
+      try {
+        return await fetch(url, {
+          method,
+          headers,
+          body: init.body,
+          redirect: 'follow',
+          signal: AbortSignal.timeout(this.opts.timeoutMs ?? 60_000),
+        });
+      } catch (e) {
+        throw networkError(method, url, e);
+      }
+    };
+    let res = await attempt();
+    if (res.status !== 401) return res;
+    const ch = parseChallenge(res.headers.get('www-authenticate'));
+    await res.arrayBuffer().catch(() => undefined);
+    if (!ch) return res;
+    if (ch.scheme === 'basic') {
+      if (!this.basicHeader() || this.scheme === 'basic') return res; // no creds, or creds refused
+      this.scheme = 'basic';
+    } else {
+      // a cached token may have expired or lack the scope: fetch a fresh one, once
+      const tokenScope = ch.params.scope || scope;
+      this.scheme = 'bearer';
+      this.tokens.set(scope, await this.fetchToken(ch, tokenScope));
+    }
+    res = await attempt();
+    return res;
+  }
+
+  private async fail(res: Response, method: string, url: string): Promise<never> {
+    const text = await res.text().catch(() => '');
+    let detail = text.slice(0, 500);
+    try {
+      const j = JSON.parse(text) as { errors?: { code?: string; message?: string; detail?: unknown }[] };
+      if (j.errors?.length) detail = j.errors.map((e) => [e.code, e.message].filter(Boolean).join(': ')).join('; ');
+    } catch {
+      /* not JSON: keep the text */
+    }
+    if (res.status === 401) detail += ' (check OCI_USERNAME/OCI_PASSWORD or GITHUB_TOKEN)';
+    throw new RegistryHttpError(res.status, method, url, detail);
+  }
+
+  private retry<T>(fn: () => Promise<T>): Promise<T> {
+    return withRetry(fn, isTransientError, this.opts.retry);
+  }
+
+  private url(path: string): string {
+    return `${this.base}/v2/${path}`;
+  }
+
+  /** GET /v2/: the registry answers and the credentials (if any) are accepted. */
+  async ping(): Promise<void> {
+    const url = this.url('');
+    await this.retry(async () => {
+      const res = await this.send('GET', url, '');
+      if (!res.ok) await this.fail(res, 'GET', url);
+      await res.arrayBuffer();
+    });
+  }
+
+  async blobExists(repo: string, digest: string): Promise<boolean> {
+    const url = this.url(`${repo}/blobs/${digest}`);
+    return this.retry(async () => {
+      const res = await this.send('HEAD', url, `repository:${repo}:pull`);
+      if (res.status === 404) return false;
+      if (!res.ok) await this.fail(res, 'HEAD', url);
+      return true;
+    });
+  }
+
+  async getBlob(repo: string, digest: string): Promise<Buffer> {
+    const url = this.url(`${repo}/blobs/${digest}`);
+    return this.retry(async () => {
+      const res = await this.send('GET', url, `repository:${repo}:pull`);
+      if (!res.ok) await this.fail(res, 'GET', url);
+      const bytes = Buffer.from(await res.arrayBuffer());
+      if (digestOf(bytes) !== digest) throw new Error(`blob ${digest} from ${repo} does not match its digest`);
+      return bytes;
+    });
+  }
+
+  /** Upload unless present: HEAD, then POST + monolithic PUT ?digest=. Returns whether bytes were sent. */
+  async uploadBlob(repo: string, digest: string, bytes: Buffer): Promise<'uploaded' | 'exists'> {
+    if (await this.blobExists(repo, digest)) {
+      this.stats.blobsSkipped++;
+      return 'exists';
+    }
+    const scope = `repository:${repo}:pull,push`;
+    await this.retry(async () => {
+      const start = this.url(`${repo}/blobs/uploads/`);
+      const res = await this.send('POST', start, scope, { headers: { 'content-length': '0' } });
+      if (res.status !== 202) await this.fail(res, 'POST', start);
+      await res.arrayBuffer();
+      const location = res.headers.get('location');
+      if (!location) throw new Error(`registry ${this.opts.registry} started an upload without a Location`);
+      const put = new URL(location, this.base); // relative or absolute
+      put.searchParams.set('digest', digest);
+      const putRes = await this.send('PUT', put.toString(), scope, {
+        headers: { 'content-type': 'application/octet-stream', 'content-length': String(bytes.length) },
+        body: bytes,
+      });
+      if (putRes.status !== 201) await this.fail(putRes, 'PUT', `${put.origin}${put.pathname}`);
+      await putRes.arrayBuffer();
+    });
+    this.stats.blobsUploaded++;
+    return 'uploaded';
+  }
+
+  /** PUT a manifest under a tag or digest; returns the digest the registry reports (or computes). */
+  async putManifest(repo: string, reference: string, bytes: Buffer, mediaType: string): Promise<string> {
+    const url = this.url(`${repo}/manifests/${reference}`);
+    return this.retry(async () => {
+      const res = await this.send('PUT', url, `repository:${repo}:pull,push`, {
+        headers: { 'content-type': mediaType },
+        body: bytes,
+      });
+      if (res.status !== 201 && res.status !== 200) await this.fail(res, 'PUT', url);
+      await res.arrayBuffer();
+      this.stats.manifestsPut++;
+      return res.headers.get('docker-content-digest') ?? digestOf(bytes);
+    });
+  }
+
+  /** The manifest under a tag or digest, or null when there is none (404). */
+  async getManifest(repo: string, reference: string): Promise<{ digest: string; bytes: Buffer; mediaType: string } | null> {
+    const url = this.url(`${repo}/manifests/${reference}`);
+    return this.retry(async () => {
+      const res = await this.send('GET', url, `repository:${repo}:pull`, { headers: { accept: MANIFEST_ACCEPT } });
+      if (res.status === 404) {
+        await res.arrayBuffer();
+        return null;
+      }
+      if (!res.ok) await this.fail(res, 'GET', url);
+      const bytes = Buffer.from(await res.arrayBuffer());
+      return { digest: digestOf(bytes), bytes, mediaType: res.headers.get('content-type') ?? '' };
+    });
+  }
+
+  /** Every tag of a repository (following Link pagination); [] when the repository does not exist. */
+  async listTags(repo: string, pageSize = 100): Promise<string[]> {
+    const tags: string[] = [];
+    let next: string | null = this.url(`${repo}/tags/list?n=${pageSize}`);
+    while (next) {
+      const url: string = next;
+      const page = await this.retry(async () => {
+        const res = await this.send('GET', url, `repository:${repo}:pull`);
+        if (res.status === 404) {
+          await res.arrayBuffer();
+          return { tags: [] as string[], link: null };
+        }
+        if (!res.ok) await this.fail(res, 'GET', url);
+        const body = (await res.json()) as { tags?: string[] | null };
+        return { tags: body.tags ?? [], link: nextLink(res.headers.get('link')) };
+      });
+      tags.push(...page.tags);
+      next = page.link ? new URL(page.link, this.base).toString() : null;
+    }
+    return tags;
+  }
+}

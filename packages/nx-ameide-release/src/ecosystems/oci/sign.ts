@@ -1,0 +1,105 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { run, runOrThrow, type Command } from '../../exec';
+
+/**
+ * cosign signs the DIGEST (repo@sha256:…), never a tag: a tag can move between signing and use.
+ *
+ * - key:     `cosign sign --yes --key <COSIGN_KEY> --tlog-upload=false <ref>`; COSIGN_PASSWORD goes in
+ *            the child's environment, never argv. COSIGN_KEY is a path or a KMS URI.
+ * - keyless: `cosign sign --yes <ref>`: in GitHub Actions cosign gets an OIDC token from the runner
+ *            (ACTIONS_ID_TOKEN_REQUEST_URL/TOKEN), a certificate from Fulcio, and records in Rekor.
+ *            The workflow needs `permissions: { id-token: write, packages: write }`.
+ * - insecure (plain-http loopback sandboxes): `--allow-insecure-registry --allow-http-registry` (cosign >= 2.4).
+ *
+ * Registry credentials reach cosign through a throw-away DOCKER_CONFIG (mode 0600, under the OS temp
+ * dir, deleted after), never through argv.
+ */
+
+export type SignMode = 'key' | 'keyless' | 'off';
+
+export interface SignTarget {
+  ref: string; // registry/namespace/name@sha256:…
+  insecure: boolean;
+}
+
+export interface CosignOptions {
+  cosign?: string; // binary, default `cosign` (COSIGN_BIN env is read by release.ts)
+  env?: NodeJS.ProcessEnv; // base environment of the child, default process.env
+}
+
+export function assertDigestRef(ref: string): void {
+  if (!/@sha256:[0-9a-f]{64}$/.test(ref)) throw new Error(`cosign must sign a digest (name@sha256:…), not '${ref}'`);
+}
+
+const insecureFlags = (insecure: boolean) => (insecure ? ['--allow-insecure-registry', '--allow-http-registry'] : []);
+
+/** The command data of a signing; pure. */
+export function signCommand(
+  target: SignTarget,
+  mode: Exclude<SignMode, 'off'>,
+  key: { key?: string; password?: string } = {},
+  opts: CosignOptions = {},
+): Command {
+  assertDigestRef(target.ref);
+  const env = { ...(opts.env ?? process.env) };
+  const args = ['sign', '--yes'];
+  if (mode === 'key') {
+    if (!key.key) throw new Error('key signing needs COSIGN_KEY');
+    args.push('--key', key.key, '--tlog-upload=false');
+    // always set, even empty: without it cosign prompts for the password and fails without a TTY
+    env.COSIGN_PASSWORD = key.password ?? '';
+  }
+  args.push(...insecureFlags(target.insecure), target.ref);
+  return { command: opts.cosign ?? 'cosign', args, env };
+}
+
+/** `cosign verify --key <pub>` of a digest, without the transparency log (key-signed, tlog off). */
+export function verifyCommand(target: SignTarget, publicKey: string, opts: CosignOptions = {}): Command {
+  return {
+    command: opts.cosign ?? 'cosign',
+    args: ['verify', '--key', publicKey, '--insecure-ignore-tlog=true', ...insecureFlags(target.insecure), target.ref],
+    env: { ...(opts.env ?? process.env) },
+  };
+}
+
+/** The tag cosign stores the signature of a digest under (sha256-<hex>.sig). */
+export function signatureTag(digest: string): string {
+  return `${digest.replace(':', '-')}.sig`;
+}
+
+export interface RegistryAuth {
+  registry: string;
+  username?: string;
+  password?: string;
+}
+
+/** Run `cmd` with a temporary DOCKER_CONFIG holding the registry credentials (if any). */
+export async function withDockerConfig<T>(auth: RegistryAuth, cmd: Command, fn: (cmd: Command) => Promise<T>): Promise<T> {
+  if (!auth.username && !auth.password) return fn(cmd);
+  const dir = mkdtempSync(join(tmpdir(), 'ameide-docker-config-'));
+  try {
+    const basic = Buffer.from(`${auth.username ?? ''}:${auth.password ?? ''}`).toString('base64');
+    writeFileSync(join(dir, 'config.json'), JSON.stringify({ auths: { [auth.registry]: { auth: basic } } }), { mode: 0o600 });
+    return await fn({ ...cmd, env: { ...(cmd.env ?? process.env), DOCKER_CONFIG: dir } });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+export async function sign(
+  target: SignTarget,
+  mode: Exclude<SignMode, 'off'>,
+  auth: RegistryAuth,
+  key: { key?: string; password?: string } = {},
+  opts: CosignOptions = {},
+): Promise<void> {
+  await withDockerConfig(auth, signCommand(target, mode, key, opts), runOrThrow);
+}
+
+/** Resolves true when the digest carries a signature made with `publicKey`, false when cosign refuses it. */
+export async function verify(target: SignTarget, publicKey: string, auth: RegistryAuth, opts: CosignOptions = {}): Promise<boolean> {
+  const res = await withDockerConfig(auth, verifyCommand(target, publicKey, opts), run);
+  return res.exitCode === 0;
+}
