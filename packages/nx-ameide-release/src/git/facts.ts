@@ -1,0 +1,163 @@
+import { run, runOrThrow, type ExecResult } from '../exec';
+import { ReleaseError } from '../errors';
+import type { GitFacts } from '../version/facts';
+import { parseVersionTag } from '../version/tags';
+
+/** Why git facts could not be read; `no-git`/`no-commits` let callers (the digest) degrade gracefully. */
+export type GitProblem = 'not-a-repo' | 'no-commits' | 'shallow-without-tags';
+
+export class GitFactsError extends ReleaseError {
+  constructor(
+    readonly problem: GitProblem,
+    what: string,
+    fix: string,
+    where?: string,
+  ) {
+    super(what, fix, where);
+    this.name = 'GitFactsError';
+  }
+}
+
+/** Every git call goes through here: data in, no shell, the runner's redaction. */
+function git(cwd: string, args: string[]): Promise<ExecResult> {
+  return runOrThrow({ command: 'git', args, cwd, env: gitEnv() });
+}
+
+function gitMayFail(cwd: string, args: string[]): Promise<ExecResult> {
+  return run({ command: 'git', args, cwd, env: gitEnv() });
+}
+
+/** No pager, no prompts, stable English messages: facts must not depend on the user's terminal. */
+function gitEnv(): NodeJS.ProcessEnv {
+  return { ...process.env, GIT_TERMINAL_PROMPT: '0', GIT_PAGER: 'cat', LC_ALL: 'C' };
+}
+
+const lines = (s: string) =>
+  s
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
+
+/** Unix seconds -> `YYYY-MM-DDTHH:MM:SSZ` (a commit's own time, not the clock). */
+export function isoUtc(unixSeconds: number): string {
+  return new Date(unixSeconds * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+/** Fails with a clear ReleaseError when cwd is not inside a git work tree or has no commit. */
+async function headSha(cwd: string): Promise<string> {
+  const inside = await gitMayFail(cwd, ['rev-parse', '--is-inside-work-tree']);
+  if (inside.exitCode !== 0 || inside.stdout.trim() !== 'true') {
+    throw new GitFactsError(
+      'not-a-repo',
+      `${cwd} is not inside a git work tree`,
+      'run from a git checkout (git clone ...) or pass --cwd <checkout>',
+    );
+  }
+  const head = await gitMayFail(cwd, ['rev-parse', '--verify', '--quiet', 'HEAD^{commit}']);
+  if (head.exitCode !== 0) {
+    throw new GitFactsError(
+      'no-commits',
+      `the repository at ${cwd} has no commits yet (HEAD is unborn)`,
+      'make the first commit (git add . && git commit -m "initial commit")',
+    );
+  }
+  return head.stdout.trim();
+}
+
+/** HEAD committer time in UTC, ISO form. */
+export async function commitTime(cwd: string, sha = 'HEAD'): Promise<string> {
+  const out = await git(cwd, ['show', '-s', '--format=%ct', `${sha}^{commit}`]);
+  return isoUtc(Number(out.stdout.trim()));
+}
+
+/** True when `ancestorSha` is `descendantSha` or one of its ancestors (e.g. "dev only moves forward"). */
+export async function isAncestor(cwd: string, ancestorSha: string, descendantSha: string): Promise<boolean> {
+  const r = await gitMayFail(cwd, ['merge-base', '--is-ancestor', ancestorSha, descendantSha]);
+  if (r.exitCode === 0) return true;
+  if (r.exitCode === 1) return false;
+  throw new ReleaseError(
+    `cannot compare ${ancestorSha} and ${descendantSha}: ${(r.stderr || r.stdout).trim()}`,
+    'fetch the missing history (git fetch --tags --unshallow) so both commits are present',
+    cwd,
+  );
+}
+
+/**
+ * Everything the version model needs, read in one go (the git calls run in parallel:
+ * the context digest runs on every cacheable Nx task).
+ */
+export async function readGitFacts(cwd: string): Promise<GitFacts> {
+  const sha = await headSha(cwd);
+  const [time, all, merged, atHead, status, shallow, branch] = await Promise.all([
+    commitTime(cwd, sha),
+    git(cwd, ['for-each-ref', '--format=%(refname:strip=2)', 'refs/tags']),
+    git(cwd, ['tag', '--merged', sha]),
+    git(cwd, ['tag', '--points-at', sha]),
+    git(cwd, ['status', '--porcelain']),
+    git(cwd, ['rev-parse', '--is-shallow-repository']),
+    gitMayFail(cwd, ['symbolic-ref', '--quiet', '--short', 'HEAD']),
+  ]);
+  const versionTags = (out: string) => lines(out).filter((t) => parseVersionTag(t) !== null);
+  const reachableTags = versionTags(merged.stdout);
+  const isShallow = shallow.stdout.trim() === 'true';
+  if (isShallow && reachableTags.length === 0) {
+    throw new GitFactsError(
+      'shallow-without-tags',
+      `${cwd} is a shallow clone and no vX.Y.Z tag is reachable from HEAD, so the base version is unknown`,
+      'git fetch --tags --unshallow (in GitHub Actions: actions/checkout with fetch-depth: 0)',
+    );
+  }
+  const dirtyPaths = status.stdout
+    .split('\n')
+    .filter((l) => l.length > 3)
+    .map((l) => l.slice(3));
+  return {
+    headSha: sha,
+    commitTime: time,
+    reachableTags,
+    allTags: versionTags(all.stdout),
+    tagsAtHead: lines(atHead.stdout),
+    dirty: dirtyPaths.length > 0,
+    dirtyPaths,
+    shallow: isShallow,
+    branch: branch.exitCode === 0 ? branch.stdout.trim() : null,
+  };
+}
+
+/**
+ * Before a release publishes, the tag must be on the remote and point at this commit:
+ * publishing from a tag nobody else can see makes an artifact nobody can trace.
+ */
+export async function ensureReleaseTagPushed(cwd: string, tag: string, remote = 'origin'): Promise<void> {
+  const remotes = lines((await git(cwd, ['remote'])).stdout);
+  if (!remotes.includes(remote)) {
+    throw new ReleaseError(
+      `release tag ${tag} cannot be checked on remote '${remote}': this clone has no such remote`,
+      `add the remote (git remote add ${remote} <url>) and push the tag (git push ${remote} ${tag})`,
+      cwd,
+    );
+  }
+  const [local, remoteRefs] = await Promise.all([
+    git(cwd, ['rev-parse', `refs/tags/${tag}^{commit}`]),
+    git(cwd, ['ls-remote', '--tags', remote, `refs/tags/${tag}`, `refs/tags/${tag}^{}`]),
+  ]);
+  const refs = new Map(
+    lines(remoteRefs.stdout).map((l) => {
+      const [sha, ref] = l.split(/\s+/);
+      return [ref, sha] as const;
+    }),
+  );
+  // An annotated tag's commit is the peeled ref (^{}); a lightweight tag is the commit itself.
+  const remoteSha = refs.get(`refs/tags/${tag}^{}`) ?? refs.get(`refs/tags/${tag}`);
+  const localSha = local.stdout.trim();
+  if (!remoteSha) {
+    throw new ReleaseError(`release tag ${tag} is not on remote '${remote}'`, `git push ${remote} ${tag}`, cwd);
+  }
+  if (remoteSha !== localSha) {
+    throw new ReleaseError(
+      `release tag ${tag} points at ${remoteSha} on remote '${remote}' but at ${localSha} here`,
+      `tags are never moved: fetch the remote tag (git fetch ${remote} --tags --force) and release from ${remoteSha}, or release a new version`,
+      cwd,
+    );
+  }
+}

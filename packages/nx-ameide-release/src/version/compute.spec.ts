@@ -1,0 +1,379 @@
+import { ReleaseError } from '../errors';
+import { computeContext, goPseudoVersion, isValidOciTag, pep440Prerelease } from './compute';
+import type { GitFacts } from './facts';
+import { parseVersionTag, sortVersionTags } from './tags';
+import type { VersionContext, VersionOptions } from './types';
+
+// The seed's reference commit: tag v0.1.0, commit time frozen by the facts (no clock anywhere).
+const SHA = '71e210beab37b68546d56dceccba18f09264ecc3';
+const seedFacts = (over: Partial<GitFacts> = {}): GitFacts => ({
+  headSha: SHA,
+  commitTime: '2025-11-13T15:32:11Z',
+  reachableTags: ['v0.1.0'],
+  allTags: ['v0.1.0'],
+  tagsAtHead: ['v0.1.0'],
+  dirty: false,
+  dirtyPaths: [],
+  shallow: false,
+  branch: 'main',
+  ...over,
+});
+const DATE_TEMPLATES: VersionOptions = { npmDevVersion: '{base}-dev.{date}+g{shortSha}', pypiDevVersion: '{base}.dev{date}' };
+
+interface Row {
+  name: string;
+  facts: GitFacts;
+  ref: string;
+  options?: VersionOptions;
+  expected: Partial<VersionContext>;
+}
+
+const rows: Row[] = [
+  {
+    name: 'seed reference table, dev channel with {date} templates',
+    facts: seedFacts({ tagsAtHead: [] }),
+    ref: 'refs/heads/main',
+    options: DATE_TEMPLATES,
+    expected: {
+      BASE_VERSION: '0.1.0',
+      GIT_SHA: SHA,
+      SHORT_SHA: '71e210b',
+      DATE: '20251113',
+      DATETIME: '20251113153211',
+      CHANNEL: 'dev',
+      IS_RELEASE: false,
+      NPM_VERSION: '0.1.0-dev.20251113+g71e210b',
+      NPM_DIST_TAG: 'dev',
+      PYPI_VERSION: '0.1.0.dev20251113',
+      GO_VERSION: '',
+      GHCR_TAGS: ['71e210beab37b68546d56dceccba18f09264ecc3', 'dev'],
+    },
+  },
+  {
+    name: 'seed reference table, release channel (tag v0.1.0 at HEAD)',
+    facts: seedFacts(),
+    ref: 'refs/tags/v0.1.0',
+    options: DATE_TEMPLATES,
+    expected: {
+      BASE_VERSION: '0.1.0',
+      CHANNEL: 'release',
+      IS_RELEASE: true,
+      NPM_VERSION: '0.1.0',
+      NPM_DIST_TAG: 'latest',
+      PYPI_VERSION: '0.1.0',
+      GO_VERSION: 'v0.1.0',
+      GHCR_TAGS: ['0.1.0', '0.1', 'latest', '71e210beab37b68546d56dceccba18f09264ecc3'],
+      RELEASE_TAG: 'v0.1.0',
+      IS_HIGHEST_RELEASE: true,
+      GO_PSEUDO_VERSION: '',
+    },
+  },
+  {
+    name: 'defaults use {datetime}, so two commits on one day get two versions',
+    facts: seedFacts({ tagsAtHead: [] }),
+    ref: 'refs/heads/main',
+    expected: {
+      NPM_VERSION: '0.1.0-dev.20251113153211+g71e210b',
+      PYPI_VERSION: '0.1.0.dev20251113153211',
+      NPM_DIST_TAG: 'dev',
+      GO_PSEUDO_VERSION: 'v0.1.1-0.20251113153211-71e210beab37',
+      COMMIT_TIME: '2025-11-13T15:32:11Z',
+      REF: 'refs/heads/main',
+    },
+  },
+  {
+    name: 'no tag at all: seed 0.1.0, Go pseudo-version on v0.0.0',
+    facts: seedFacts({ reachableTags: [], allTags: [], tagsAtHead: [] }),
+    ref: 'refs/heads/main',
+    expected: {
+      BASE_VERSION: '0.1.0',
+      NPM_VERSION: '0.1.0-dev.20251113153211+g71e210b',
+      GO_PSEUDO_VERSION: 'v0.0.0-20251113153211-71e210beab37',
+    },
+  },
+  {
+    name: 'devBase next-patch puts dev builds above the last release',
+    facts: seedFacts({ reachableTags: ['v1.4.2'], allTags: ['v1.4.2'], tagsAtHead: [] }),
+    ref: 'refs/heads/main',
+    options: { devBase: 'next-patch', npmDevVersion: '{major}.{minor}.{patch}-dev.{datetime}' },
+    expected: { BASE_VERSION: '1.4.2', NPM_VERSION: '1.4.3-dev.20251113153211', PYPI_VERSION: '1.4.3.dev20251113153211' },
+  },
+  {
+    name: 'devBase next-patch without any tag stays on the seed (the first release is the seed)',
+    facts: seedFacts({ reachableTags: [], allTags: [], tagsAtHead: [] }),
+    ref: 'refs/heads/main',
+    options: { devBase: 'next-patch' },
+    expected: { NPM_VERSION: '0.1.0-dev.20251113153211+g71e210b' },
+  },
+  {
+    name: 'highest reachable SemVer wins, prereleases and non-SemVer ignored for the base',
+    facts: seedFacts({
+      reachableTags: ['v0.9.0', 'v0.10.0', 'v0.10.1-rc.1', 'v1.2', 'release-3', 'v01.2.3'],
+      allTags: ['v0.9.0', 'v0.10.0', 'v0.10.1-rc.1'],
+      tagsAtHead: [],
+    }),
+    ref: 'refs/heads/main',
+    expected: { BASE_VERSION: '0.10.0', GO_PSEUDO_VERSION: 'v0.10.1-rc.1.0.20251113153211-71e210beab37' },
+  },
+  {
+    name: 'a feature branch is the build channel: versions for testing, nothing to publish',
+    facts: seedFacts({ tagsAtHead: [], branch: 'feature/x' }),
+    ref: 'refs/heads/feature/x',
+    expected: { CHANNEL: 'build', IS_RELEASE: false, NPM_DIST_TAG: '', GO_VERSION: '', GHCR_TAGS: [], NPM_VERSION: '0.1.0-dev.20251113153211+g71e210b' },
+  },
+  {
+    name: 'a pull request ref is the build channel',
+    facts: seedFacts({ tagsAtHead: [] }),
+    ref: 'refs/pull/7/merge',
+    expected: { CHANNEL: 'build', GHCR_TAGS: [] },
+  },
+  {
+    name: 'a non-SemVer tag ref is the build channel, not a release',
+    facts: seedFacts({ tagsAtHead: ['release-3'] }),
+    ref: 'refs/tags/release-3',
+    expected: { CHANNEL: 'build', RELEASE_TAG: '' },
+  },
+  {
+    name: 'mainBranch option moves the dev channel to another branch',
+    facts: seedFacts({ tagsAtHead: [] }),
+    ref: 'refs/heads/trunk',
+    options: { mainBranch: 'trunk' },
+    expected: { CHANNEL: 'dev', NPM_DIST_TAG: 'dev' },
+  },
+  {
+    name: 'main is the build channel when mainBranch is another branch',
+    facts: seedFacts({ tagsAtHead: [] }),
+    ref: 'refs/heads/main',
+    options: { mainBranch: 'trunk' },
+    expected: { CHANNEL: 'build' },
+  },
+  {
+    name: 'rc prerelease: dist-tag next, PEP 440 rc1, no latest and no X.Y',
+    facts: seedFacts({ reachableTags: ['v1.2.2', 'v1.2.3-rc.1'], allTags: ['v1.2.2', 'v1.2.3-rc.1'], tagsAtHead: ['v1.2.3-rc.1'] }),
+    ref: 'refs/tags/v1.2.3-rc.1',
+    expected: {
+      CHANNEL: 'release',
+      IS_RELEASE: true,
+      BASE_VERSION: '1.2.2',
+      NPM_VERSION: '1.2.3-rc.1',
+      NPM_DIST_TAG: 'next',
+      PYPI_VERSION: '1.2.3rc1',
+      GO_VERSION: 'v1.2.3-rc.1',
+      GHCR_TAGS: ['1.2.3-rc.1', SHA],
+      IS_HIGHEST_RELEASE: false,
+    },
+  },
+  {
+    name: 'alpha and beta prereleases map to PEP 440 a and b',
+    facts: seedFacts({ reachableTags: ['v2.0.0-beta.3'], allTags: ['v2.0.0-beta.3'], tagsAtHead: ['v2.0.0-beta.3'] }),
+    ref: 'refs/tags/v2.0.0-beta.3',
+    expected: { PYPI_VERSION: '2.0.0b3', NPM_DIST_TAG: 'next' },
+  },
+  {
+    name: 'backport with allowBackport: published, but latest and X.Y stay on the higher release',
+    facts: seedFacts({ reachableTags: ['v1.9.0', 'v1.9.1'], allTags: ['v1.9.0', 'v1.9.1', 'v2.0.0'], tagsAtHead: ['v1.9.1'] }),
+    ref: 'refs/tags/v1.9.1',
+    options: { allowBackport: true },
+    expected: {
+      CHANNEL: 'release',
+      NPM_VERSION: '1.9.1',
+      NPM_DIST_TAG: 'latest-1.9',
+      GO_VERSION: 'v1.9.1',
+      GHCR_TAGS: ['1.9.1', SHA],
+      IS_HIGHEST_RELEASE: false,
+    },
+  },
+  {
+    name: 'a higher prerelease does not stop a release from being the highest',
+    facts: seedFacts({ reachableTags: ['v1.2.3'], allTags: ['v1.2.3', 'v1.3.0-rc.1'], tagsAtHead: ['v1.2.3'] }),
+    ref: 'refs/tags/v1.2.3',
+    expected: { NPM_DIST_TAG: 'latest', GHCR_TAGS: ['1.2.3', '1.2', 'latest', SHA], IS_HIGHEST_RELEASE: true },
+  },
+  {
+    name: 'a dirty tree does not stop the dev channel',
+    facts: seedFacts({ tagsAtHead: [], dirty: true, dirtyPaths: ['a.txt'] }),
+    ref: 'refs/heads/main',
+    expected: { CHANNEL: 'dev' },
+  },
+];
+
+describe('computeContext: named scenarios', () => {
+  it.each(rows)('$name', ({ facts, ref, options, expected }) => {
+    const ctx = computeContext(facts, ref, options);
+    expect(ctx).toMatchObject(expected);
+  });
+
+  it('fills every key of the context, and is the same on every call (no clock)', () => {
+    const a = computeContext(seedFacts({ tagsAtHead: [] }), 'refs/heads/main');
+    expect(Object.keys(a).sort()).toEqual(
+      [
+        'BASE_VERSION', 'GIT_SHA', 'SHORT_SHA', 'DATE', 'DATETIME', 'CHANNEL', 'IS_RELEASE', 'NPM_VERSION', 'NPM_DIST_TAG',
+        'PYPI_VERSION', 'GO_VERSION', 'GO_PSEUDO_VERSION', 'GHCR_TAGS', 'COMMIT_TIME', 'REF', 'RELEASE_TAG', 'IS_HIGHEST_RELEASE',
+      ].sort(),
+    );
+    expect(computeContext(seedFacts({ tagsAtHead: [] }), 'refs/heads/main')).toEqual(a);
+  });
+});
+
+interface Refusal {
+  name: string;
+  facts: GitFacts;
+  ref: string;
+  options?: VersionOptions;
+  message: RegExp;
+}
+
+const refusals: Refusal[] = [
+  {
+    name: 'release tag that does not point at HEAD',
+    facts: seedFacts({ tagsAtHead: [] }),
+    ref: 'refs/tags/v0.1.0',
+    message: /tag v0\.1\.0 does not point at HEAD \(71e210b\)[\s\S]*fix: check out the tagged commit/,
+  },
+  {
+    name: 'release tag missing from the clone',
+    facts: seedFacts({ tagsAtHead: [] }),
+    ref: 'refs/tags/v0.2.0',
+    message: /v0\.2\.0 is not in this clone[\s\S]*git fetch --tags/,
+  },
+  {
+    name: 'release from a dirty tree',
+    facts: seedFacts({ dirty: true, dirtyPaths: ['src/a.ts', 'README.md'] }),
+    ref: 'refs/tags/v0.1.0',
+    message: /working tree is dirty \(src\/a\.ts, README\.md\)/,
+  },
+  {
+    name: 'release from a shallow clone (other tags unknown)',
+    facts: seedFacts({ shallow: true }),
+    ref: 'refs/tags/v0.1.0',
+    message: /shallow clone[\s\S]*git fetch --tags --unshallow/,
+  },
+  {
+    name: 'rollback: a higher release exists and no allowBackport',
+    facts: seedFacts({ reachableTags: ['v1.9.1'], allTags: ['v1.9.1', 'v2.0.0'], tagsAtHead: ['v1.9.1'] }),
+    ref: 'refs/tags/v1.9.1',
+    message: /v2\.0\.0 is higher than v1\.9\.1[\s\S]*--allow-backport/,
+  },
+  {
+    name: 'prerelease below an existing release',
+    facts: seedFacts({ reachableTags: ['v1.2.3-rc.2'], allTags: ['v1.2.3', 'v1.2.3-rc.2'], tagsAtHead: ['v1.2.3-rc.2'] }),
+    ref: 'refs/tags/v1.2.3-rc.2',
+    message: /v1\.2\.3 is higher than v1\.2\.3-rc\.2/,
+  },
+  {
+    name: 'prerelease label with no PEP 440 meaning',
+    facts: seedFacts({ reachableTags: ['v1.2.3-preview.1'], allTags: ['v1.2.3-preview.1'], tagsAtHead: ['v1.2.3-preview.1'] }),
+    ref: 'refs/tags/v1.2.3-preview.1',
+    message: /v1\.2\.3-preview\.1 has no PEP 440 equivalent/,
+  },
+  {
+    name: 'PyPI template with a +local part',
+    facts: seedFacts({ tagsAtHead: [] }),
+    ref: 'refs/heads/main',
+    options: { pypiDevVersion: '{base}.dev{datetime}+g{shortSha}' },
+    message: /pypiDevVersion template "\{base\}\.dev\{datetime\}\+g\{shortSha\}"[\s\S]*\+local/,
+  },
+  {
+    name: 'PyPI template that is not PEP 440',
+    facts: seedFacts({ tagsAtHead: [] }),
+    ref: 'refs/heads/main',
+    options: { pypiDevVersion: '{base}-snapshot-{shortSha}' },
+    message: /pypiDevVersion template "\{base\}-snapshot-\{shortSha\}" gives "0\.1\.0-snapshot-71e210b", which is not a valid PEP 440/,
+  },
+  {
+    name: 'PyPI template that PyPI would rename',
+    facts: seedFacts({ tagsAtHead: [] }),
+    ref: 'refs/heads/main',
+    options: { pypiDevVersion: '{base}-dev{datetime}' },
+    message: /normalises to "0\.1\.0\.dev20251113153211"/,
+  },
+  {
+    name: 'npm template that is not SemVer',
+    facts: seedFacts({ tagsAtHead: [] }),
+    ref: 'refs/heads/main',
+    options: { npmDevVersion: '{base}.dev{datetime}' },
+    message: /npmDevVersion template "\{base\}\.dev\{datetime\}" gives "0\.1\.0\.dev20251113153211", which is not a valid SemVer/,
+  },
+  {
+    name: 'unknown placeholder',
+    facts: seedFacts({ tagsAtHead: [] }),
+    ref: 'refs/heads/main',
+    options: { npmDevVersion: '{base}-dev.{time}' },
+    message: /npmDevVersion template "\{base\}-dev\.\{time\}" uses unknown placeholder \{time\}/,
+  },
+  {
+    name: 'unknown devBase',
+    facts: seedFacts({ tagsAtHead: [] }),
+    ref: 'refs/heads/main',
+    options: { devBase: 'next-minor' as never },
+    message: /devBase must be one of latest-tag, next-patch/,
+  },
+];
+
+describe('computeContext: refusals name the reason and the fix', () => {
+  it.each(refusals)('$name', ({ facts, ref, options, message }) => {
+    let err: unknown;
+    try {
+      computeContext(facts, ref, options);
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(ReleaseError);
+    expect((err as Error).message).toMatch(message);
+    expect((err as Error).message).toContain('fix:');
+  });
+});
+
+describe('helpers', () => {
+  it.each([
+    ['v1.2.3', '1.2.3'],
+    ['v1.2.3-rc.1', '1.2.3-rc.1'],
+    ['v1.2', null],
+    ['release-3', null],
+    ['v01.2.3', null],
+    ['1.2.3', null],
+    ['v1.2.3+build.5', null],
+  ])('parseVersionTag(%s) -> %s', (tag, version) => {
+    expect(parseVersionTag(tag)?.version ?? null).toBe(version);
+  });
+
+  it('sorts by SemVer, not by text or recency', () => {
+    expect(sortVersionTags(['v0.9.0', 'v0.10.0', 'v0.10.0-rc.1', 'v0.2.0']).map((t) => t.tag)).toEqual([
+      'v0.10.0',
+      'v0.10.0-rc.1',
+      'v0.9.0',
+      'v0.2.0',
+    ]);
+  });
+
+  it.each([
+    ['v1.0.0-alpha.1', '1.0.0a1'],
+    ['v1.0.0-a.2', '1.0.0a2'],
+    ['v1.0.0-beta.2', '1.0.0b2'],
+    ['v1.0.0-rc.10', '1.0.0rc10'],
+    ['v1.0.0-rc1', '1.0.0rc1'],
+    ['v1.0.0-rc', '1.0.0rc0'],
+  ])('PEP 440 of %s is %s', (tag, expected) => {
+    expect(pep440Prerelease(parseVersionTag(tag)!)).toBe(expected);
+  });
+
+  it.each([
+    ['latest', true],
+    ['0.1.0', true],
+    [SHA, true],
+    ['_x', true],
+    ['0.1.0-dev.20251113+g71e210b', false],
+    ['.hidden', false],
+    ['-x', false],
+    ['a'.repeat(128), true],
+    ['a'.repeat(129), false],
+  ])('OCI tag %s valid: %s', (tag, ok) => {
+    expect(isValidOciTag(tag)).toBe(ok);
+  });
+
+  it('Go pseudo-version follows the latest reachable tag', () => {
+    expect(goPseudoVersion([], '20251113153211', SHA)).toBe('v0.0.0-20251113153211-71e210beab37');
+    expect(goPseudoVersion(['v1.2.3'], '20251113153211', SHA)).toBe('v1.2.4-0.20251113153211-71e210beab37');
+    expect(goPseudoVersion(['v1.2.3', 'v1.3.0-rc.1'], '20251113153211', SHA)).toBe('v1.3.0-rc.1.0.20251113153211-71e210beab37');
+  });
+});
