@@ -113,7 +113,11 @@ function tailLog(file, lines = 15) {
 
 // ---------------------------------------------------------------- processes
 
-/** Pids of processes in group `pgid` whose command line mentions `dir` (so a recycled pid is never killed). */
+/**
+ * Pids in process group `pgid`, provided one of them is ours: its working folder (every server
+ * starts in the data dir) or its command line is inside `dir`. So a recycled pid is never killed.
+ * (Verdaccio rewrites its process title, so the command line alone does not identify it.)
+ */
 function groupMembers(pgid, dir) {
   const found = [];
   for (const entry of fs.readdirSync('/proc')) {
@@ -122,12 +126,26 @@ function groupMembers(pgid, dir) {
       const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
       // fields after the ")" of comm: state ppid pgrp ...
       const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      if (Number(rest[2]) !== pgid) continue;
+      if (Number(rest[2]) !== pgid || rest[0] === 'Z') continue;
+      let cwd = '';
+      try {
+        cwd = fs.readlinkSync(`/proc/${entry}/cwd`);
+      } catch {}
       const cmdline = fs.readFileSync(`/proc/${entry}/cmdline`, 'utf8');
-      found.push({ pid: Number(entry), ours: cmdline.includes(dir) });
+      const ours = cwd === dir || cwd.startsWith(dir + path.sep) || cmdline.includes(dir);
+      found.push({ pid: Number(entry), ours });
     } catch {}
   }
   return found.some((m) => m.ours) ? found.map((m) => m.pid) : [];
+}
+
+function portFree(port) {
+  return new Promise((resolve) => {
+    const srv = net.createServer();
+    srv.unref();
+    srv.once('error', () => resolve(false));
+    srv.listen(port, HOST, () => srv.close(() => resolve(true)));
+  });
 }
 
 async function killGroup(pgid, dir, timeoutMs = 5000) {
@@ -312,6 +330,9 @@ function registryCommand(svc) {
 async function spawnServer(ctx, name, svc, timeoutMs) {
   const def = SERVERS[name];
   const { command, args } = def.command(ctx, svc);
+  if (!(await portFree(svc.port))) {
+    throw new SandboxError(`port ${HOST}:${svc.port} for the ${name} server is taken by another process`, 'stop it (a stale sandbox? `pnpm sandbox:down`), then retry');
+  }
   svc.log = path.join(ctx.dir, 'logs', `${name}.log`);
   fs.mkdirSync(path.dirname(svc.log), { recursive: true });
   const fd = fs.openSync(svc.log, 'a');
