@@ -1,0 +1,155 @@
+#!/usr/bin/env bash
+# Prepare this workspace on a fresh Debian 12 machine (node 20, npm, go, python3.11, git present):
+# system tools, pnpm + node_modules, the Python venv, cosign. Run as root (apt-get).
+# Idempotent and quick the second time: every step checks first and says `skipped` with the reason.
+#
+#   bash tools/setup.sh
+#
+# Each step prints one line: `setup: <step>: done (Ns)` | `skipped (<why>)` | `FAILED` + what to do.
+set -euo pipefail
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+
+PNPM_VERSION=10.34.9
+COSIGN_VERSION=v2.4.1
+# The sandbox's tools, on top of the project's tools/requirements-dev.txt.
+VENV_EXTRAS=(uv pypiserver passlib twine hatchling)
+
+say() { printf 'setup: %s\n' "$*"; }
+fail() { # fail <step> <what> <fix>
+  printf 'setup: %s: FAILED: %s\n       fix: %s\n' "$1" "$2" "$3" >&2
+  exit 1
+}
+# step <name> <fix-if-it-fails> <function>: the function prints `skip <reason>` to skip, or does the work.
+step() {
+  local name="$1" fix="$2" fn="$3" t0 out rc
+  t0=$(date +%s)
+  set +e
+  out="$(set -e; "$fn" 2>&1)" # errexit is not inherited by $(...) otherwise
+  rc=$?
+  set -e
+  if [ $rc -ne 0 ]; then
+    printf '%s\n' "$out" | tail -20 | sed 's/^/       | /' >&2
+    fail "$name" "exit $rc" "$fix"
+  fi
+  case "$out" in
+    skip\ *) say "$name: skipped (${out#skip })" ;;
+    *) say "$name: done ($(($(date +%s) - t0))s)${out:+ - $(printf '%s' "$out" | tail -1)}" ;;
+  esac
+}
+
+# ---------------------------------------------------------------- prerequisites (not installed here)
+
+for tool in node npm go python3 git; do
+  command -v "$tool" >/dev/null 2>&1 || fail prerequisites "$tool is not on PATH" "install $tool (node 20, go >= 1.22, python3.11, git) and re-run"
+done
+node -e 'process.exit(Number(process.versions.node.split(".")[0]) >= 20 ? 0 : 1)' ||
+  fail prerequisites "node $(node --version) is too old" "install node 20 (Verdaccio 5.33 and the plugin need it)"
+
+# ---------------------------------------------------------------- system packages
+
+apt_packages() {
+  local need=()
+  command -v docker-registry >/dev/null 2>&1 || need+=(docker-registry)
+  command -v skopeo >/dev/null 2>&1 || need+=(skopeo)
+  command -v curl >/dev/null 2>&1 || need+=(curl) # the sandbox selftest probes with curl
+  # Debian splits venv/ensurepip out of python3.
+  python3 -c 'import ensurepip, venv' >/dev/null 2>&1 || [ -x .venv/bin/python ] || need+=(python3-venv)
+  if [ ${#need[@]} -eq 0 ]; then
+    echo "skip docker-registry, skopeo, curl, python3-venv present"
+    return
+  fi
+  [ "$(id -u)" -eq 0 ] || { echo "apt-get needs root to install: ${need[*]}"; return 1; }
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+  # The package starts a system-wide registry on :5000; the sandbox runs its own on free ports.
+  if [[ " ${need[*]} " == *" docker-registry "* ]] && command -v systemctl >/dev/null 2>&1 && [ -d /run/systemd/system ]; then
+    systemctl disable --now docker-registry >/dev/null 2>&1 || true
+  fi
+  echo "installed ${need[*]}"
+}
+step "apt (docker-registry, skopeo)" "run as root on Debian 12 with network access to the Debian mirror: sudo bash tools/setup.sh" apt_packages
+
+# ---------------------------------------------------------------- pnpm and node_modules
+
+pnpm_itself() {
+  local v
+  v="$(pnpm --version 2>/dev/null || true)"
+  if [[ "$v" == 10.* ]]; then
+    echo "skip pnpm $v"
+    return
+  fi
+  npm install -g --silent "pnpm@$PNPM_VERSION" >/dev/null
+  echo "pnpm $(pnpm --version) (was: ${v:-none})"
+}
+step "pnpm 10" "npm install -g pnpm@$PNPM_VERSION (needs write access to npm's global prefix: run as root)" pnpm_itself
+
+node_modules() {
+  if [ ! -f pnpm-lock.yaml ]; then
+    pnpm install --config.confirmModulesPurge=false
+    echo "installed without a lockfile (pnpm-lock.yaml was absent; commit the one just written)"
+    return
+  fi
+  # pnpm keeps a copy of the lockfile it last installed; identical means node_modules is current.
+  if [ -f node_modules/.modules.yaml ] && cmp -s pnpm-lock.yaml node_modules/.pnpm/lock.yaml; then
+    echo "skip node_modules matches pnpm-lock.yaml"
+    return
+  fi
+  pnpm install --frozen-lockfile --config.confirmModulesPurge=false
+}
+step "pnpm install" "if pnpm says the lockfile is out of date, run \`pnpm install\` and commit pnpm-lock.yaml" node_modules
+
+# ---------------------------------------------------------------- Python venv
+
+venv() {
+  local req=tools/requirements-dev.txt want have args=()
+  # The stamp is the hash of what was asked for; a change to requirements-dev.txt or the extras re-runs pip.
+  want="$({ cat "$req" 2>/dev/null || echo "(no $req)"; printf '%s\n' "${VENV_EXTRAS[@]}"; } | sha256sum | cut -c1-64)"
+  have="$(cat .venv/.ameide-setup.sha256 2>/dev/null || true)"
+  if [ "$want" = "$have" ] && .venv/bin/python -c 'import passlib' >/dev/null 2>&1 && [ -x .venv/bin/pypi-server ] && [ -x .venv/bin/uv ]; then
+    echo "skip .venv has $req + ${VENV_EXTRAS[*]}"
+    return
+  fi
+  [ -x .venv/bin/python ] || python3 -m venv .venv
+  if [ -f "$req" ]; then args=(-r "$req"); else echo "note: $req is absent, installing the sandbox tools only" >&2; fi
+  .venv/bin/python -m pip install --quiet --disable-pip-version-check "${args[@]}" "${VENV_EXTRAS[@]}"
+  .venv/bin/pypi-server --version >/dev/null
+  .venv/bin/uv --version >/dev/null
+  echo "$want" >.venv/.ameide-setup.sha256
+  echo "pypiserver $(.venv/bin/pypi-server --version), $(.venv/bin/uv --version)"
+}
+step "python venv (.venv)" "check network access to PyPI; delete .venv and re-run if it is broken; on Debian: apt-get install python3-venv" venv
+
+# ---------------------------------------------------------------- cosign
+
+gobin="$(go env GOBIN)"
+[ -n "$gobin" ] || gobin="$(go env GOPATH | cut -d: -f1)/bin"
+cosign_version() { # captured first: with pipefail, `cosign version | grep -q` can fail on SIGPIPE
+  local v
+  v="$("$gobin/cosign" version 2>/dev/null || true)"
+  grep -Eq "GitVersion: +$COSIGN_VERSION\$" <<<"$v"
+}
+cosign_bin() {
+  if [ -x "$gobin/cosign" ] && cosign_version; then
+    echo "skip $gobin/cosign is $COSIGN_VERSION"
+    return
+  fi
+  # Not packaged by Debian 12; builds from source through the Go module proxy (a few minutes).
+  go install "github.com/sigstore/cosign/v2/cmd/cosign@$COSIGN_VERSION"
+  cosign_version
+  echo "$gobin/cosign $COSIGN_VERSION"
+}
+step "cosign $COSIGN_VERSION" "needs network access to the Go module proxy (GOPROXY=$(go env GOPROXY)); retry, or put a cosign $COSIGN_VERSION binary at $gobin/cosign" cosign_bin
+
+case ":$PATH:" in
+  *":$gobin:"*) ;;
+  *)
+    # GitHub Actions: later steps of the job get it on PATH.
+    if [ -n "${GITHUB_PATH:-}" ]; then echo "$gobin" >>"$GITHUB_PATH"; fi
+    say "hint: cosign is in $gobin, which is not on PATH: export PATH=\"$gobin:\$PATH\""
+    ;;
+esac
+
+say "ready. Next: pnpm sandbox:up && set -a && . .sandbox/env && set +a"
