@@ -1,4 +1,4 @@
-import { explain, valid } from '@renovatebot/pep440';
+import type * as Pep440 from '@renovatebot/pep440';
 import { ReleaseError } from '../../errors';
 import { PLACEHOLDER_VERSION } from './pyproject';
 
@@ -28,17 +28,41 @@ export function stampBuildInfo(text: string, stamp: { version: string; gitSha: s
   return text.replace(VERSION_LINE, `VERSION = "${stamp.version}"`).replace(SHA_LINE, `GIT_SHA = "${stamp.gitSha}"`);
 }
 
+/**
+ * PEP 440 Appendix B's own regular expression (packaging's VERSION_PATTERN), used only when
+ * @renovatebot/pep440 (an ES module) cannot be required: under jest in CommonJS mode.
+ * Group 1 is the local segment.
+ */
+const PEP440_APPENDIX_B =
+  /^\s*v?(?:(?:[0-9]+!)?[0-9]+(?:\.[0-9]+)*(?:[-_.]?(?:a|b|c|rc|alpha|beta|pre|preview)[-_.]?[0-9]*)?(?:-[0-9]+|[-_.]?(?:post|rev|r)[-_.]?[0-9]*)?(?:[-_.]?dev[-_.]?[0-9]*)?)(?:\+([a-z0-9]+(?:[-_.][a-z0-9]+)*))?\s*$/i;
+
+function loadPep440(): typeof Pep440 | null {
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    return require('@renovatebot/pep440') as typeof Pep440;
+  } catch {
+    return null;
+  }
+}
+
+function pep440Check(version: string): { valid: boolean; local: boolean } {
+  const lib = loadPep440();
+  if (lib) return { valid: !!lib.valid(version), local: !!lib.explain(version)?.local };
+  const m = PEP440_APPENDIX_B.exec(version);
+  return { valid: !!m, local: !!m?.[1] };
+}
+
 /** PYPI_VERSION must be a PEP 440 public version: uploads with `+local` are refused by PyPI. */
 export function checkPypiVersion(version: string): void {
-  if (!version || !valid(version)) {
+  const check = pep440Check(version);
+  if (!version || !check.valid) {
     throw new ReleaseError(
       `PYPI_VERSION ${JSON.stringify(version)} is not a valid PEP 440 version`,
       'fix the pypiDevVersion template in the plugin options (default `{base}.dev{datetime}`)',
       'version context',
     );
   }
-  const parts = explain(version);
-  if (parts?.local) {
+  if (check.local) {
     throw new ReleaseError(
       `PYPI_VERSION ${version} has a +local segment, which package indexes refuse`,
       'drop the `+...` part from the pypiDevVersion template',
