@@ -43,8 +43,8 @@ export function isoUtc(unixSeconds: number): string {
   return new Date(unixSeconds * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
-/** Fails with a clear ReleaseError when cwd is not inside a git work tree or has no commit. */
-async function headSha(cwd: string): Promise<string> {
+/** HEAD's SHA; a clear GitFactsError when cwd is not inside a git work tree or has no commit. */
+export async function readHeadSha(cwd: string): Promise<string> {
   const inside = await gitMayFail(cwd, ['rev-parse', '--is-inside-work-tree']);
   if (inside.exitCode !== 0 || inside.stdout.trim() !== 'true') {
     throw new GitFactsError(
@@ -87,7 +87,7 @@ export async function isAncestor(cwd: string, ancestorSha: string, descendantSha
  * the context digest runs on every cacheable Nx task).
  */
 export async function readGitFacts(cwd: string): Promise<GitFacts> {
-  const sha = await headSha(cwd);
+  const sha = await readHeadSha(cwd);
   const [time, all, merged, atHead, status, shallow, branch] = await Promise.all([
     commitTime(cwd, sha),
     git(cwd, ['for-each-ref', '--format=%(refname:strip=2)', 'refs/tags']),

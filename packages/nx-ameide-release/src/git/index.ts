@@ -1,3 +1,3 @@
 /** The only code that runs git. It returns plain facts; the version model decides. */
-export { readGitFacts, isAncestor, commitTime, ensureReleaseTagPushed, isoUtc, GitFactsError, type GitProblem } from './facts';
+export { readGitFacts, readHeadSha, isAncestor, commitTime, ensureReleaseTagPushed, isoUtc, GitFactsError, type GitProblem } from './facts';
 export type { GitFacts } from '../version/facts';
