@@ -27,6 +27,7 @@ const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const net = require('node:net');
+const http = require('node:http');
 const crypto = require('node:crypto');
 const { spawn, spawnSync } = require('node:child_process');
 
@@ -92,16 +93,24 @@ function which(name) {
   return undefined;
 }
 
-/** HTTP status of a GET, or 0 when nothing answers. */
-async function httpStatus(url, headers = {}) {
-  try {
-    const res = await fetch(url, { headers, signal: AbortSignal.timeout(3000), redirect: 'manual' });
-    await res.arrayBuffer().catch(() => undefined);
-    return res.status;
-  } catch {
-    return 0;
-  }
+/**
+ * One HTTP request without keep-alive (agent: false), so a test process that used the sandbox
+ * has no open sockets left to wait for. Resolves { status, body }; status 0 when nothing answers.
+ */
+function httpRequest(url, { method = 'GET', headers = {}, body, timeoutMs = 3000 } = {}) {
+  return new Promise((resolve) => {
+    const req = http.request(url, { method, headers, agent: false, timeout: timeoutMs }, (res) => {
+      const chunks = [];
+      res.on('data', (c) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode, body: Buffer.concat(chunks).toString('utf8') }));
+      res.on('error', () => resolve({ status: 0, body: '' }));
+    });
+    req.on('timeout', () => req.destroy(new Error('timeout')));
+    req.on('error', () => resolve({ status: 0, body: '' }));
+    req.end(body);
+  });
 }
+const httpStatus = async (url) => (await httpRequest(url)).status;
 
 function tailLog(file, lines = 15) {
   try {
@@ -219,13 +228,16 @@ const SERVERS = {
     async afterStart(ctx, svc) {
       if (svc.tokenFile && fs.existsSync(svc.tokenFile)) return; // restarted: user and token persist in storage
       const password = randomSecret();
-      const res = await fetch(`${svc.url}-/user/org.couchdb.user:${NPM_USER}`, {
+      const res = await httpRequest(`${svc.url}-/user/org.couchdb.user:${NPM_USER}`, {
         method: 'PUT',
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify({ _id: `org.couchdb.user:${NPM_USER}`, name: NPM_USER, password, type: 'user', roles: [], date: new Date().toISOString() }),
-        signal: AbortSignal.timeout(15000),
+        timeoutMs: 15000,
       });
-      const body = await res.json().catch(() => ({}));
+      let body = {};
+      try {
+        body = JSON.parse(res.body);
+      } catch {}
       if (res.status !== 201 || !body.token) {
         throw new SandboxError(`Verdaccio did not create user ${NPM_USER} (HTTP ${res.status}: ${body.error || ''})`, `see ${svc.log}`);
       }
@@ -623,7 +635,23 @@ async function cli(argv) {
           console.log(`sandbox: load it with: set -a; . ${rel}; set +a`);
           return 0;
         }
-        console.log(`sandbox: a previous sandbox (${existing.dir}) is not healthy; stopping it first`);
+        // Restart only what died, so what was published to the others is kept.
+        const dead = Object.keys(st || {}).filter((n) => !st[n].up);
+        if (dead.every((n) => PROCESSES.includes(n))) {
+          try {
+            for (const n of dead) {
+              await startService(existing, n);
+              console.log(`sandbox: ${n} was down; restarted on port ${existing.services[n].port}`);
+            }
+            publishWorkspace(existing);
+            console.log(`sandbox: up in ${existing.dir}`);
+            console.log(`sandbox: load it with: set -a; . ${rel}; set +a`);
+            return 0;
+          } catch (e) {
+            console.log(`sandbox: restart failed (${e.message.split('\n')[0]})`);
+          }
+        }
+        console.log(`sandbox: the previous sandbox (${existing.dir}) is not healthy; replacing it`);
         await down(existing);
       }
       if (!isolatedDir) fs.rmSync(wsDir, { recursive: true, force: true });
