@@ -299,6 +299,28 @@ function plan(input: PublishInput): string[] {
   ];
 }
 
+/**
+ * The consumer program: constructs a client when the SDK has the payload's `New(Options)`
+ * (no network: nothing is called), prints BuildInfo() when it exists, else only imports the package.
+ */
+export function smokeProgram(mod: string, sources: string): string {
+  const hasNew = /^func New\(opts Options\) \(\*Client, error\)/m.test(sources);
+  const hasClose = /^func \(c \*Client\) Close\(\) error/m.test(sources);
+  const hasInfo = /^func BuildInfo\(\)/m.test(sources);
+  if (!hasNew && !hasInfo) return `package main\n\nimport (\n\t"fmt"\n\n\t_ "${mod}"\n)\n\nfunc main() { fmt.Println("imported ${mod}") }\n`;
+  const body = [
+    ...(hasNew
+      ? [
+          '\tc, err := sdk.New(sdk.Options{BaseURL: "http://127.0.0.1:9"})',
+          '\tif err != nil {\n\t\tfmt.Fprintln(os.Stderr, err)\n\t\tos.Exit(1)\n\t}',
+          ...(hasClose ? ['\tdefer c.Close()'] : ['\t_ = c']),
+        ]
+      : []),
+    hasInfo ? '\tfmt.Printf("%+v\\n", sdk.BuildInfo())' : `\tfmt.Println("constructed a ${mod} client")`,
+  ];
+  return `package main\n\nimport (\n\t"fmt"\n\t"os"\n\n\tsdk "${mod}"\n)\n\nvar _ = os.Exit\n\nfunc main() {\n${body.join('\n')}\n}\n`;
+}
+
 /** Parent of the module path used for GOPRIVATE / GONOSUMDB (github.com/ameideio for github.com/ameideio/ameide-sdk-go). */
 const privatePrefix = (modulePath: string) => modulePath.split('/').slice(0, 2).join('/');
 
@@ -344,15 +366,16 @@ async function smoke(input: PublishInput): Promise<void> {
     if (hasBuildInfoFile && !readFileSync(buildinfo, 'utf8').includes(`"${ctx.GIT_SHA}"`)) {
       throw new Error(`${mod}@${tag} ${BUILDINFO_FILE} does not carry the source SHA ${ctx.GIT_SHA}`);
     }
-    const exportsBuildInfo = readdirSync(modDir)
+    const sources = readdirSync(modDir)
       .filter((f) => f.endsWith('.go') && !f.endsWith('_test.go'))
-      .some((f) => /^func BuildInfo\(\)/m.test(readFileSync(join(modDir, f), 'utf8')));
-    const main = exportsBuildInfo
-      ? `package main\n\nimport (\n\t"fmt"\n\n\tsdk "${mod}"\n)\n\nfunc main() { fmt.Printf("%+v\\n", sdk.BuildInfo()) }\n`
-      : `package main\n\nimport (\n\t"fmt"\n\n\t_ "${mod}"\n)\n\nfunc main() { fmt.Println("imported ${mod}") }\n`;
-    writeFileSync(join(dir, 'consumer', 'main.go'), main);
+      .map((f) => readFileSync(join(modDir, f), 'utf8'))
+      .join('\n');
+    writeFileSync(join(dir, 'consumer', 'main.go'), smokeProgram(mod, sources));
     const out = (await go(['run', '.'])).stdout.trim();
-    if (exportsBuildInfo && !out.includes(ctx.GIT_SHA)) throw new Error(`BuildInfo() of ${mod}@${tag} printed ${out}, without the source SHA ${ctx.GIT_SHA}`);
+    if (/^func BuildInfo\(\)/m.test(sources)) {
+      if (!out.includes(ctx.GIT_SHA)) throw new Error(`BuildInfo() of ${mod}@${tag} printed ${out}, without the source SHA ${ctx.GIT_SHA}`);
+      if (out.includes('Version:') && !out.includes(`Version:${tag}`)) throw new Error(`BuildInfo() of ${mod}@${tag} printed ${out}, not Version:${tag}`);
+    }
     log(`smoke ok: ${mod}@${tag} ${h1} -> ${out}`);
   } finally {
     rmSync(dir, { recursive: true, force: true });

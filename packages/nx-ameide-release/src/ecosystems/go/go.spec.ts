@@ -1,0 +1,316 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { ReleaseError } from '../../errors';
+import type { VersionContext } from '../../version/types';
+import type { PublishInput } from '../types';
+import { goEcosystem, type GoPackManifest } from './index';
+import { readZip } from './modzip';
+
+/** Real git and real go, in temp dirs; the Go mirror is a bare repository reached through url.<bare>.insteadOf. */
+jest.setTimeout(180_000);
+
+const MOD = 'github.com/ameideio/ameide-sdk-go';
+const PROJECT_ROOT = 'packages/sdk';
+const root = mkdtempSync(join(tmpdir(), 'ameide-go-spec-'));
+const ws = join(root, 'ws');
+const bare = join(root, 'mirror.git');
+const logs: string[] = [];
+const log = (l: string) => logs.push(l);
+
+const git = (args: string[], cwd = ws) =>
+  execFileSync('git', args, { cwd, encoding: 'utf8', env: { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@t', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@t' } }).trim();
+
+function write(rel: string, text: string) {
+  const f = join(ws, PROJECT_ROOT, rel);
+  mkdirSync(dirname(f), { recursive: true });
+  writeFileSync(f, text);
+}
+
+function commit(msg: string, date: string): VersionContext {
+  git(['add', '-A']);
+  execFileSync('git', ['commit', '-qm', msg], {
+    cwd: ws,
+    env: { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@t', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@t', GIT_AUTHOR_DATE: date, GIT_COMMITTER_DATE: date },
+  });
+  const sha = git(['rev-parse', 'HEAD']);
+  const time = new Date(Number(git(['log', '-1', '--format=%ct'])) * 1000).toISOString().replace('.000Z', 'Z');
+  return context(sha, time, 'v0.1.0');
+}
+
+function context(sha: string, time: string, goVersion: string, channel: VersionContext['CHANNEL'] = 'release'): VersionContext {
+  const release = channel === 'release';
+  return {
+    BASE_VERSION: goVersion.slice(1) || '0.1.0',
+    GIT_SHA: sha,
+    SHORT_SHA: sha.slice(0, 7),
+    DATE: time.slice(0, 10).replace(/-/g, ''),
+    DATETIME: time.replace(/[-:TZ]/g, ''),
+    CHANNEL: channel,
+    IS_RELEASE: release,
+    NPM_VERSION: goVersion.slice(1),
+    NPM_DIST_TAG: release ? 'latest' : 'dev',
+    PYPI_VERSION: goVersion.slice(1),
+    GO_VERSION: release ? goVersion : '',
+    GO_PSEUDO_VERSION: '',
+    GHCR_TAGS: [],
+    COMMIT_TIME: time,
+    REF: release ? `refs/tags/${goVersion}` : 'refs/heads/main',
+    RELEASE_TAG: release ? goVersion : '',
+    IS_HIGHEST_RELEASE: release,
+  };
+}
+
+const outDir = (name: string) => {
+  const d = join(ws, 'dist', name);
+  rmSync(d, { recursive: true, force: true });
+  mkdirSync(d, { recursive: true });
+  return d;
+};
+const pack = (ctx: VersionContext, out = 'sdk') =>
+  goEcosystem.pack({ workspaceRoot: ws, projectRoot: PROJECT_ROOT, project: 'sdk', context: ctx, outDir: outDir(out), log }) as Promise<GoPackManifest>;
+
+/** The test's git/go environment: the default remote redirected to the bare repo, a private GOPATH. */
+const mirrorEnv = {
+  GIT_CONFIG_COUNT: '1',
+  GIT_CONFIG_KEY_0: `url.${bare}.insteadOf`,
+  GIT_CONFIG_VALUE_0: 'https://github.com/ameideio/ameide-sdk-go',
+};
+const publishInput = (manifest: GoPackManifest, ctx: VersionContext, env: Record<string, string> = mirrorEnv): PublishInput => ({
+  workspaceRoot: ws,
+  manifest,
+  context: ctx,
+  env,
+  log,
+});
+
+function goConsumer(env: NodeJS.ProcessEnv, main: string): { dir: string; go: (args: string[]) => string } {
+  const dir = mkdtempSync(join(root, 'consumer-'));
+  writeFileSync(join(dir, 'go.mod'), 'module example.com/consumer\n\ngo 1.22\n');
+  writeFileSync(join(dir, 'main.go'), main);
+  const goEnv = { ...process.env, GOPATH: join(dir, 'gopath'), GOMODCACHE: join(dir, 'gopath', 'pkg', 'mod'), GOWORK: 'off', GOTOOLCHAIN: 'local', GOFLAGS: '-mod=mod -modcacherw', ...env };
+  return { dir, go: (args) => execFileSync('go', args, { cwd: dir, encoding: 'utf8', env: goEnv }).trim() };
+}
+
+const MAIN = `package main
+
+import (
+	"fmt"
+
+	sdk "${MOD}"
+)
+
+func main() { fmt.Println(sdk.BuildInfo().SourceSHA, sdk.Hello()) }
+`;
+
+let release1: VersionContext;
+
+beforeAll(() => {
+  mkdirSync(ws);
+  git(['init', '-q', '-b', 'main']);
+  writeFileSync(join(ws, '.gitignore'), 'dist/\n*.out\n');
+  write('go.mod', `module ${MOD}\n\ngo 1.22\n`);
+  write('buildinfo.go', 'package ameide\n\nconst sourceSHA = "unknown"\n\ntype Info struct{ SourceSHA string }\n\nfunc BuildInfo() Info { return Info{SourceSHA: sourceSHA} }\n');
+  write('hello.go', 'package ameide\n\nfunc Hello() string { return "hello" }\n');
+  write('internal/x/x.go', 'package x\n');
+  write('LICENSE', 'Apache-2.0\n');
+  write('project.json', '{ "name": "sdk" }\n');
+  write('examples/go.mod', 'module example.com/examples\n\ngo 1.22\n');
+  write('examples/main.go', 'package main\n\nfunc main() {}\n');
+  write('vendor/example.com/dep/dep.go', 'package dep\n');
+  release1 = commit('sdk', '2025-11-13T15:32:11Z');
+  write('coverage.out', 'ignored by .gitignore, so never packed\n');
+  symlinkSync('hello.go', join(ws, PROJECT_ROOT, 'link.go'));
+  execFileSync('git', ['init', '-q', '--bare', bare]);
+});
+
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+describe('go pack', () => {
+  it('skips outside the release channel and writes nothing', async () => {
+    const m = await pack(context(release1.GIT_SHA, release1.COMMIT_TIME, 'v0.1.0', 'dev'));
+    expect(m.skipped).toBe('Go modules are only versioned on the release channel (GO_VERSION is empty on dev)');
+    expect(m.files).toEqual([]);
+    expect(readdirSync(join(ws, 'dist', 'sdk'))).toEqual([]);
+  });
+
+  it('refuses replace before writing anything, naming go.mod', async () => {
+    write('go.mod', `module ${MOD}\n\ngo 1.22\n\nreplace (\n\texample.com/a => ../a\n)\n`);
+    try {
+      await expect(pack(release1)).rejects.toThrow(/packages\/sdk\/go.mod: replace directive on line 6/);
+      await expect(pack(release1)).rejects.toBeInstanceOf(ReleaseError);
+      expect(readdirSync(join(ws, 'dist', 'sdk'))).toEqual([]);
+    } finally {
+      write('go.mod', `module ${MOD}\n\ngo 1.22\n`);
+    }
+  });
+
+  it('refuses a v2 release of a path without /v2', async () => {
+    await expect(pack({ ...release1, GO_VERSION: 'v2.0.0' })).rejects.toThrow(/must end in \/v2[\s\S]*fix: set `module github.com\/ameideio\/ameide-sdk-go\/v2`/);
+  });
+
+  it('refuses names that collide case-insensitively', async () => {
+    write('Hello.go', 'package ameide\n');
+    try {
+      await expect(pack(release1)).rejects.toThrow(/case-insensitive file name collision: "Hello.go" and "hello.go"|"hello.go" and "Hello.go"/);
+    } finally {
+      rmSync(join(ws, PROJECT_ROOT, 'Hello.go'));
+    }
+  });
+
+  it('writes the GOPROXY layout, with the module files only and the SHA stamped in a temp copy', async () => {
+    const m = await pack(release1);
+    expect(m).toMatchObject({ name: MOD, ecosystem: 'go', version: 'v0.1.0', gitSha: release1.GIT_SHA, channel: 'release' });
+    const v = `dist/sdk/goproxy/${MOD}/@v`;
+    expect(m.files.map((f) => [f.kind, f.file])).toEqual([
+      ['go-info', `${v}/v0.1.0.info`],
+      ['go-mod', `${v}/v0.1.0.mod`],
+      ['go-zip', `${v}/v0.1.0.zip`],
+      ['go-list', `${v}/list`],
+    ]);
+    expect(JSON.parse(readFileSync(join(ws, v, 'v0.1.0.info'), 'utf8'))).toEqual({ Version: 'v0.1.0', Time: '2025-11-13T15:32:11Z' });
+    const entries = readZip(readFileSync(join(ws, v, 'v0.1.0.zip')));
+    const prefix = `${MOD}@v0.1.0/`;
+    // No nested module (examples/), no vendored package, no symlink, no Nx project.json, no git-ignored file.
+    expect(entries.map((e) => e.name)).toEqual(['LICENSE', 'buildinfo.go', 'go.mod', 'hello.go', 'internal/x/x.go'].map((p) => prefix + p));
+    expect(entries.find((e) => e.name.endsWith('buildinfo.go'))!.data.toString()).toContain(`const sourceSHA = "${release1.GIT_SHA}"`);
+    expect(readFileSync(join(ws, PROJECT_ROOT, 'buildinfo.go'), 'utf8')).toContain('const sourceSHA = "unknown"');
+    expect(git(['status', '--porcelain', '--', PROJECT_ROOT])).toBe('?? packages/sdk/link.go');
+    expect(m.go?.h1).toMatch(/^h1:/);
+  });
+
+  it('is byte-reproducible: two packs of one SHA give the same sha256 for every file', async () => {
+    const a = await pack(release1, 'a');
+    const b = await pack(release1, 'b');
+    expect(a.files.map((f) => f.sha256)).toEqual(b.files.map((f) => f.sha256));
+    expect(readFileSync(join(ws, 'dist/a/goproxy', MOD, '@v/v0.1.0.zip')).equals(readFileSync(join(ws, 'dist/b/goproxy', MOD, '@v/v0.1.0.zip')))).toBe(true);
+  });
+
+  it('is what go get takes from a file:// GOPROXY, and Go computes the same h1 hashes', async () => {
+    const m = await pack(release1);
+    const { go } = goConsumer(
+      { GOPROXY: `file://${join(ws, 'dist/sdk/goproxy')}`, GOSUMDB: 'off', GONOSUMDB: '*', GOPRIVATE: '', GONOPROXY: '' },
+      MAIN,
+    );
+    go(['get', `${MOD}@v0.1.0`]);
+    const dl = JSON.parse(go(['mod', 'download', '-json', `${MOD}@v0.1.0`]));
+    expect(dl.Sum).toBe(m.go!.h1);
+    expect(dl.GoModSum).toBe(m.go!.goModH1);
+    expect(go(['run', '.'])).toBe(`${release1.GIT_SHA} hello`);
+  });
+});
+
+describe('go publish to the mirror repository', () => {
+  let manifest: GoPackManifest;
+  beforeAll(async () => {
+    manifest = await pack(release1);
+  });
+
+  it('plans without network and redacts credentials in the remote', () => {
+    const lines = goEcosystem.plan(publishInput(manifest, release1, { AMEIDE_GO_REMOTE: 'https://bot:s3cr3t-token@git.example.com/ameideio/ameide-sdk-go' }));
+    expect(lines.join('\n')).toContain('mirror https://***@git.example.com/ameideio/ameide-sdk-go branch main');
+    expect(lines.join('\n')).not.toContain('s3cr3t');
+  });
+
+  it('skips dev and build channels without error', async () => {
+    const dev = context(release1.GIT_SHA, release1.COMMIT_TIME, 'v0.1.0', 'dev');
+    const devManifest = { ...manifest, version: '', channel: 'dev' as const, files: [], skipped: 'Go modules are only versioned on the release channel (GO_VERSION is empty on dev)' };
+    await expect(goEcosystem.preflight(publishInput(devManifest, dev))).resolves.toBeUndefined();
+    await expect(goEcosystem.publish(publishInput(devManifest, dev))).resolves.toEqual({ status: 'skipped', reason: devManifest.skipped });
+    expect(git(['for-each-ref'], bare)).toBe('');
+  });
+
+  it('fails preflight when the mirror is unreachable', async () => {
+    await expect(goEcosystem.preflight(publishInput(manifest, release1, { AMEIDE_GO_REMOTE: join(root, 'no-such-repo.git') }))).rejects.toThrow(/not reachable[\s\S]*AMEIDE_GO_REMOTE/);
+  });
+
+  it('first push to an empty bare repository: one commit recording the source SHA, annotated tag', async () => {
+    const input = publishInput(manifest, release1);
+    await goEcosystem.preflight(input);
+    await expect(goEcosystem.lookup(input)).resolves.toEqual({ state: 'absent' });
+    const out = await goEcosystem.publish(input);
+    expect(out.status).toBe('published');
+    expect(git(['cat-file', '-t', 'refs/tags/v0.1.0'], bare)).toBe('tag');
+    expect(git(['log', '-1', '--format=%B', 'v0.1.0^{commit}'], bare)).toContain(`Source-SHA: ${release1.GIT_SHA}`);
+    expect(git(['log', '-1', '--format=%aI %cI', 'v0.1.0^{commit}'], bare)).toBe('2025-11-13T15:32:11+00:00 2025-11-13T15:32:11+00:00');
+    expect(git(['rev-parse', 'main'], bare)).toBe(git(['rev-parse', 'v0.1.0^{commit}'], bare));
+    // The mirror's tree is exactly the zip's file set.
+    const zipNames = readZip(readFileSync(join(ws, manifest.files.find((f) => f.kind === 'go-zip')!.file))).map((e) => e.name.replace(`${MOD}@v0.1.0/`, ''));
+    expect(git(['ls-tree', '-r', '--name-only', 'v0.1.0'], bare).split('\n')).toEqual(zipNames);
+    await expect(goEcosystem.lookup(input)).resolves.toEqual({ state: 'present', gitSha: release1.GIT_SHA });
+  });
+
+  it('a re-run is already-published and moves nothing', async () => {
+    const before = git(['for-each-ref', '--format=%(objectname) %(refname)'], bare);
+    await expect(goEcosystem.publish(publishInput(manifest, release1))).resolves.toMatchObject({ status: 'already-published' });
+    expect(git(['for-each-ref', '--format=%(objectname) %(refname)'], bare)).toBe(before);
+  });
+
+  it('smoke: go get from the mirror (GOPROXY=direct) builds, runs, and matches the packed h1', async () => {
+    await goEcosystem.smoke(publishInput(manifest, release1));
+    expect(logs.join('\n')).toContain(`smoke ok: ${MOD}@v0.1.0 ${manifest.go!.h1} -> {SourceSHA:${release1.GIT_SHA}}`);
+  });
+
+  it('the same tag from another SHA is refused naming both SHAs, and the tag is not moved', async () => {
+    write('hello.go', 'package ameide\n\nfunc Hello() string { return "hello again" }\n');
+    const other = commit('change', '2025-11-14T09:00:00Z');
+    const m2 = await pack(other);
+    const tagBefore = git(['rev-parse', 'refs/tags/v0.1.0'], bare);
+    const headBefore = git(['rev-parse', 'main'], bare);
+    const err = await goEcosystem.publish(publishInput(m2, other)).catch((e) => e);
+    expect(err).toBeInstanceOf(ReleaseError);
+    expect(err.message).toContain(release1.GIT_SHA);
+    expect(err.message).toContain(other.GIT_SHA);
+    expect(git(['rev-parse', 'refs/tags/v0.1.0'], bare)).toBe(tagBefore);
+    expect(git(['rev-parse', 'main'], bare)).toBe(headBefore);
+
+    // The next version from that SHA goes on top of the branch; v0.1.0 stays where it was.
+    const next = { ...other, GO_VERSION: 'v0.2.0', REF: 'refs/tags/v0.2.0', RELEASE_TAG: 'v0.2.0' };
+    const m3 = await pack(next);
+    await expect(goEcosystem.publish(publishInput(m3, next))).resolves.toMatchObject({ status: 'published' });
+    expect(git(['rev-parse', 'v0.2.0^{commit}^'], bare)).toBe(headBefore);
+    expect(git(['rev-parse', 'refs/tags/v0.1.0'], bare)).toBe(tagBefore);
+    expect(git(['show', 'v0.2.0:hello.go'], bare)).toContain('hello again');
+  });
+
+  it('refuses a stale pack manifest (packed from another SHA than HEAD)', async () => {
+    await expect(goEcosystem.publish(publishInput(manifest, { ...release1, GIT_SHA: 'f'.repeat(40) }))).rejects.toThrow(/re-run pack/);
+    expect(existsSync(bare)).toBe(true);
+  });
+});
+
+/** The real payload (packages/ameide_sdk_go), copied into a temp workspace: pack, publish to its own bare mirror, smoke. */
+const PAYLOAD = join(__dirname, '../../../../ameide_sdk_go');
+(existsSync(join(PAYLOAD, 'buildinfo.go')) ? describe : describe.skip)('the ameide_sdk_go payload', () => {
+  const pws = join(root, 'payload-ws');
+  const pbare = join(root, 'payload-mirror.git');
+  it('packs, go gets from the file proxy with Go agreeing on h1, publishes and smokes with BuildInfo reporting tag and SHA', async () => {
+    mkdirSync(join(pws, 'packages'), { recursive: true });
+    execFileSync('cp', ['-r', PAYLOAD, join(pws, 'packages', 'ameide_sdk_go')]);
+    git(['init', '-q', '-b', 'main'], pws);
+    git(['add', '-A'], pws);
+    execFileSync('git', ['commit', '-qm', 'payload'], {
+      cwd: pws,
+      env: { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@t', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@t', GIT_AUTHOR_DATE: '2025-11-13T15:32:11Z', GIT_COMMITTER_DATE: '2025-11-13T15:32:11Z' },
+    });
+    execFileSync('git', ['init', '-q', '--bare', pbare]);
+    const ctx = context(git(['rev-parse', 'HEAD'], pws), '2025-11-13T15:32:11Z', 'v0.1.0');
+    const out = join(pws, 'dist', 'ameide_sdk_go');
+    mkdirSync(out, { recursive: true });
+    const m = (await goEcosystem.pack({ workspaceRoot: pws, projectRoot: 'packages/ameide_sdk_go', project: 'ameide_sdk_go', context: ctx, outDir: out, log })) as GoPackManifest;
+    const names = readZip(readFileSync(join(pws, m.files.find((f) => f.kind === 'go-zip')!.file))).map((e) => e.name);
+    expect(names).toContain(`${MOD}@v0.1.0/buildinfo.go`);
+    expect(names).not.toContain(`${MOD}@v0.1.0/project.json`);
+
+    const { go } = goConsumer({ GOPROXY: `file://${join(out, 'goproxy')}`, GOSUMDB: 'off', GONOSUMDB: '*', GOPRIVATE: '', GONOPROXY: '' }, 'package main\n\nfunc main() {}\n');
+    expect(JSON.parse(go(['mod', 'download', '-json', `${MOD}@v0.1.0`])).Sum).toBe(m.go!.h1);
+
+    const env = { GIT_CONFIG_COUNT: '1', GIT_CONFIG_KEY_0: `url.${pbare}.insteadOf`, GIT_CONFIG_VALUE_0: 'https://github.com/ameideio/ameide-sdk-go' };
+    const input: PublishInput = { workspaceRoot: pws, manifest: m, context: ctx, env, log };
+    await goEcosystem.preflight(input);
+    await expect(goEcosystem.publish(input)).resolves.toMatchObject({ status: 'published' });
+    await goEcosystem.smoke(input);
+    expect(logs.join('\n')).toContain(`Version:v0.1.0 SourceSHA:${ctx.GIT_SHA}}`);
+  });
+});
