@@ -46,7 +46,14 @@ export function classify(ours: ArtifactFile[], remote: IndexFile[], name: string
 }
 
 export async function inspectIndex(input: PublishInput, registry = pypiRegistry(input.env)): Promise<IndexInspection> {
-  const remote = await listProjectFiles(registry, input.manifest.name);
+  let remote: IndexFile[];
+  try {
+    remote = await listProjectFiles(registry, input.manifest.name);
+  } catch (err) {
+    const cause = (err as { cause?: { code?: string; message?: string } }).cause;
+    const why = cause ? ` (${cause.code ?? cause.message})` : '';
+    throw new Error(`cannot read the index ${projectPageUrl(registry, input.manifest.name)}: ${(err as Error).message}${why}; nothing was uploaded, re-run publish when it is back`);
+  }
   return classify(input.manifest.files, remote, input.manifest.name, input.manifest.version);
 }
 

@@ -180,6 +180,20 @@ describe('publish, lookup, smoke against pypiserver', () => {
     expect(served().some((f) => f.includes('dev20251115'))).toBe(false);
   });
 
+  it('a registry that is down fails clearly, and the re-run after it is back completes', async () => {
+    const ctx4 = devContext({ PYPI_VERSION: '0.1.0.dev20251116000000' });
+    const m4 = await pack(ctx4, 'dist/down');
+    await pypi.stop();
+    try {
+      await expect(pypiEcosystem.publish(publishInput(m4, ctx4))).rejects.toThrow(/cannot read the index http:\/\/127\.0\.0\.1:\d+\/simple\/ameide-sdk-python\/.*ECONNREFUSED/);
+    } finally {
+      await pypi.start();
+    }
+    expect(served().some((f) => f.includes('dev20251116'))).toBe(false);
+    expect((await pypiEcosystem.publish(publishInput(m4, ctx4))).status).toBe('published');
+    expect(served().filter((f) => f.includes('dev20251116'))).toHaveLength(2);
+  });
+
   it('never printed a password', () => {
     const all = lines.join('\n');
     expect(all.length).toBeGreaterThan(0);

@@ -3,7 +3,7 @@ import type { PackManifest, PublishInput } from '../types';
 import { checkPypiVersion, stampBuildInfo } from './build-info';
 import { distributionStem, normalizeProjectName } from './commands';
 import { sourceDateEpoch } from './pack';
-import { classify, isFileOfVersion, parseUploadFailure, planPypi } from './publish';
+import { classify, isFileOfVersion, isTransientUpload, parseUploadFailure, planPypi, UploadError } from './publish';
 import { checkPlaceholderVersion, commitUrl, readPyproject, repositoryUrlFrom, stampPyproject } from './pyproject';
 import { parseSimplePage } from './simple-index';
 import { devContext, FIXTURE_PYPROJECT } from './testing/fixture-project';
@@ -152,6 +152,19 @@ describe('upload failures', () => {
     });
     expect(parseUploadFailure('cause: Server returned status code 403 Forbidden. Server says:\n<pre>None</pre>')).toMatchObject({ status: 403, alreadyExists: false });
     expect(parseUploadFailure('cause: tcp connect error\ncause: Connection refused (os error 111)').status).toBeNull();
+  });
+});
+
+describe('retry policy for uploads', () => {
+  it.each([
+    ['a 503 from the index', new UploadError(503, 'Service Unavailable', false, 'HTTP 503'), true],
+    ['a 429 rate limit', new UploadError(429, 'slow down', false, 'HTTP 429'), true],
+    ['connection refused (no status)', new UploadError(null, '', false, 'cause: Connection refused (os error 111) ECONNREFUSED'), true],
+    ['a 403 bad password', new UploadError(403, 'None', false, 'HTTP 403'), false],
+    ['a 400 invalid metadata', new UploadError(400, 'Invalid distribution', false, 'HTTP 400'), false],
+    ['a 409 already exists', new UploadError(409, 'already exists', true, 'HTTP 409'), false],
+  ])('%s -> transient %s', (_name, err, transient) => {
+    expect(isTransientUpload(err)).toBe(transient);
   });
 });
 
