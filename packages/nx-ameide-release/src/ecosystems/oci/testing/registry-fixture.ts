@@ -94,12 +94,10 @@ export async function startRegistry(opts: { auth?: RegistryAuthConfig; relativeU
   child.stderr!.on('data', (d) => (output = (output + d).slice(-4000)));
   const stop = async () => {
     if (child.exitCode === null) {
+      // a throw-away registry: no graceful drain needed (SIGTERM waits seconds on idle connections)
       const exited = new Promise((r) => child.once('exit', r));
-      child.kill('SIGTERM');
-      let timer: NodeJS.Timeout | undefined;
-      await Promise.race([exited, new Promise((r) => (timer = setTimeout(r, 3000)))]);
-      clearTimeout(timer);
-      if (child.exitCode === null) child.kill('SIGKILL');
+      child.kill('SIGKILL');
+      await exited;
     }
     rmSync(dir, { recursive: true, force: true });
   };

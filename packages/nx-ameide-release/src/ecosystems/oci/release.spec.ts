@@ -1,0 +1,289 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { homedir, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import { runOrThrow } from '../../exec';
+import { ReleaseError } from '../../errors';
+import type { VersionContext } from '../../version/types';
+import type { PackManifest } from '../types';
+import { readTar } from './image';
+import { RegistryClient } from './registry';
+import { ociRelease, type OciReleaseInput, type OciReleaseResult } from './release';
+import { signatureTag, verify } from './sign';
+import { startRegistry, type RegistryFixture } from './testing/registry-fixture';
+
+/**
+ * End to end against a real docker-registry on loopback: real git for ancestry, real cosign,
+ * skopeo to look at the result from the outside.
+ */
+jest.setTimeout(180_000);
+
+const COSIGN = join(homedir(), 'go/bin/cosign');
+const COMMIT_TIME = '2025-11-13T15:32:11Z';
+// test setup uses execFileSync: exec.ts's run() can hit an unhandled EPIPE on stdin when a child exits at once (reported)
+const git = async (cwd: string, ...args: string[]) => execFileSync('git', args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] }).toString().trim();
+
+let tmp: string;
+let repoDir: string;
+let shaA: string; // older commit
+let shaB: string; // its child
+let key: { priv: string; pub: string };
+
+async function isAncestor(a: string, b: string): Promise<boolean> {
+  const res = spawnSync('git', ['merge-base', '--is-ancestor', a, b], { cwd: repoDir, stdio: ['ignore', 'pipe', 'pipe'] });
+  if (res.status === 0) return true;
+  if (res.status === 1) return false;
+  throw new Error(res.stderr.toString());
+}
+
+function context(sha: string, channel: 'dev' | 'release', releaseTag = '', highest = true): VersionContext {
+  const v = releaseTag.replace(/^v/, '');
+  const [maj, min] = v.split('.');
+  return {
+    BASE_VERSION: v || '0.1.0',
+    GIT_SHA: sha,
+    SHORT_SHA: sha.slice(0, 7),
+    DATE: '20251113',
+    DATETIME: '20251113153211',
+    CHANNEL: channel,
+    IS_RELEASE: channel === 'release',
+    NPM_VERSION: channel === 'release' ? v : `0.1.0-dev.20251113153211+g${sha.slice(0, 7)}`,
+    NPM_DIST_TAG: channel === 'release' ? 'latest' : 'dev',
+    PYPI_VERSION: '',
+    GO_VERSION: '',
+    GO_PSEUDO_VERSION: '',
+    GHCR_TAGS: channel === 'release' ? [v, `${maj}.${min}`, ...(highest ? ['latest'] : []), sha] : [sha, 'dev'],
+    COMMIT_TIME,
+    REF: channel === 'release' ? `refs/tags/${releaseTag}` : 'refs/heads/main',
+    RELEASE_TAG: releaseTag,
+    IS_HIGHEST_RELEASE: highest,
+  };
+}
+
+/** A workspace with dist/sdk/ as pack would leave it; the tarball's bytes depend on version and SHA. */
+function workspace(root: string, ctx: VersionContext): PackManifest[] {
+  const version = ctx.NPM_VERSION;
+  const file = `dist/sdk/ameideio-ameide-sdk-ts-${version.replace(/\+.*/, '')}.tgz`;
+  const bytes = Buffer.from(`tarball of ${version} at ${ctx.GIT_SHA}\n`.repeat(50));
+  rmSync(join(root, 'dist'), { recursive: true, force: true });
+  mkdirSync(join(root, 'dist/sdk'), { recursive: true });
+  writeFileSync(join(root, file), bytes);
+  writeFileSync(join(root, 'package.json'), JSON.stringify({ name: 'ws', repository: { url: 'git+https://github.com/ameideio/ameide.git' } }));
+  return [
+    {
+      project: 'sdk', name: '@ameideio/ameide-sdk-ts', ecosystem: 'npm', version, gitSha: ctx.GIT_SHA, channel: ctx.CHANNEL,
+      files: [{ file, kind: 'tgz', sha256: createHash('sha256').update(bytes).digest('hex') }],
+    },
+  ];
+}
+
+async function skopeo(ref: string, raw = false): Promise<any> {
+  const res = await runOrThrow({ command: 'skopeo', args: ['inspect', ...(raw ? ['--raw'] : []), '--tls-verify=false', `docker://${ref}`] });
+  return JSON.parse(res.stdout);
+}
+
+beforeAll(async () => {
+  tmp = mkdtempSync(join(tmpdir(), 'oci-release-'));
+  repoDir = join(tmp, 'repo');
+  mkdirSync(repoDir);
+  await git(repoDir, 'init', '-q', '-b', 'main');
+  for (const msg of ['A', 'B']) {
+    writeFileSync(join(repoDir, 'f'), msg);
+    await git(repoDir, 'add', 'f');
+    await git(repoDir, '-c', 'user.name=t', '-c', 'user.email=t@e', 'commit', '-q', '-m', msg);
+  }
+  shaB = await git(repoDir, 'rev-parse', 'HEAD');
+  shaA = await git(repoDir, 'rev-parse', 'HEAD~1');
+  const keyDir = join(tmp, 'keys');
+  mkdirSync(keyDir);
+  await runOrThrow({ command: COSIGN, args: ['generate-key-pair'], cwd: keyDir, env: { ...process.env, COSIGN_PASSWORD: 'key-pass' } });
+  key = { priv: join(keyDir, 'cosign.key'), pub: join(keyDir, 'cosign.pub') };
+});
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+describe('ociRelease against docker-registry (anonymous)', () => {
+  let reg: RegistryFixture;
+  let ws: string;
+  const runs: Record<string, OciReleaseResult> = {};
+  const logs: string[] = [];
+  beforeAll(async () => {
+    reg = await startRegistry();
+    ws = join(tmp, 'ws-plain');
+    mkdirSync(ws);
+  });
+  afterAll(async () => reg?.stop());
+
+  const env = () => ({
+    AMEIDE_OCI_REGISTRY: reg.host, AMEIDE_OCI_NAMESPACE: 'ameideio', AMEIDE_OCI_INSECURE: 'true',
+    COSIGN_KEY: key.priv, COSIGN_PASSWORD: 'key-pass', COSIGN_BIN: COSIGN,
+  });
+  const release = (ctx: VersionContext, extra: Partial<OciReleaseInput> = {}) =>
+    ociRelease({
+      project: 'sdk', manifests: workspace(ws, ctx), workspaceRoot: ws, context: ctx, env: env(), isAncestor, dryRun: false,
+      log: (l) => logs.push(l), ...extra,
+    });
+  const image = () => `${reg.host}/ameideio/ameide-sdk-ts`;
+
+  it('dry-run prints image, digest and tags and pushes nothing; two clones of one SHA give one digest', async () => {
+    const ctx = context(shaB, 'dev');
+    const dry = await release(ctx, { dryRun: true });
+    expect(dry.status).toBe('dry-run');
+    expect(logs.join('\n')).toContain(`${image()}@${dry.digest}`);
+    expect(logs.join('\n')).toContain(`${shaB}, dev`);
+    // a second clone: a copy of the workspace elsewhere, same SHA
+    const clone = join(tmp, 'clone');
+    cpSync(ws, clone, { recursive: true });
+    const other = await ociRelease({ project: 'sdk', manifests: workspace(clone, ctx), workspaceRoot: clone, context: ctx, env: env(), isAncestor, dryRun: true, log: () => {} });
+    expect(other.digest).toBe(dry.digest);
+    expect(await new RegistryClient({ registry: reg.host, insecure: true }).listTags('ameideio/ameide-sdk-ts')).toEqual([]);
+  });
+
+  it('a dev run pushes <sha> and dev, uploads two blobs and signs the digest', async () => {
+    const r = (runs.devB = await release(context(shaB, 'dev')));
+    expect(r).toMatchObject({ status: 'pushed', tagsPushed: [shaB, 'dev'], blobsUploaded: 2, signature: 'signed', image: image() });
+    expect(await verify({ ref: r.ref, insecure: true }, key.pub, { registry: reg.host }, { cosign: COSIGN })).toBe(true);
+  });
+
+  it('re-running pushes zero blobs and succeeds', async () => {
+    const r = await release(context(shaB, 'dev'));
+    expect(r).toMatchObject({ status: 'unchanged', digest: runs.devB.digest, tagsPushed: [], tagsUnchanged: [shaB, 'dev'], blobsUploaded: 0, signature: 'already-signed' });
+  });
+
+  it('an older dev run does not move dev back (its <sha> is still pushed, unsigned here)', async () => {
+    const r = (runs.devA = await release(context(shaA, 'dev'), { sign: 'off' }));
+    expect(r.tagsPushed).toEqual([shaA]);
+    expect(r.tagsSkipped).toEqual([{ tag: 'dev', reason: expect.stringMatching(/^dev-would-move-back/) }]);
+    expect((await skopeo(`${image()}:dev`)).Digest).toBe(runs.devB.digest);
+  });
+
+  it('the release of a SHA published on dev moves <sha> to the release image; dev keeps the dev image', async () => {
+    const r = (runs.relB = await release(context(shaB, 'release', 'v0.2.0')));
+    expect(r.tagsPushed).toEqual(['0.2.0', '0.2', 'latest', shaB]);
+    expect(r.decisions.find((d) => d.tag === shaB)?.action).toBe('move');
+    expect(r.blobsUploaded).toBe(2); // another version label and tarball: new layer and config
+    const sha = await skopeo(`${image()}:${shaB}`);
+    expect(sha.Digest).toBe(r.digest);
+    expect((await skopeo(`${image()}:dev`)).Digest).toBe(runs.devB.digest);
+    // the dev image stays reachable by digest
+    expect((await skopeo(`${image()}@${runs.devB.digest}`)).Digest).toBe(runs.devB.digest);
+  });
+
+  it('skopeo shows every tag, one digest per run, and the labels', async () => {
+    const latest = await skopeo(`${image()}:latest`);
+    expect(latest.Digest).toBe(runs.relB.digest);
+    const tags = [...latest.RepoTags].sort();
+    expect(tags.filter((t: string) => !t.endsWith('.sig'))).toEqual(['0.2', '0.2.0', shaA, shaB, 'dev', 'latest'].sort());
+    // cosign's signatures: one per signed digest (dev B and release B)
+    expect(tags.filter((t: string) => t.endsWith('.sig')).sort()).toEqual([signatureTag(runs.devB.digest), signatureTag(runs.relB.digest)].sort());
+    expect(latest.Labels).toEqual({
+      'org.opencontainers.image.created': COMMIT_TIME,
+      'org.opencontainers.image.revision': shaB,
+      'org.opencontainers.image.version': '0.2.0',
+      'org.opencontainers.image.source': 'https://github.com/ameideio/ameide',
+      'org.opencontainers.image.title': '@ameideio/ameide-sdk-ts',
+      'io.ameide.channel': 'release',
+      'io.ameide.project': 'sdk',
+    });
+    expect(latest.Architecture).toBe('amd64');
+    const raw = await skopeo(`${image()}:latest`, true);
+    expect(raw.annotations).toEqual(latest.Labels);
+    for (const tag of ['0.2.0', '0.2']) expect((await skopeo(`${image()}:${tag}`)).Digest).toBe(runs.relB.digest);
+    expect((await skopeo(`${image()}:${shaA}`)).Digest).toBe(runs.devA.digest);
+  });
+
+  it('the layer holds the artifacts byte-identical to dist/, with contents.json', async () => {
+    const client = new RegistryClient({ registry: reg.host, insecure: true });
+    const manifest = JSON.parse((await client.getManifest('ameideio/ameide-sdk-ts', '0.2.0'))!.bytes.toString());
+    const layer = readTar(gunzipSync(await client.getBlob('ameideio/ameide-sdk-ts', manifest.layers[0].digest)));
+    const m = workspace(ws, context(shaB, 'release', 'v0.2.0'))[0];
+    const dist = require('node:fs').readFileSync(join(ws, m.files[0].file));
+    expect([...layer.keys()].sort()).toEqual(['ameide/sdk/ameideio-ameide-sdk-ts-0.2.0.tgz', 'ameide/sdk/contents.json']);
+    expect(layer.get('ameide/sdk/ameideio-ameide-sdk-ts-0.2.0.tgz')!.equals(dist)).toBe(true);
+    const contents = JSON.parse(layer.get('ameide/sdk/contents.json')!.toString());
+    expect(contents.files).toEqual([{ name: 'ameideio-ameide-sdk-ts-0.2.0.tgz', kind: 'tgz', sha256: m.files[0].sha256, size: dist.length }]);
+  });
+
+  it('cosign verify succeeds for the signed digest, fails for an unsigned one and for a tampered signature', async () => {
+    const target = (digest: string) => ({ ref: `${image()}@${digest}`, insecure: true });
+    expect(await verify(target(runs.relB.digest), key.pub, { registry: reg.host }, { cosign: COSIGN })).toBe(true);
+    expect(await verify(target(runs.devA.digest), key.pub, { registry: reg.host }, { cosign: COSIGN })).toBe(false);
+    // tamper: hang the release's signature on the unsigned digest
+    const client = new RegistryClient({ registry: reg.host, insecure: true });
+    const sig = (await client.getManifest('ameideio/ameide-sdk-ts', signatureTag(runs.relB.digest)))!;
+    await client.putManifest('ameideio/ameide-sdk-ts', signatureTag(runs.devA.digest), sig.bytes, 'application/vnd.oci.image.manifest.v1+json');
+    expect(await verify(target(runs.devA.digest), key.pub, { registry: reg.host }, { cosign: COSIGN })).toBe(false);
+  });
+
+  it('a backport release does not move latest', async () => {
+    const r = await release(context(shaA, 'release', 'v0.1.1', true), { sign: 'off' });
+    expect(r.tagsPushed).toEqual(['0.1.1', '0.1', shaA]);
+    expect(r.tagsSkipped.map((s) => s.tag)).toEqual(['latest']);
+    expect((await skopeo(`${image()}:latest`)).Digest).toBe(runs.relB.digest);
+  });
+
+  it('a dev run never moves a <sha> that holds the release image', async () => {
+    const r = await release(context(shaB, 'dev'));
+    expect(r.status).toBe('unchanged');
+    expect(r.tagsSkipped).toEqual([{ tag: shaB, reason: expect.stringMatching(/^sha-holds-more-authoritative/) }]);
+    expect((await skopeo(`${image()}:${shaB}`)).Digest).toBe(runs.relB.digest);
+  });
+
+  it('a release tag with another digest is refused before anything is written', async () => {
+    const ctx = context(shaB, 'release', 'v0.2.0');
+    const before = await new RegistryClient({ registry: reg.host, insecure: true }).listTags('ameideio/ameide-sdk-ts');
+    const err = await release(ctx, { source: 'https://example.com/changed' }).catch((e) => e);
+    expect(err).toBeInstanceOf(ReleaseError);
+    expect(err.message).toContain('Release tags are immutable');
+    expect(err.message).toContain('not reproducible');
+    expect(err.message).toContain(shaB);
+    expect(await new RegistryClient({ registry: reg.host, insecure: true }).listTags('ameideio/ameide-sdk-ts')).toEqual(before);
+  });
+
+  it('refuses to run without signing configured, before touching the registry', async () => {
+    const ctx = context(shaB, 'dev');
+    const err = await ociRelease({
+      project: 'sdk', manifests: workspace(ws, ctx), workspaceRoot: ws, context: ctx, isAncestor, dryRun: false, log: () => {},
+      env: { AMEIDE_OCI_REGISTRY: '127.0.0.1:9', AMEIDE_OCI_INSECURE: 'true' },
+    }).catch((e) => e);
+    expect(err).toBeInstanceOf(ReleaseError);
+    expect(err.message).toMatch(/COSIGN_KEY/);
+  });
+});
+
+describe('ociRelease against docker-registry with htpasswd', () => {
+  let reg: RegistryFixture;
+  let ws: string;
+  beforeAll(async () => {
+    reg = await startRegistry({ auth: { kind: 'htpasswd', username: 'ci', password: 'pw-htpasswd-1' } });
+    ws = join(tmp, 'ws-auth');
+    mkdirSync(ws);
+  });
+  afterAll(async () => reg?.stop());
+
+  const input = (ctx: VersionContext, env: Record<string, string | undefined>): OciReleaseInput => ({
+    project: 'sdk', manifests: workspace(ws, ctx), workspaceRoot: ws, context: ctx, isAncestor, dryRun: false, log: () => {},
+    env: { AMEIDE_OCI_REGISTRY: reg.host, AMEIDE_OCI_INSECURE: 'true', COSIGN_KEY: key.priv, COSIGN_PASSWORD: 'key-pass', COSIGN_BIN: COSIGN, ...env },
+  });
+
+  it('fails with a clear error without or with wrong credentials', async () => {
+    for (const env of [{} as Record<string, string>, { OCI_USERNAME: 'ci', OCI_PASSWORD: 'nope-wrong' }]) {
+      const err = await ociRelease(input(context(shaB, 'dev'), env)).catch((e) => e);
+      expect(err).toBeInstanceOf(ReleaseError);
+      expect(err.message).toMatch(/refused the credentials/);
+      expect(err.message).not.toContain('nope-wrong');
+    }
+  });
+
+  it('pushes a dev and a release run with credentials, signs through a temporary docker config, verifies', async () => {
+    const creds = { OCI_USERNAME: 'ci', OCI_PASSWORD: 'pw-htpasswd-1' };
+    const dev = await ociRelease(input(context(shaB, 'dev'), creds));
+    const rel = await ociRelease(input(context(shaB, 'release', 'v1.0.0'), creds));
+    expect(dev).toMatchObject({ status: 'pushed', signature: 'signed', tagsPushed: [shaB, 'dev'] });
+    expect(rel).toMatchObject({ status: 'pushed', signature: 'signed', tagsPushed: ['1.0.0', '1.0', 'latest', shaB] });
+    expect(await verify({ ref: rel.ref, insecure: true }, key.pub, { registry: reg.host, username: 'ci', password: 'pw-htpasswd-1' }, { cosign: COSIGN })).toBe(true);
+    const again = await ociRelease(input(context(shaB, 'release', 'v1.0.0'), creds));
+    expect(again).toMatchObject({ status: 'unchanged', blobsUploaded: 0, signature: 'already-signed' });
+  });
+});
