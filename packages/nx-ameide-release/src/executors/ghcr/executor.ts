@@ -1,0 +1,42 @@
+import { dirname, join } from 'node:path';
+import type { ExecutorContext } from '@nx/devkit';
+import { ociRelease } from '../../ecosystems/oci/release';
+import type { SignMode } from '../../ecosystems/oci/sign';
+import { isAncestor } from '../../git';
+import { ociRegistry } from '../../registries';
+import { manifestPath, readPackManifest, runExecutor, writeJson, type CommonOptions } from '../common';
+
+export interface GhcrOptions extends CommonOptions {
+  sign?: SignMode;
+}
+
+export default async function ghcrExecutor(options: GhcrOptions, ctx: ExecutorContext) {
+  return runExecutor('ghcr', options, ctx, async ({ workspaceRoot, project, dryRun, log, context }) => {
+    const vc = await context();
+    if (vc.CHANNEL === 'build') {
+      log(`channel 'build' (ref ${vc.REF}): no image is pushed.`);
+      return;
+    }
+    const manifest = readPackManifest(workspaceRoot, project, vc);
+    const result = await ociRelease({
+      project,
+      manifests: [manifest],
+      workspaceRoot,
+      context: vc,
+      env: process.env,
+      isAncestor: (a, b) => isAncestor(workspaceRoot, a, b),
+      dryRun,
+      log,
+      sign: options.sign,
+    });
+    if (result.status === 'dry-run' || result.status === 'skipped') return;
+    writeJson(join(dirname(manifestPath(workspaceRoot, project)), 'ghcr-result.json'), {
+      project,
+      version: manifest.version,
+      gitSha: vc.GIT_SHA,
+      registry: ociRegistry().registry,
+      ...result,
+      contents: undefined,
+    });
+  });
+}

@@ -1,0 +1,80 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+/** The repository under test (this checkout). */
+export const REPO_ROOT = join(__dirname, '..', '..', '..', '..');
+
+export interface NxRun {
+  code: number;
+  output: string; // stdout + stderr, interleaved as lines arrive is not needed: concatenated
+}
+
+/**
+ * A scratch clone of HEAD with its own node_modules (pnpm, offline from the store the set-up filled),
+ * where the e2e tests make commits and tags without touching this checkout.
+ */
+export class ScratchWorkspace {
+  readonly dir: string;
+  readonly outputs: string[] = [];
+
+  constructor(readonly env: Record<string, string>) {
+    this.dir = join(mkdtempSync(join(tmpdir(), 'ameide-e2e-')), 'ws');
+    execFileSync('git', ['clone', '-q', '--no-local', REPO_ROOT, this.dir]);
+    this.git('checkout', '-q', '-B', 'main');
+    this.git('remote', 'remove', 'origin');
+    execFileSync('pnpm', ['install', '--frozen-lockfile', '--offline', '--silent'], { cwd: this.dir, stdio: 'inherit' });
+  }
+
+  git(...args: string[]): string {
+    return execFileSync('git', args, {
+      cwd: this.dir,
+      encoding: 'utf8',
+      env: { ...process.env, GIT_AUTHOR_NAME: 'e2e', GIT_AUTHOR_EMAIL: 'e2e@localhost', GIT_COMMITTER_NAME: 'e2e', GIT_COMMITTER_EMAIL: 'e2e@localhost' },
+    }).trim();
+  }
+
+  head(): string {
+    return this.git('rev-parse', 'HEAD');
+  }
+
+  /** A new commit touching every package (so every project is affected), `secondsLater` after HEAD's commit time. */
+  commit(message: string, secondsLater = 60): string {
+    const headTime = Number(this.git('log', '-1', '--format=%ct'));
+    const when = `${headTime + secondsLater} +0000`;
+    const file = join(this.dir, 'packages', 'configuration', 'CHANGELOG.e2e.md');
+    writeFileSync(file, `${existsSync(file) ? readFileSync(file, 'utf8') : ''}${message}\n`);
+    this.git('add', '-A');
+    execFileSync('git', ['commit', '-q', '-m', message], {
+      cwd: this.dir,
+      env: { ...process.env, GIT_AUTHOR_NAME: 'e2e', GIT_AUTHOR_EMAIL: 'e2e@localhost', GIT_COMMITTER_NAME: 'e2e', GIT_COMMITTER_EMAIL: 'e2e@localhost', GIT_AUTHOR_DATE: when, GIT_COMMITTER_DATE: when },
+    });
+    return this.head();
+  }
+
+  tag(tag: string): void {
+    this.git('tag', '-a', tag, '-m', `Release ${tag}`);
+  }
+
+  /** `nx run-many -t <targets>` with GITHUB_REF=<ref>, sequential, plain output. */
+  nx(ref: string, targets: string[], extra: string[] = [], env: Record<string, string> = {}): NxRun {
+    const r = spawnSync(
+      join(this.dir, 'node_modules', '.bin', 'nx'),
+      ['run-many', '-t', ...targets, '--parallel=1', '--outputStyle=static', ...extra],
+      {
+        cwd: this.dir,
+        encoding: 'utf8',
+        env: { ...process.env, ...this.env, GITHUB_REF: ref, NX_DAEMON: 'false', NX_NO_CLOUD: 'true', NX_TUI: 'false', CI: 'true', ...env },
+        maxBuffer: 64 * 1024 * 1024,
+      },
+    );
+    const output = `${r.stdout ?? ''}${r.stderr ?? ''}`;
+    this.outputs.push(output);
+    return { code: r.status ?? 1, output };
+  }
+
+  readJson<T = any>(path: string): T {
+    return JSON.parse(readFileSync(join(this.dir, path), 'utf8')) as T;
+  }
+}
