@@ -274,6 +274,15 @@ describe('go publish to the mirror repository', () => {
     expect(git(['show', 'v0.2.0:hello.go'], bare)).toContain('hello again');
   });
 
+  it('a tag made by hand (no Source-SHA) is never taken over', async () => {
+    const manual = git(['commit-tree', 'main^{tree}', '-m', 'made by hand'], bare);
+    git(['tag', 'v0.9.0', manual], bare);
+    const ctx = { ...release1, GIT_SHA: git(['rev-parse', 'HEAD']), GO_VERSION: 'v0.9.0' };
+    const m = await pack({ ...ctx, COMMIT_TIME: '2025-11-14T09:00:00Z' });
+    await expect(goEcosystem.lookup(publishInput(m, ctx))).resolves.toEqual({ state: 'present', gitSha: null });
+    await expect(goEcosystem.publish(publishInput(m, ctx))).rejects.toThrow(/tag v0.9.0 already exists .*\(no Source-SHA trailer[\s\S]*never moved/);
+  });
+
   it('refuses a stale pack manifest (packed from another SHA than HEAD)', async () => {
     await expect(goEcosystem.publish(publishInput(manifest, { ...release1, GIT_SHA: 'f'.repeat(40) }))).rejects.toThrow(/re-run pack/);
     expect(existsSync(bare)).toBe(true);

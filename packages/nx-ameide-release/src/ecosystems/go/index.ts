@@ -214,7 +214,7 @@ function checkSameSha(input: PublishInput) {
 
 async function lookup(input: PublishInput): Promise<LookupResult> {
   const tag = tagOf(input.manifest);
-  const { remote } = goRegistry(input.env);
+  const { remote } = mirror(input.env);
   const facts = await withRetry(() => readRemoteTag(remote, tag, gitEnv(input.env)), isTransientGitError);
   return facts ? { state: 'present', gitSha: facts.sourceSha } : { state: 'absent' };
 }
@@ -234,7 +234,7 @@ async function publish(input: PublishInput): Promise<PublishOutcome> {
   if (skip) return { status: 'skipped', reason: skip };
   checkSameSha(input);
   const tag = tagOf(input.manifest);
-  const { remote, branch } = goRegistry(input.env);
+  const { remote, branch } = mirror(input.env);
   const files = packedFiles(input);
   const env = gitEnv(input.env);
   const identity = {
@@ -276,7 +276,7 @@ async function preflight(input: PublishInput): Promise<void> {
   checkSameSha(input);
   tagOf(input.manifest);
   packedFiles(input);
-  const { remote, branch } = goRegistry(input.env);
+  const { remote, branch } = mirror(input.env);
   try {
     await withRetry(() => lsRemoteRef(remote, `refs/heads/${branch}`, gitEnv(input.env)), isTransientGitError);
   } catch (e) {
@@ -289,7 +289,7 @@ async function preflight(input: PublishInput): Promise<void> {
 
 function plan(input: PublishInput): string[] {
   const skip = releaseOnly(input);
-  const { remote, branch } = goRegistry(input.env);
+  const { remote, branch } = mirror(input.env);
   if (skip) return [`go ${input.manifest.name}: skipped (${skip})`];
   const g = (input.manifest as GoPackManifest).go;
   return [
@@ -319,6 +319,13 @@ export function smokeProgram(mod: string, sources: string): string {
     hasInfo ? '\tfmt.Printf("%+v\\n", sdk.BuildInfo())' : `\tfmt.Println("constructed a ${mod} client")`,
   ];
   return `package main\n\nimport (\n\t"fmt"\n\t"os"\n\n\tsdk "${mod}"\n)\n\nvar _ = os.Exit\n\nfunc main() {\n${body.join('\n')}\n}\n`;
+}
+
+/** The mirror remote and branch; credentials in the remote URL are registered for redaction before any git runs. */
+function mirror(env: PublishInput['env']): { remote: string; branch: string } {
+  const { remote, branch } = goRegistry(env);
+  redactRemote(remote);
+  return { remote, branch };
 }
 
 /** Parent of the module path used for GOPRIVATE / GONOSUMDB (github.com/ameideio for github.com/ameideio/ameide-sdk-go). */
