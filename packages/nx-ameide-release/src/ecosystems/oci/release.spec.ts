@@ -13,6 +13,7 @@ import { RegistryClient } from './registry';
 import { ociRelease, type OciReleaseInput, type OciReleaseResult } from './release';
 import { signatureTag, verify } from './sign';
 import { startRegistry, type RegistryFixture } from './testing/registry-fixture';
+import { startTokenServer, type TokenServer } from './testing/token-server';
 
 /**
  * End to end against a real docker-registry on loopback: real git for ancestry, real cosign,
@@ -285,5 +286,38 @@ describe('ociRelease against docker-registry with htpasswd', () => {
     expect(await verify({ ref: rel.ref, insecure: true }, key.pub, { registry: reg.host, username: 'ci', password: 'pw-htpasswd-1' }, { cosign: COSIGN })).toBe(true);
     const again = await ociRelease(input(context(shaB, 'release', 'v1.0.0'), creds));
     expect(again).toMatchObject({ status: 'unchanged', blobsUploaded: 0, signature: 'already-signed' });
+  });
+});
+
+describe('ociRelease against docker-registry with the bearer token flow (GHCR-like)', () => {
+  let reg: RegistryFixture;
+  let tokens: TokenServer;
+  let ws: string;
+  beforeAll(async () => {
+    const dir = join(tmp, 'token');
+    mkdirSync(dir);
+    tokens = await startTokenServer({ dir, username: 'github-actions', password: 'ghs_fake_github_token' });
+    reg = await startRegistry({ auth: { kind: 'token', realm: tokens.realm, service: tokens.service, issuer: tokens.issuer, rootCertBundle: tokens.rootCertBundle } });
+    ws = join(tmp, 'ws-token');
+    mkdirSync(ws);
+  });
+  afterAll(async () => {
+    await reg?.stop();
+    await tokens?.stop();
+  });
+
+  it('pushes and signs with GITHUB_TOKEN, tokens fetched from the realm with the push scope', async () => {
+    const ctx = context(shaB, 'release', 'v3.0.0');
+    const logs: string[] = [];
+    const r = await ociRelease({
+      project: 'sdk', manifests: workspace(ws, ctx), workspaceRoot: ws, context: ctx, isAncestor, dryRun: false, log: (l) => logs.push(l),
+      env: { AMEIDE_OCI_REGISTRY: reg.host, AMEIDE_OCI_INSECURE: 'true', GITHUB_TOKEN: 'ghs_fake_github_token', COSIGN_KEY: key.priv, COSIGN_PASSWORD: 'key-pass', COSIGN_BIN: COSIGN },
+    });
+    expect(r).toMatchObject({ status: 'pushed', signature: 'signed', tagsPushed: ['3.0.0', '3.0', 'latest', shaB] });
+    expect(tokens.requests.length).toBeGreaterThan(0);
+    expect(tokens.requests.every((q) => q.authenticated)).toBe(true);
+    expect(tokens.requests.some((q) => q.scopes.includes('repository:ameideio/ameide-sdk-ts:pull,push'))).toBe(true);
+    expect(logs.join('\n')).not.toContain('ghs_fake_github_token');
+    expect(await verify({ ref: r.ref, insecure: true }, key.pub, { registry: reg.host, username: 'github-actions', password: 'ghs_fake_github_token' }, { cosign: COSIGN })).toBe(true);
   });
 });
