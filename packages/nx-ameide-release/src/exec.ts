@@ -56,12 +56,14 @@ export function run(cmd: Command): Promise<ExecResult> {
       cwd: cmd.cwd,
       env: cmd.env ?? process.env,
       shell: false,
-      stdio: ['pipe', 'pipe', 'pipe'],
+      // stdin is only opened when there is input: writing to a child that already exited
+      // (git often does) raises EPIPE on the parent.
+      stdio: [cmd.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
     });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
-    child.stdout.on('data', (d: Buffer) => out.push(d));
-    child.stderr.on('data', (d: Buffer) => err.push(d));
+    child.stdout!.on('data', (d: Buffer) => out.push(d));
+    child.stderr!.on('data', (d: Buffer) => err.push(d));
     child.on('error', (e: NodeJS.ErrnoException) => {
       const hint = e.code === 'ENOENT' ? ` (is '${cmd.command}' installed and on PATH?)` : '';
       reject(new Error(redact(`cannot run ${formatCommand(cmd)}: ${e.message}${hint}`)));
@@ -73,7 +75,10 @@ export function run(cmd: Command): Promise<ExecResult> {
         stderr: Buffer.concat(err).toString('utf8'),
       }),
     );
-    child.stdin.end(cmd.input ?? '');
+    if (child.stdin) {
+      child.stdin.on('error', () => undefined); // the child may exit before reading all of its input
+      child.stdin.end(cmd.input);
+    }
   });
 }
 

@@ -61,3 +61,7 @@ export const createNodesV2 = createNodes;
 
 export * from './version/types';
 export * from './ecosystems/types';
+export type { GitFacts } from './version/facts';
+export { computeContext } from './version/compute';
+export { resolveContext, formatContext, contextDigest } from './context';
+export { isAncestor } from './git';

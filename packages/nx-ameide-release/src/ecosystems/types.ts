@@ -11,7 +11,7 @@ export interface ArtifactFile {
   /** Path relative to the workspace root, e.g. dist/ameide_sdk_ts/ameideio-ameide-sdk-ts-0.1.0.tgz */
   file: string;
   sha256: string;
-  /** wheel | sdist | tgz | go-info | go-mod | go-zip */
+  /** wheel | sdist | tgz | go-info | go-mod | go-zip | go-list */
   kind: string;
 }
 

@@ -6,13 +6,14 @@ import { readPackManifest, runExecutor, writeJson, type CommonOptions } from '..
 import { manifestPath } from '../common';
 import { ensureReleaseTagPushed } from '../../git';
 import { goRegistry, npmRegistry, pypiRegistry } from '../../registries';
+import { redactRemote } from '../../ecosystems/go/git';
 import type { VersionContext } from '../../version/types';
 
 /** Where and under which tags an ecosystem publishes, for the log and the release summary. */
 function destination(ecosystem: CommonOptions['ecosystem'], vc: VersionContext): { registry: string; tags: string[] } {
   if (ecosystem === 'npm') return { registry: npmRegistry().url, tags: [vc.NPM_DIST_TAG] };
   if (ecosystem === 'pypi') return { registry: pypiRegistry().indexUrl, tags: [] };
-  return { registry: goRegistry().remote, tags: vc.GO_VERSION ? [vc.GO_VERSION] : [] };
+  return { registry: redactRemote(goRegistry().remote), tags: vc.GO_VERSION ? [vc.GO_VERSION] : [] };
 }
 
 export default async function publishExecutor(options: CommonOptions, ctx: ExecutorContext) {
