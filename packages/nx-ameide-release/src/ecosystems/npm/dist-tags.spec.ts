@@ -63,3 +63,12 @@ describe('releaseHolderIsNewer (release tags only move up)', () => {
     ['holder is a dev version and ours a release', '0.3.0-dev.1', '0.2.0', false],
   ])('%s', (_n, holder, version, expected) => expect(releaseHolderIsNewer(holder, version)).toBe(expected));
 });
+
+describe('the adapter finds src/git isAncestor lazily', () => {
+  it('loads a function with the (cwd, ancestor, descendant) signature', () => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { isAncestor } = require('../../git');
+    expect(typeof isAncestor).toBe('function');
+    expect(isAncestor.length).toBe(3);
+  });
+});

@@ -5,7 +5,7 @@ import { runOrThrow, type Command } from '../../exec';
 import { npmRegistry } from '../../registries';
 import type { PublishInput } from '../types';
 import { registryVersion } from './manifest';
-import { nerfDart, NpmSession } from './registry-client';
+import { NpmSession } from './registry-client';
 
 /**
  * The consumer's check, run by `node -e` in the throwaway project: require the package (import()
@@ -36,14 +36,14 @@ export async function smokeNpm(input: PublishInput): Promise<void> {
   const version = registryVersion(manifest.version);
   const session = new NpmSession(registry);
   try {
-    // The consumer project lives in the session's temp dir (outside the workspace); its own .npmrc
-    // points every scope at the registry and references the token through the environment.
+    // The consumer project lives in the session's temp dir (outside the workspace). Its .npmrc
+    // points the scope at the registry; the credential stays in the session's user-level npmrc
+    // (pnpm expands ${...} only there), which references the token through the environment.
     const npmrc = [`registry=${registry.url}`];
     if (manifest.name.startsWith('@')) npmrc.push(`${manifest.name.split('/')[0]}:registry=${registry.url}`);
-    if (registry.token) npmrc.push(`${nerfDart(registry.url)}:_authToken=\${AMEIDE_NPM_AUTH_TOKEN}`);
-    writeFileSync(join(session.dir, '.npmrc'), `${npmrc.join('\n')}\n`, { mode: 0o600 });
+    writeFileSync(join(session.dir, '.npmrc'), `${npmrc.join('\n')}\n`);
     writeFileSync(join(session.dir, 'package.json'), `${JSON.stringify({ name: 'ameide-smoke', version: '0.0.0', private: true }, null, 2)}\n`);
-    const env = session.env();
+    const env = { ...session.env(), npm_config_userconfig: session.userconfig };
     log(`smoke: pnpm add ${manifest.name}@${version} from ${registry.url} in ${session.dir}`);
     await runOrThrow(pnpmAddCommand(session.dir, manifest.name, version, registry.url, env));
 

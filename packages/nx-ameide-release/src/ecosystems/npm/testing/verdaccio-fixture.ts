@@ -95,7 +95,7 @@ export async function startVerdaccio(opts: { user?: string; password?: string } 
   let log = '';
 
   const start = async () => {
-    if (child && child.exitCode === null) return;
+    if (child && child.exitCode === null && child.signalCode === null) return;
     log = '';
     child = spawn(bin, ['--config', config, '--listen', `127.0.0.1:${port}`], {
       cwd: dir,
