@@ -13,7 +13,7 @@ import { ReleaseError } from './errors';
  * | npm  | AMEIDE_NPM_REGISTRY (https://registry.npmjs.org/), NPM_TOKEN or NODE_AUTH_TOKEN |
  * | pypi | AMEIDE_PYPI_UPLOAD_URL (https://upload.pypi.org/legacy/), AMEIDE_PYPI_INDEX_URL (https://pypi.org/simple/), PYPI_TOKEN, or PYPI_USERNAME + PYPI_PASSWORD |
  * | go   | AMEIDE_GO_REMOTE (https://github.com/ameideio/ameide-sdk-go), AMEIDE_GO_BRANCH (main); git credentials as git itself is configured |
- * | oci  | AMEIDE_OCI_REGISTRY (ghcr.io), AMEIDE_OCI_NAMESPACE (ameideio), AMEIDE_OCI_INSECURE (plain http, loopback only), OCI_USERNAME + OCI_PASSWORD, or GITHUB_TOKEN (+ GITHUB_ACTOR); COSIGN_KEY, COSIGN_PASSWORD |
+ * | oci  | AMEIDE_OCI_REGISTRY (ghcr.io), AMEIDE_OCI_NAMESPACE (ameideio), AMEIDE_OCI_INSECURE (plain http, loopback only), OCI_USERNAME + OCI_PASSWORD, or GITHUB_TOKEN (+ GITHUB_ACTOR); COSIGN_KEY, COSIGN_PASSWORD, COSIGN_BIN (cosign), AMEIDE_OCI_SOURCE (image source URL; default: root package.json repository) |
  */
 export type Env = Record<string, string | undefined>;
 

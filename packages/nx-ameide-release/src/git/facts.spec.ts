@@ -210,17 +210,17 @@ describe('isAncestor', () => {
 });
 
 describe('ensureReleaseTagPushed', () => {
-  it('refuses a tag that is not on the remote, accepts it once pushed', async () => {
+  it('accepts a local release without remote, refuses a tag not on the remote, accepts it once pushed', async () => {
     const bare = mkdtempSync(join(tmpdir(), 'ameide-bare-'));
     dirs.push(bare);
     await runOrThrow({ command: 'git', args: ['init', '-q', '--bare', bare], env: isolatedGitEnv() });
     const r = await repo();
     await r.commit('a');
     await r.tag('v1.0.0', { annotated: true });
-    await expect(ensureReleaseTagPushed(r.dir, 'v1.0.0')).rejects.toThrow(/no such remote/);
+    await expect(ensureReleaseTagPushed(r.dir, 'v1.0.0')).resolves.toBe('no-remote');
     await r.git('remote', 'add', 'origin', bare);
     await expect(ensureReleaseTagPushed(r.dir, 'v1.0.0')).rejects.toThrow(/v1\.0\.0 is not on remote 'origin'[\s\S]*git push origin v1\.0\.0/);
     await r.git('push', '-q', 'origin', 'v1.0.0');
-    await expect(ensureReleaseTagPushed(r.dir, 'v1.0.0')).resolves.toBeUndefined();
+    await expect(ensureReleaseTagPushed(r.dir, 'v1.0.0')).resolves.toBe('pushed');
   });
 });

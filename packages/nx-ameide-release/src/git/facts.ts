@@ -127,16 +127,12 @@ export async function readGitFacts(cwd: string): Promise<GitFacts> {
 /**
  * Before a release publishes, the tag must be on the remote and point at this commit:
  * publishing from a tag nobody else can see makes an artifact nobody can trace.
+ * A clone with no such remote is a local release (the tag exists here, which the
+ * channel rules already checked): nothing to compare, reported as 'no-remote'.
  */
-export async function ensureReleaseTagPushed(cwd: string, tag: string, remote = 'origin'): Promise<void> {
+export async function ensureReleaseTagPushed(cwd: string, tag: string, remote = 'origin'): Promise<'pushed' | 'no-remote'> {
   const remotes = lines((await git(cwd, ['remote'])).stdout);
-  if (!remotes.includes(remote)) {
-    throw new ReleaseError(
-      `release tag ${tag} cannot be checked on remote '${remote}': this clone has no such remote`,
-      `add the remote (git remote add ${remote} <url>) and push the tag (git push ${remote} ${tag})`,
-      cwd,
-    );
-  }
+  if (!remotes.includes(remote)) return 'no-remote';
   const [local, remoteRefs] = await Promise.all([
     git(cwd, ['rev-parse', `refs/tags/${tag}^{commit}`]),
     git(cwd, ['ls-remote', '--tags', remote, `refs/tags/${tag}`, `refs/tags/${tag}^{}`]),
@@ -160,4 +156,5 @@ export async function ensureReleaseTagPushed(cwd: string, tag: string, remote = 
       cwd,
     );
   }
+  return 'pushed';
 }

@@ -35,7 +35,9 @@ export default async function publishExecutor(options: CommonOptions, ctx: Execu
       for (const line of adapter.plan(input)) log(`  ${line}`);
       return;
     }
-    if (vc.CHANNEL === 'release') await ensureReleaseTagPushed(workspaceRoot, vc.RELEASE_TAG);
+    if (vc.CHANNEL === 'release' && (await ensureReleaseTagPushed(workspaceRoot, vc.RELEASE_TAG)) === 'no-remote') {
+      log(`release tag ${vc.RELEASE_TAG} is local: this clone has no 'origin' remote to check it against`);
+    }
     await adapter.preflight(input);
     const outcome = await adapter.publish(input);
     const summary = outcome.status === 'skipped' ? outcome.reason : outcome.detail;
