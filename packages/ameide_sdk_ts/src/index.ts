@@ -9,5 +9,16 @@ export {
   timeoutInterceptor,
   tracingInterceptor,
 } from './interceptors';
-export type * from './types';
+export type {
+  AttributeValue,
+  Interceptor,
+  Sleep,
+  Span,
+  SpanStatus,
+  TokenProvider,
+  Tracer,
+  UnaryFn,
+  UnaryRequest,
+  UnaryResponse,
+} from './types';
 export { CLIENT_DEFAULTS, DEFAULT_RETRY_POLICY, backoffDelayMs, type RetryPolicy } from '@ameideio/configuration';
