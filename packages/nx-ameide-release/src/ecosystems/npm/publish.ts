@@ -157,6 +157,7 @@ export async function publishNpm(input: PublishInput, deps: NpmDeps = {}): Promi
 
     let status: 'published' | 'already-published' = 'already-published';
     let tagUsed = '';
+    let raced = false;
     if (found.state === 'absent') {
       tagUsed = publishTag(distTag, await holderIsNewer(input, packument, distTag, version, isAncestor), context.SHORT_SHA);
       try {
@@ -172,6 +173,7 @@ export async function publishNpm(input: PublishInput, deps: NpmDeps = {}): Promi
         found = lookupIn(packument, version);
         if (found.state === 'present' && found.gitSha !== ours) throw refuseOtherSha(manifest.name, version, found.gitSha, ours, registry.url);
         if (found.state === 'absent') throw e;
+        raced = true;
       }
     }
 
@@ -191,7 +193,9 @@ export async function publishNpm(input: PublishInput, deps: NpmDeps = {}): Promi
     const detail =
       status === 'published'
         ? `${id} published to ${registry.url} (from ${ours}, tag ${tagUsed}${tags.length ? `; set ${tags.join(', ')}` : ''})`
-        : `${id} already on ${registry.url} from ${ours}; nothing uploaded${tags.length ? ` (set ${tags.join(', ')})` : ''}`;
+        : raced
+          ? `${id} is on ${registry.url} from ${ours} (uploaded by an earlier attempt whose answer was lost, or by a concurrent run)${tags.length ? `; set ${tags.join(', ')}` : ''}`
+          : `${id} already on ${registry.url} from ${ours}; nothing uploaded${tags.length ? ` (set ${tags.join(', ')})` : ''}`;
     return { status, detail };
   } finally {
     session.dispose();

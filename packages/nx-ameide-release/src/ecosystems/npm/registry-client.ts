@@ -126,11 +126,14 @@ export class NpmSession {
     return env;
   }
 
-  /** `npm <args> --registry <url> --userconfig <tmp>`, run in the session's temp dir. Pure builder. */
+  /**
+   * `npm <args> --registry <url> --userconfig <tmp>`, run in the session's temp dir. npm's own
+   * retries are off (withRetry decides, and logs each attempt). Pure builder.
+   */
   command(args: string[]): Command {
     return {
       command: 'npm',
-      args: [...args, '--registry', this.registry.url, '--userconfig', this.userconfig, '--fetch-retries', '0'],
+      args: [...args, '--registry', this.registry.url, '--userconfig', this.userconfig, '--fetch-retries', '0', '--fetch-timeout', '120000'],
       cwd: this.dir,
       env: this.env(),
     };
