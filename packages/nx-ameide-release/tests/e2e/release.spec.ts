@@ -1,0 +1,221 @@
+/**
+ * End to end, as a platform team runs it: the inferred Nx targets of the four real packages,
+ * in a scratch clone, against real registries on loopback (Verdaccio, pypiserver,
+ * docker-registry, a bare git repo as the Go mirror) started by tools/sandbox. The steps
+ * build on each other, in order, like the commits and tags of a real repository.
+ */
+import { rmSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { Registries } from './registries';
+import { REPO_ROOT, ScratchWorkspace } from './workspace';
+
+// eslint-disable-next-line @typescript-eslint/no-var-requires
+const sandbox = require(join(REPO_ROOT, 'tools', 'sandbox', 'sandbox.js'));
+
+const MAIN = 'refs/heads/main';
+const NPM = ['@ameideio/configuration', '@ameideio/ameide-sdk-ts'];
+const IMAGES = ['configuration', 'ameide-sdk-ts', 'ameide-sdk-python'];
+
+let env: Record<string, string>;
+let ws: ScratchWorkspace;
+let reg: Registries;
+const shas: Record<string, string> = {};
+
+function npmVersionOf(sha: string): string {
+  const ctx = JSON.parse(
+    execFileSync(process.execPath, [join(REPO_ROOT, 'packages/nx-ameide-release/bin/nx-ameide-release.js'), 'context', '--cwd', ws.dir, '--format', 'json', '--ref', MAIN], {
+      encoding: 'utf8',
+      env: { ...process.env, GITHUB_REF: '' },
+    }),
+  );
+  expect(ctx.GIT_SHA).toBe(sha);
+  return ctx.NPM_VERSION.replace(/\+.*$/, ''); // the registry drops +build metadata
+}
+
+function expectOk(run: { code: number; output: string }) {
+  if (run.code !== 0) throw new Error(`nx failed (exit ${run.code}):\n${run.output.slice(-6000)}`);
+}
+
+beforeAll(async () => {
+  const goBin = execFileSync('go', ['env', 'GOPATH'], { encoding: 'utf8' }).trim() + '/bin';
+  env = await sandbox.up({ root: REPO_ROOT });
+  env = {
+    ...env,
+    PATH: `${goBin}:${dirname(process.execPath)}:${process.env.PATH}`,
+    AMEIDE_UV: join(REPO_ROOT, '.venv', 'bin', 'uv'),
+    AMEIDE_PYTHON: join(REPO_ROOT, '.venv', 'bin', 'python'),
+  };
+  reg = new Registries(env);
+  ws = new ScratchWorkspace(env);
+  shas.first = ws.head();
+}, 10 * 60 * 1000);
+
+afterAll(async () => {
+  if (env) await sandbox.down(env);
+  if (ws) rmSync(dirname(ws.dir), { recursive: true, force: true });
+});
+
+describe('a dev release of all four packages', () => {
+  it('publishes npm, PyPI and dev images for HEAD on main; Go publishes nothing on dev', async () => {
+    expectOk(ws.nx(MAIN, ['pack', 'publish', 'ghcr']));
+    const version = npmVersionOf(shas.first);
+    for (const name of NPM) {
+      const doc = await reg.npmPackument(name);
+      expect(doc.versions[version].gitHead).toBe(shas.first);
+      expect(doc['dist-tags'].dev).toBe(version);
+    }
+    const files = await reg.pypiFiles('ameide-sdk-python');
+    expect(files.filter((f) => f.endsWith('.whl'))).toHaveLength(1);
+    expect(files.filter((f) => f.endsWith('.tar.gz'))).toHaveLength(1);
+    expect(reg.goTags()).toEqual({});
+    for (const image of IMAGES) {
+      const bySha = reg.inspect(image, shas.first)!;
+      expect(bySha.Labels['org.opencontainers.image.revision']).toBe(shas.first);
+      expect(reg.inspect(image, 'dev')!.Digest).toBe(bySha.Digest);
+    }
+  });
+
+  it('smoke-installs npm and PyPI packages from the registries, outside the workspace', () => {
+    const run = ws.nx(MAIN, ['smoke']);
+    expectOk(run);
+    expect(run.output.match(/\[smoke \w+\] ok: /g)).toHaveLength(3);
+    expect(run.output).toMatch(/\[smoke ameide_sdk_go\] skipped: /);
+  });
+
+  it('re-running the same SHA is a success that uploads nothing', async () => {
+    const before = await reg.npmVersions(NPM[0]);
+    const run = ws.nx(MAIN, ['pack', 'publish', 'ghcr']);
+    expectOk(run);
+    expect(run.output.match(/already-published/g)?.length).toBeGreaterThanOrEqual(3);
+    expect(run.output).not.toMatch(/\] published: /);
+    expect(await reg.npmVersions(NPM[0])).toEqual(before);
+    for (const p of ['configuration', 'ameide_sdk_ts', 'ameide_sdk_python']) {
+      expect(ws.readJson(`dist/${p}/ghcr-result.json`).blobsUploaded).toBe(0);
+    }
+  });
+});
+
+describe('guards that publish nothing', () => {
+  it('dry-run prints what would go where and touches no registry', async () => {
+    shas.second = ws.commit('second commit, same day');
+    const run = ws.nx(MAIN, ['pack', 'publish', 'ghcr'], ['--dry-run']);
+    expectOk(run);
+    const version = npmVersionOf(shas.second);
+    expect(run.output).toContain(`${NPM[0]}@`);
+    expect(run.output).toMatch(/dry-run/);
+    expect(await reg.npmVersions(NPM[0])).not.toContain(version);
+    expect(reg.inspect('configuration', shas.second)).toBeNull();
+  });
+
+  it('the build channel (any other branch) publishes nothing', async () => {
+    const run = ws.nx('refs/heads/feature/x', ['pack', 'publish', 'ghcr']);
+    expectOk(run);
+    expect(run.output).toMatch(/channel 'build'.*nothing is published/);
+    expect(await reg.npmVersions(NPM[0])).not.toContain(npmVersionOf(shas.second));
+  });
+});
+
+describe('dev versions over time', () => {
+  it('a second commit on the same day publishes a new dev version without conflict', async () => {
+    expectOk(ws.nx(MAIN, ['pack', 'publish', 'ghcr']));
+    const [v1, v2] = [npmVersionOf(shas.first), npmVersionOf(shas.second)];
+    expect(v1).not.toBe(v2);
+    const doc = await reg.npmPackument(NPM[0]);
+    expect(Object.keys(doc.versions)).toEqual(expect.arrayContaining([v1, v2]));
+    expect(doc['dist-tags'].dev).toBe(v2);
+    expect((await reg.pypiFiles('ameide-sdk-python')).filter((f) => f.endsWith('.whl'))).toHaveLength(2);
+    expect(reg.inspect('configuration', 'dev')!.Labels['org.opencontainers.image.revision']).toBe(shas.second);
+  });
+
+  it('a late run of an older commit leaves the dev tags where they are', async () => {
+    ws.git('checkout', '-q', shas.first);
+    try {
+      expectOk(ws.nx(MAIN, ['pack', 'publish', 'ghcr']));
+    } finally {
+      ws.git('checkout', '-q', 'main');
+    }
+    expect((await reg.npmPackument(NPM[0]))['dist-tags'].dev).toBe(npmVersionOf(shas.second));
+    expect(reg.inspect('configuration', 'dev')!.Labels['org.opencontainers.image.revision']).toBe(shas.second);
+  });
+
+  it('a registry down mid-run fails the run; once it is back, the re-run completes what is missing', async () => {
+    shas.third = ws.commit('third commit');
+    await sandbox.stopService(env, 'pypi');
+    let run;
+    try {
+      run = ws.nx(MAIN, ['pack', 'publish']);
+    } finally {
+      await sandbox.startService(env, 'pypi');
+    }
+    expect(run.code).not.toBe(0);
+    const version = npmVersionOf(shas.third);
+    expect(await reg.npmVersions(NPM[0])).toContain(version); // the other registries went ahead
+    expect((await reg.pypiFiles('ameide-sdk-python')).filter((f) => f.endsWith('.whl'))).toHaveLength(2);
+    const rerun = ws.nx(MAIN, ['pack', 'publish']);
+    expectOk(rerun);
+    expect(rerun.output).toMatch(/\[publish configuration\] already-published/);
+    expect(rerun.output).toMatch(/\[publish ameide_sdk_python\] published/);
+    expect((await reg.pypiFiles('ameide-sdk-python')).filter((f) => f.endsWith('.whl'))).toHaveLength(3);
+  });
+
+  it('a version already published from another SHA is refused, naming both SHAs, and nothing is uploaded', async () => {
+    // A team template without time or SHA in it makes two commits claim one version.
+    const nxJson = ws.readJson('nx.json');
+    nxJson.plugins = nxJson.plugins.map((p: any) =>
+      p.plugin === '@ameideio/nx-ameide-release' ? { ...p, options: { ...p.options, npmDevVersion: '{base}-dev.fixed', pypiDevVersion: '{base}.dev1' } } : p,
+    );
+    require('node:fs').writeFileSync(join(ws.dir, 'nx.json'), JSON.stringify(nxJson, null, 2));
+    shas.fixedA = ws.commit('fixed dev version template');
+    expectOk(ws.nx(MAIN, ['pack', 'publish'], ['--projects=configuration,ameide_sdk_python']));
+    shas.fixedB = ws.commit('another commit under the same template');
+    const run = ws.nx(MAIN, ['pack', 'publish'], ['--projects=configuration,ameide_sdk_python']);
+    expect(run.code).not.toBe(0);
+    expect(run.output).toContain(shas.fixedA);
+    expect(run.output).toContain(shas.fixedB);
+    expect((await reg.npmPackument(NPM[0])).versions['0.1.0-dev.fixed'].gitHead).toBe(shas.fixedA);
+    ws.git('revert', '--no-edit', 'HEAD~1');
+  });
+});
+
+describe('a release', () => {
+  it('publishes every ecosystem, with the Go tag on the mirror and latest on npm and GHCR', async () => {
+    shas.release = ws.head();
+    ws.tag('v0.1.0');
+    const run = ws.nx('refs/tags/v0.1.0', ['pack', 'publish', 'ghcr']);
+    expectOk(run);
+    for (const name of NPM) {
+      const doc = await reg.npmPackument(name);
+      expect(doc['dist-tags'].latest).toBe('0.1.0');
+      expect(doc.versions['0.1.0'].gitHead).toBe(shas.release);
+    }
+    expect(await reg.pypiFiles('ameide-sdk-python')).toEqual(expect.arrayContaining(['ameide_sdk_python-0.1.0-py3-none-any.whl', 'ameide_sdk_python-0.1.0.tar.gz']));
+    expect(reg.goTags()).toEqual({ 'v0.1.0': shas.release });
+    for (const image of [...IMAGES, 'ameide-sdk-go']) {
+      const release = reg.inspect(image, '0.1.0')!;
+      expect(release.Labels['org.opencontainers.image.version']).toBeTruthy();
+      for (const tag of ['0.1', 'latest', shas.release]) expect(reg.inspect(image, tag)!.Digest).toBe(release.Digest);
+    }
+  });
+
+  it('smoke-installs all three ecosystems at the release versions', () => {
+    const run = ws.nx('refs/tags/v0.1.0', ['smoke']);
+    expectOk(run);
+    expect(run.output.match(/\[smoke \w+\] ok: /g)).toHaveLength(4);
+  });
+
+  it('re-running the release is a success that changes nothing', async () => {
+    const tagsBefore = reg.goTags();
+    const run = ws.nx('refs/tags/v0.1.0', ['pack', 'publish', 'ghcr']);
+    expectOk(run);
+    expect(run.output.match(/already-published/g)?.length).toBeGreaterThanOrEqual(4);
+    expect(reg.goTags()).toEqual(tagsBefore);
+    expect(ws.readJson('dist/ameide_sdk_go/ghcr-result.json').blobsUploaded).toBe(0);
+  });
+});
+
+it('no secret appears in any output of any run', () => {
+  expect(ws.outputs.length).toBeGreaterThan(10);
+  const all = ws.outputs.join('\n');
+  for (const secret of reg.secrets()) expect(all.includes(secret)).toBe(false);
+});
