@@ -39,6 +39,9 @@ export function releaseTargets(p: ReleaseProject): Record<string, TargetConfigur
     pack: {
       executor: `${PLUGIN}:pack`,
       cache: true,
+      // Workspace dependencies compile against each other's build output (the TS SDK against
+      // configuration's dist/); a cache hit on their pack would not restore it.
+      dependsOn: ['^build'],
       inputs: ['production', '^production', CONTEXT_RUNTIME_INPUT],
       outputs: [`{workspaceRoot}/${distDir(p.name)}`],
       options,
