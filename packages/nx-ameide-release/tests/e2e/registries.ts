@@ -1,5 +1,19 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { request } from 'node:http';
+
+/** GET over a fresh connection: registries close idle keep-alive sockets between the test's steps. */
+function get(url: string, headers: Record<string, string> = {}): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { method: 'GET', headers, agent: false }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
 
 /** Read-only looks into the sandbox registries, the way a consumer or an auditor would. */
 export class Registries {
@@ -16,10 +30,10 @@ export class Registries {
 
   async npmPackument(name: string): Promise<any | null> {
     const url = `${this.env.AMEIDE_NPM_REGISTRY.replace(/\/$/, '')}/${name.replace('/', '%2f')}`;
-    const res = await fetch(url, { headers: { authorization: `Bearer ${this.secret('NPM_TOKEN')}` } });
+    const res = await get(url, { authorization: `Bearer ${this.secret('NPM_TOKEN')}` });
     if (res.status === 404) return null;
-    if (!res.ok) throw new Error(`GET ${url}: ${res.status}`);
-    return res.json();
+    if (res.status !== 200) throw new Error(`GET ${url}: ${res.status}`);
+    return JSON.parse(res.body);
   }
 
   async npmVersions(name: string): Promise<string[]> {
@@ -28,9 +42,9 @@ export class Registries {
 
   /** File names listed by the PEP 503 simple index for a project. */
   async pypiFiles(project: string): Promise<string[]> {
-    const res = await fetch(`${this.env.AMEIDE_PYPI_INDEX_URL.replace(/\/?$/, '/')}${project}/`);
+    const res = await get(`${this.env.AMEIDE_PYPI_INDEX_URL.replace(/\/?$/, '/')}${project}/`);
     if (res.status === 404) return [];
-    const html = await res.text();
+    const html = res.body;
     return [...html.matchAll(/<a [^>]*>([^<]+)<\/a>/g)].map((m) => m[1]);
   }
 
