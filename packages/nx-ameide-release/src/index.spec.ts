@@ -41,6 +41,8 @@ describe('createNodes', () => {
     expect(projects['packages/cfg'].targets!.publish.options).toEqual({ ecosystem: 'npm' });
     expect(projects['packages/cfg'].targets!.pack.outputs).toEqual(['{workspaceRoot}/dist/cfg']);
     expect(projects['packages/cfg'].targets!.publish.dependsOn).toEqual(['pack', '^publish']);
+    expect(projects['packages/cfg'].targets!.pack.dependsOn).toEqual(['build', '^build']);
+    expect(projects['packages/cfg'].targets!.pack.cache).toBe(true);
     for (const t of Object.values(projects['packages/cfg'].targets!)) expect(t.metadata?.description).toBeTruthy();
   });
 

@@ -48,6 +48,11 @@ export interface PackInput {
   context: VersionContext;
   outDir: string; // absolute path of dist/<project>; created and emptied by the caller
   log: Log;
+  /**
+   * The project has an Nx `build` target, which `pack` depends on: its output is already there
+   * and must not be rebuilt here (a rebuild clears dist/ while dependants compile against it).
+   */
+  builtByNx?: boolean;
 }
 
 export interface PublishInput {

@@ -39,9 +39,10 @@ export function releaseTargets(p: ReleaseProject): Record<string, TargetConfigur
     pack: {
       executor: `${PLUGIN}:pack`,
       cache: true,
-      // Workspace dependencies compile against each other's build output (the TS SDK against
-      // configuration's dist/); a cache hit on their pack would not restore it.
-      dependsOn: ['^build'],
+      // The project's own Nx build (when it has one) and its workspace dependencies' builds run
+      // first: the TS SDK compiles against configuration's dist/, which a cache hit on
+      // configuration's pack would not restore. pack itself never rebuilds then.
+      dependsOn: ['build', '^build'],
       inputs: ['production', '^production', CONTEXT_RUNTIME_INPUT],
       outputs: [`{workspaceRoot}/${distDir(p.name)}`],
       options,

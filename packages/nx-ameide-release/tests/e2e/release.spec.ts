@@ -86,6 +86,15 @@ describe('a dev release of all four packages', () => {
     }
   });
 
+  it('packing the same SHA again is all cache hits, and the sources keep their 0.0.0 placeholders', () => {
+    const run = ws.nx(MAIN, ['pack']);
+    expectOk(run);
+    expect(run.output).toMatch(/Nx read the output from the cache instead of running the command for (\d+) out of \1 tasks/);
+    expect(ws.git('status', '--porcelain')).toBe('');
+    for (const p of ['configuration', 'ameide_sdk_ts']) expect(ws.readJson(`packages/${p}/package.json`).version).toBe('0.0.0');
+    expect(readFileSync(join(ws.dir, 'packages/ameide_sdk_python/pyproject.toml'), 'utf8')).toMatch(/^version = "0\.0\.0"$/m);
+  });
+
   it('smoke-installs npm and PyPI packages from the registries, outside the workspace', () => {
     const run = ws.nx(MAIN, ['smoke']);
     expectOk(run);
@@ -209,6 +218,21 @@ describe('a release', () => {
       const release = reg.inspect(image, '0.1.0')!;
       expect(release.Labels['org.opencontainers.image.version']).toBeTruthy();
       for (const tag of ['0.1', 'latest', shas.release]) expect(reg.inspect(image, tag)!.Digest).toBe(release.Digest);
+    }
+  });
+
+  it('a second clone of the release SHA, packed later without cache, gives byte-identical artifacts', () => {
+    const other = new ScratchWorkspace(env, ws.dir, shas.release);
+    try {
+      other.tag('v0.1.0');
+      expectOk(other.nx('refs/tags/v0.1.0', ['pack'], ['--skip-nx-cache']));
+      for (const p of ['configuration', 'ameide_sdk_ts', 'ameide_sdk_python', 'ameide_sdk_go']) {
+        const hashes = (w: ScratchWorkspace) => w.readJson(`dist/${p}/pack-manifest.json`).files.map((f: any) => `${f.file} ${f.sha256}`);
+        expect(hashes(other).length).toBeGreaterThan(0);
+        expect(hashes(other)).toEqual(hashes(ws));
+      }
+    } finally {
+      rmSync(dirname(other.dir), { recursive: true, force: true });
     }
   });
 

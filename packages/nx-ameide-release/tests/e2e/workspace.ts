@@ -19,10 +19,14 @@ export class ScratchWorkspace {
   readonly dir: string;
   readonly outputs: string[] = [];
 
-  constructor(readonly env: Record<string, string>) {
+  constructor(
+    readonly env: Record<string, string>,
+    source = REPO_ROOT,
+    rev?: string,
+  ) {
     this.dir = join(mkdtempSync(join(tmpdir(), 'ameide-e2e-')), 'ws');
-    execFileSync('git', ['clone', '-q', '--no-local', REPO_ROOT, this.dir]);
-    this.git('checkout', '-q', '-B', 'main');
+    execFileSync('git', ['clone', '-q', '--no-local', source, this.dir]);
+    this.git('checkout', '-q', '-B', 'main', ...(rev ? [rev] : []));
     this.git('remote', 'remove', 'origin');
     execFileSync('pnpm', ['install', '--frozen-lockfile', '--offline', '--silent'], { cwd: this.dir, stdio: 'inherit' });
   }

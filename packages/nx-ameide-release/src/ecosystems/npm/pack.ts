@@ -73,7 +73,8 @@ export async function packNpm(input: PackInput): Promise<PackManifest> {
     projectDir: projectRoot.split(sep).join('/'),
   });
 
-  const step = buildStep(pkg, projectAbs, workspaceRoot);
+  const step: BuildStep = input.builtByNx ? { kind: 'none' } : buildStep(pkg, projectAbs, workspaceRoot);
+  if (input.builtByNx) log(`build: done by the Nx build target (${project}:build)`);
   if (step.kind === 'tsc') await clearTscOutDir(step, projectAbs);
   if (step.kind !== 'none') {
     log(`build: ${[step.command.command, ...step.command.args].join(' ')} (in ${projectRoot})`);

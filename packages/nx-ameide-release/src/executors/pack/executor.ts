@@ -11,7 +11,8 @@ export default async function packExecutor(options: CommonOptions, ctx: Executor
     const outDir = join(workspaceRoot, distDir(project));
     rmSync(outDir, { recursive: true, force: true });
     mkdirSync(outDir, { recursive: true });
-    const manifest = await adapterFor(options.ecosystem).pack({ workspaceRoot, projectRoot, project, context: vc, outDir, log });
+    const builtByNx = Boolean(ctx.projectsConfigurations?.projects?.[project]?.targets?.build);
+    const manifest = await adapterFor(options.ecosystem).pack({ workspaceRoot, projectRoot, project, context: vc, outDir, log, builtByNx });
     writeJson(manifestPath(workspaceRoot, project), manifest);
     if (manifest.skipped) log(`skipped: ${manifest.skipped}`);
     for (const f of manifest.files) log(`${f.file}  sha256:${f.sha256}`);
