@@ -128,6 +128,11 @@ describe('guards that publish nothing', () => {
     expect(reg.inspect('configuration', shas.second)).toBeNull();
   });
 
+  it('nx affected sees only what the commit changed: configuration, and the TS SDK that depends on it', () => {
+    const affected = ws.nxCommand(['show', 'projects', '--affected', '--base=HEAD~1', '--head=HEAD']);
+    expect(affected.split('\n').filter(Boolean).sort()).toEqual(['ameide_sdk_ts', 'configuration']);
+  });
+
   it('the build channel (any other branch) publishes nothing', async () => {
     const run = ws.nx('refs/heads/feature/x', ['pack', 'publish', 'ghcr']);
     expectOk(run);
@@ -224,7 +229,7 @@ describe('a release', () => {
   it('a second clone of the release SHA, packed later without cache, gives byte-identical artifacts', () => {
     const other = new ScratchWorkspace(env, ws.dir, shas.release);
     try {
-      other.tag('v0.1.0');
+      expect(other.git('tag', '--points-at', 'HEAD')).toBe('v0.1.0'); // the clone brings the tag
       expectOk(other.nx('refs/tags/v0.1.0', ['pack'], ['--skip-nx-cache']));
       for (const p of ['configuration', 'ameide_sdk_ts', 'ameide_sdk_python', 'ameide_sdk_go']) {
         const hashes = (w: ScratchWorkspace) => w.readJson(`dist/${p}/pack-manifest.json`).files.map((f: any) => `${f.file} ${f.sha256}`);

@@ -78,6 +78,15 @@ export class ScratchWorkspace {
     return { code: r.status ?? 1, output };
   }
 
+  /** Any other nx command; returns stdout, throws on failure. */
+  nxCommand(args: string[]): string {
+    return execFileSync(join(this.dir, 'node_modules', '.bin', 'nx'), args, {
+      cwd: this.dir,
+      encoding: 'utf8',
+      env: { ...process.env, ...this.env, NX_DAEMON: 'false', NX_NO_CLOUD: 'true', NX_TUI: 'false' },
+    });
+  }
+
   readJson<T = any>(path: string): T {
     return JSON.parse(readFileSync(join(this.dir, path), 'utf8')) as T;
   }
