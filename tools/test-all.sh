@@ -28,7 +28,7 @@ suite "configuration (jest)" \
 suite "ameide_sdk_ts (jest)" \
   jest -c packages/ameide_sdk_ts/jest.config.js --json --outputFile="$reports/jest-sdk-ts.json"
 suite "ameide_sdk_python (pytest)" \
-  .venv/bin/python -m pytest packages/ameide_sdk_python -q --junitxml="$reports/pytest.xml"
+  .venv/bin/python -m pytest packages/ameide_sdk_python -q -p no:cacheprovider --junitxml="$reports/pytest.xml"
 printf '\n==> ameide_sdk_go (go test -race)\n'
 (cd packages/ameide_sdk_go && go test -race -json ./... > "$reports/go-test.json"; rc=$?; \
   grep -h '"Action":"output"' "$reports/go-test.json" | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{for(const l of s.split("\n")){if(!l)continue;const o=JSON.parse(l);if(/^(---|ok|FAIL|PASS)/.test(o.Output.trim()))process.stdout.write(o.Output)}})'; exit $rc) || status=1
