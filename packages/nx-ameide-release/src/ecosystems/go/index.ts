@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
@@ -12,6 +11,7 @@ import { commitTagPush, gitEnv, isPushRace, isTransientGitError, lsRemoteRef, re
 import { checkModulePath, checkPathMajor, escapeModulePath, GO_TAG_RE, goLang } from './module';
 import { parseGoMod, replaces, retractionOf, type ModFile } from './modfile';
 import { hash1, MAX_ZIP_FILE, readFiles, readZip, selectModuleFiles, writeZip, type ZipEntry } from './modzip';
+import { sha256Hex as sha256 } from '../../hash';
 
 /**
  * Go: the module is packed in GOPROXY layout (what `GOPROXY=file://…` serves) and published
@@ -28,7 +28,6 @@ export const BUILDINFO_FILE = 'buildinfo.go';
 const SHA_PLACEHOLDER = /(\bsourceSHA\s*=\s*)"unknown"/g;
 const BOT = { name: 'ameide-release-bot', email: 'release-bot@ameide.io' };
 
-const sha256 = (b: Buffer | string) => createHash('sha256').update(b).digest('hex');
 
 /**
  * The pack guards, pure: what is wrong with this go.mod for this version, with the fix.

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { isAbsolute, join, relative, sep } from 'node:path';
@@ -7,6 +6,7 @@ import { ReleaseError } from '../../errors';
 import type { PackInput, PackManifest } from '../types';
 import { guardSourceManifest, stampManifest } from './manifest';
 import { findWorkspacePackages } from './workspace';
+import { sha256File } from '../../hash';
 
 /** tsconfig names a project may compile with, most specific first. */
 const TSCONFIGS = ['tsconfig.lib.json', 'tsconfig.build.json', 'tsconfig.json'];
@@ -46,9 +46,7 @@ async function clearTscOutDir(step: Extract<BuildStep, { kind: 'tsc' }>, project
   if (rel && !rel.startsWith('..') && !isAbsolute(rel) && rel.split(sep)[0] !== 'src') rmSync(abs, { recursive: true, force: true });
 }
 
-export function sha256File(file: string): string {
-  return createHash('sha256').update(readFileSync(file)).digest('hex');
-}
+export { sha256File };
 
 /** `npm pack` of the stamped copy; scripts are off (the build already ran, and lifecycle scripts would run without node_modules). */
 export function npmPackCommand(copyDir: string, outDir: string): Command {

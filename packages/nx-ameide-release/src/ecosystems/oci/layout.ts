@@ -1,7 +1,7 @@
-import { createHash } from 'node:crypto';
 import { basename } from 'node:path';
 import type { ArtifactFile, PackManifest } from '../types';
 import type { ImageFile } from './image';
+import { sha256Hex } from '../../hash';
 
 /**
  * Where the artifacts live inside the image (documented in ./README.md):
@@ -86,7 +86,7 @@ export function imageFiles(
   for (const m of manifests) {
     for (const f of m.files) {
       const content = read(f.file);
-      const hex = createHash('sha256').update(content).digest('hex');
+      const hex = sha256Hex(content);
       if (hex !== f.sha256.replace(/^sha256:/, '')) {
         throw new Error(`${f.file} does not match its pack manifest (sha256 ${hex}, manifest says ${f.sha256})`);
       }

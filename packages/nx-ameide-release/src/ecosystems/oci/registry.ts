@@ -1,7 +1,7 @@
-import { createHash } from 'node:crypto';
 import { redact } from '../../exec';
 import { isTransientError, withRetry, type RetryOptions } from '../../retry';
 import { MEDIA_TYPE_MANIFEST } from './image';
+import { sha256Hex } from '../../hash';
 
 /**
  * An OCI distribution (v2) client over fetch: enough to push an image and read tags back.
@@ -75,7 +75,7 @@ export function nextLink(header: string | null): string | null {
   return null;
 }
 
-const digestOf = (b: Buffer) => `sha256:${createHash('sha256').update(b).digest('hex')}`;
+const digestOf = (b: Buffer) => `sha256:${sha256Hex(b)}`;
 
 function networkError(method: string, url: string, e: unknown): Error {
   const err = e as Error & { cause?: NodeJS.ErrnoException };

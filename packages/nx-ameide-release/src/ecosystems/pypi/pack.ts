@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import {
   chmodSync,
   copyFileSync,
@@ -21,6 +20,7 @@ import type { PackInput, PackManifest } from '../types';
 import { checkPypiVersion, stampBuildInfo, BUILD_INFO_FILE } from './build-info';
 import { resolvePythonTools, twineCheck, uvBuild } from './commands';
 import { checkPlaceholderVersion, commitUrl, readPyproject, repositoryUrlFrom, stampPyproject } from './pyproject';
+import { sha256File } from '../../hash';
 
 export interface PypiPackOptions {
   /** Used for the `Source Commit` URL when pyproject's [project.urls] has no Repository/Source. */
@@ -65,7 +65,7 @@ export function findBuildInfoFiles(dir: string, base = dir): string[] {
   return found;
 }
 
-export const sha256File = (file: string) => createHash('sha256').update(readFileSync(file)).digest('hex');
+export { sha256File };
 
 /** Seconds since the epoch of the commit: hatchling and the sdist's gzip header take their timestamps from it. */
 export function sourceDateEpoch(commitTime: string): string {
