@@ -26,5 +26,6 @@ describe('exec', () => {
 
   it('says which program is missing', async () => {
     await expect(run({ command: 'definitely-not-installed-xyz', args: [] })).rejects.toThrow(/is 'definitely-not-installed-xyz' installed/);
+    await expect(run({ command: 'git', args: ['status'], cwd: '/nonexistent/dir' })).rejects.toThrow(/working directory \/nonexistent\/dir does not exist/);
   });
 });

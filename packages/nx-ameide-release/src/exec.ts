@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 
 /**
  * The one place a child process is spawned. Commands are data ({command, args}),
@@ -65,7 +66,9 @@ export function run(cmd: Command): Promise<ExecResult> {
     child.stdout!.on('data', (d: Buffer) => out.push(d));
     child.stderr!.on('data', (d: Buffer) => err.push(d));
     child.on('error', (e: NodeJS.ErrnoException) => {
-      const hint = e.code === 'ENOENT' ? ` (is '${cmd.command}' installed and on PATH?)` : '';
+      // spawn reports a missing working directory as ENOENT too: say which one is missing.
+      const hint =
+        e.code !== 'ENOENT' ? '' : cmd.cwd && !existsSync(cmd.cwd) ? ` (the working directory ${cmd.cwd} does not exist)` : ` (is '${cmd.command}' installed and on PATH?)`;
       reject(new Error(redact(`cannot run ${formatCommand(cmd)}: ${e.message}${hint}`)));
     });
     child.on('close', (code, signal) =>
