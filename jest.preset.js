@@ -7,7 +7,7 @@ module.exports = {
   testEnvironment: 'node',
   transform: {
     '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.spec.json' }],
-    '^.+\\.js$': ['ts-jest', { tsconfig: { allowJs: true, module: 'commonjs', esModuleInterop: true }, isolatedModules: true }],
+    '^.+/node_modules/.+\\.js$': ['ts-jest', { tsconfig: { allowJs: true, module: 'commonjs', esModuleInterop: true }, isolatedModules: true }],
   },
   transformIgnorePatterns: ['/node_modules/(?!(\\.pnpm/@renovatebot\\+pep440|@renovatebot/pep440))'],
   moduleFileExtensions: ['ts', 'js', 'json'],

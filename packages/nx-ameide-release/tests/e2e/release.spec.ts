@@ -139,6 +139,14 @@ describe('guards that publish nothing', () => {
     expect(run.output).toMatch(/channel 'build'.*nothing is published/);
     expect(await reg.npmVersions(NPM[0])).not.toContain(npmVersion[shas.second]);
   });
+
+  it('a missing credential for one ecosystem stops the whole run before any upload', async () => {
+    const run = ws.nx(MAIN, ['pack', 'publish'], [], { PYPI_PASSWORD_FILE: '' });
+    expect(run.code).not.toBe(0);
+    expect(run.output).toMatch(/credentials are missing, so nothing is uploaded/);
+    expect(run.output).toMatch(/PYPI_PASSWORD/);
+    expect(await reg.npmVersions(NPM[0])).not.toContain(npmVersion[shas.second]);
+  });
 });
 
 describe('dev versions over time', () => {

@@ -8,6 +8,7 @@ import { ensureReleaseTagPushed } from '../../git';
 import { goRegistry, npmRegistry, pypiRegistry } from '../../registries';
 import { redactRemote } from '../../ecosystems/go/git';
 import type { VersionContext } from '../../version/types';
+import { assertRunCredentials, publishEcosystemsInRun } from '../run-preflight';
 
 /** Where and under which tags an ecosystem publishes, for the log and the release summary. */
 function destination(ecosystem: CommonOptions['ecosystem'], vc: VersionContext): { registry: string; tags: string[] } {
@@ -35,6 +36,7 @@ export default async function publishExecutor(options: CommonOptions, ctx: Execu
       for (const line of adapter.plan(input)) log(`  ${line}`);
       return;
     }
+    assertRunCredentials(publishEcosystemsInRun(ctx.taskGraph, ctx.projectsConfigurations?.projects ?? {}), vc.CHANNEL, process.env);
     if (vc.CHANNEL === 'release' && (await ensureReleaseTagPushed(workspaceRoot, vc.RELEASE_TAG)) === 'no-remote') {
       log(`release tag ${vc.RELEASE_TAG} is local: this clone has no 'origin' remote to check it against`);
     }
