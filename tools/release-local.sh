@@ -57,4 +57,5 @@ run_channel release "refs/tags/$tag"
 
 step "summary"
 node "$root/tools/summary.js" "$scratch/results"
+echo "(https://github.com/ameideio/ameide-sdk-go is redirected by git insteadOf to the sandbox's bare repo $SANDBOX_GO_MIRROR; nothing left this machine)"
 rm -rf "$scratch"
