@@ -2,6 +2,7 @@ import { run, runOrThrow, type ExecResult } from '../exec';
 import { ReleaseError } from '../errors';
 import type { GitFacts } from '../version/facts';
 import { parseVersionTag } from '../version/tags';
+import { gitEnv } from './env';
 
 /** Why git facts could not be read; `no-git`/`no-commits` let callers (the digest) degrade gracefully. */
 export type GitProblem = 'not-a-repo' | 'no-commits' | 'shallow-without-tags';
@@ -25,11 +26,6 @@ function git(cwd: string, args: string[]): Promise<ExecResult> {
 
 function gitMayFail(cwd: string, args: string[]): Promise<ExecResult> {
   return run({ command: 'git', args, cwd, env: gitEnv() });
-}
-
-/** No pager, no prompts, stable English messages: facts must not depend on the user's terminal. */
-function gitEnv(): NodeJS.ProcessEnv {
-  return { ...process.env, GIT_TERMINAL_PROMPT: '0', GIT_PAGER: 'cat', LC_ALL: 'C' };
 }
 
 const lines = (s: string) =>

@@ -1,3 +1,4 @@
 /** The only code that runs git. It returns plain facts; the version model decides. */
 export { readGitFacts, readHeadSha, isAncestor, commitTime, ensureReleaseTagPushed, isoUtc, GitFactsError, type GitProblem } from './facts';
 export type { GitFacts } from '../version/facts';
+export { gitEnv } from './env';

@@ -3,7 +3,6 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { registerSecret, runOrThrow, type ExecResult } from '../../exec';
 import { isTransientError } from '../../retry';
-import type { Env } from '../../registries';
 import type { ZipEntry } from './modzip';
 
 /**
@@ -19,11 +18,6 @@ export interface GitOptions {
   cwd?: string;
   input?: string;
   extraEnv?: NodeJS.ProcessEnv;
-}
-
-/** The child environment: the caller's env over the process env; no prompts; C locale for parseable output. */
-export function gitEnv(env: Env): NodeJS.ProcessEnv {
-  return { ...process.env, ...env, GIT_TERMINAL_PROMPT: '0', GCM_INTERACTIVE: 'never', LC_ALL: 'C' };
 }
 
 export function git(args: string[], o: GitOptions): Promise<ExecResult> {
