@@ -61,8 +61,9 @@ export async function runExecutor<O extends CommonOptions>(
     return { success: true };
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
-    const detail = err instanceof ReleaseError || !(err instanceof Error) ? '' : process.env.AMEIDE_DEBUG ? `\n${err.stack}` : '';
-    console.error(redact(`${prefix} failed: ${message}${detail}`));
+    // A ReleaseError already says what and how to fix it; a stack is for unexpected errors, on request.
+    const stack = process.env.AMEIDE_DEBUG && err instanceof Error && !(err instanceof ReleaseError) ? `\n${err.stack}` : '';
+    console.error(redact(`${prefix} failed: ${message}${stack}`));
     return { success: false };
   }
 }
