@@ -178,7 +178,7 @@ interface Prerequisite {
 const PREREQUISITES: Prerequisite[] = [
   {
     tool: 'uv',
-    why: 'Python packages: pack, publish, smoke (on PATH or in .venv/bin)',
+    why: 'Python packages: pack, publish, smoke; on PATH or in .venv/bin',
     get: 'python3 -m venv .venv && .venv/bin/pip install uv  (or https://docs.astral.sh/uv/getting-started/installation/)',
     extraDirs: (root) => [join(root, '.venv', 'bin')],
   },
