@@ -5,7 +5,7 @@
 const { existsSync, readFileSync } = require('node:fs');
 const { join } = require('node:path');
 const dir = process.argv[2];
-const expected = ['jest-plugin.json', 'jest-configuration.json', 'jest-sdk-ts.json', 'pytest.xml', 'go-test.json', 'jest-e2e.json'];
+const expected = ['jest-plugin.json', 'jest-configuration.json', 'jest-sdk-ts.json', 'pytest.xml', 'go-test.json', 'actionlint.xml', 'jest-e2e.json'];
 let passed = 0;
 let failed = 0;
 for (const name of expected) {
@@ -22,7 +22,7 @@ for (const name of expected) {
     const r = JSON.parse(text);
     p = r.numPassedTests;
     f = r.numFailedTests + (r.numRuntimeErrorTestSuites || 0);
-  } else if (name === 'pytest.xml') {
+  } else if (name.endsWith('.xml')) { // JUnit: pytest, tools/lint-workflows.js
     const m = /<testsuite [^>]*>/.exec(text)[0];
     const attr = (k) => Number((new RegExp(`\\b${k}="(\\d+)"`).exec(m) || [0, 0])[1]);
     f = attr('failures') + attr('errors');

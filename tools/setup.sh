@@ -13,6 +13,7 @@ cd "$root"
 
 PNPM_VERSION=10.34.9
 COSIGN_VERSION=v2.4.1
+ACTIONLINT_VERSION=v1.7.7
 # The sandbox's tools, on top of the project's tools/requirements-dev.txt.
 VENV_EXTRAS=(uv pypiserver passlib twine hatchling)
 
@@ -54,10 +55,11 @@ apt_packages() {
   command -v docker-registry >/dev/null 2>&1 || need+=(docker-registry)
   command -v skopeo >/dev/null 2>&1 || need+=(skopeo)
   command -v curl >/dev/null 2>&1 || need+=(curl) # the sandbox selftest probes with curl
+  command -v shellcheck >/dev/null 2>&1 || need+=(shellcheck) # actionlint checks run: scripts with it
   # Debian splits venv/ensurepip out of python3.
   python3 -c 'import ensurepip, venv' >/dev/null 2>&1 || [ -x .venv/bin/python ] || need+=(python3-venv)
   if [ ${#need[@]} -eq 0 ]; then
-    echo "skip docker-registry, skopeo, curl, python3-venv present"
+    echo "skip docker-registry, skopeo, curl, shellcheck, python3-venv present"
     return
   fi
   [ "$(id -u)" -eq 0 ] || { echo "apt-get needs root to install: ${need[*]}"; return 1; }
@@ -70,7 +72,7 @@ apt_packages() {
   fi
   echo "installed ${need[*]}"
 }
-step "apt (docker-registry, skopeo)" "run as root on Debian 12 with network access to the Debian mirror: sudo bash tools/setup.sh" apt_packages
+step "apt (docker-registry, skopeo, shellcheck)" "run as root on Debian 12 with network access to the Debian mirror: sudo bash tools/setup.sh" apt_packages
 
 # ---------------------------------------------------------------- pnpm and node_modules
 
@@ -143,12 +145,31 @@ cosign_bin() {
 }
 step "cosign $COSIGN_VERSION" "needs network access to the Go module proxy (GOPROXY=$(go env GOPROXY)); retry, or put a cosign $COSIGN_VERSION binary at $gobin/cosign" cosign_bin
 
+# ---------------------------------------------------------------- actionlint
+
+actionlint_version() {
+  local v
+  v="$("$gobin/actionlint" -version 2>/dev/null || true)"
+  [ "$(head -1 <<<"$v")" = "$ACTIONLINT_VERSION" ]
+}
+actionlint_bin() {
+  if [ -x "$gobin/actionlint" ] && actionlint_version; then
+    echo "skip $gobin/actionlint is $ACTIONLINT_VERSION"
+    return
+  fi
+  # Lints the CD workflow and every one init can write (tools/lint-workflows.js); seconds to build.
+  go install "github.com/rhysd/actionlint/cmd/actionlint@$ACTIONLINT_VERSION"
+  actionlint_version
+  echo "$gobin/actionlint $ACTIONLINT_VERSION"
+}
+step "actionlint $ACTIONLINT_VERSION" "needs network access to the Go module proxy (GOPROXY=$(go env GOPROXY)); retry, or put an actionlint $ACTIONLINT_VERSION binary at $gobin/actionlint" actionlint_bin
+
 case ":$PATH:" in
   *":$gobin:"*) ;;
   *)
     # GitHub Actions: later steps of the job get it on PATH.
     if [ -n "${GITHUB_PATH:-}" ]; then echo "$gobin" >>"$GITHUB_PATH"; fi
-    say "hint: cosign is in $gobin, which is not on PATH: export PATH=\"$gobin:\$PATH\""
+    say "hint: cosign and actionlint are in $gobin, which is not on PATH: export PATH=\"$gobin:\$PATH\""
     ;;
 esac
 

@@ -3,7 +3,8 @@
 # `N passed, N failed` totalling them all:
 #   plugin unit + integration (jest, real git, real local registries started by the tests),
 #   payload packages (jest for the two npm packages, pytest, go test -race),
-#   end-to-end (jest: the Nx targets against the sandbox registries).
+#   end-to-end (jest: the Nx targets against the sandbox registries),
+#   actionlint (+ shellcheck) over .github/workflows and every workflow `init` can write.
 # Exit status is non-zero when any test failed or any suite could not run.
 set -uo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -32,6 +33,8 @@ suite "ameide_sdk_python (pytest)" \
 printf '\n==> ameide_sdk_go (go test -race)\n'
 (cd packages/ameide_sdk_go && go test -race -json ./... > "$reports/go-test.json"; rc=$?; \
   grep -h '"Action":"output"' "$reports/go-test.json" | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{for(const l of s.split("\n")){if(!l)continue;const o=JSON.parse(l);if(/^(---|ok|FAIL|PASS)/.test(o.Output.trim()))process.stdout.write(o.Output)}})'; exit $rc) || status=1
+suite "workflows (actionlint + shellcheck: .github/workflows and every workflow init writes)" \
+  node tools/lint-workflows.js "$reports"
 suite "end-to-end (jest: Nx targets against the sandbox registries)" \
   jest -c packages/nx-ameide-release/jest.e2e.config.js --runInBand --json --outputFile="$reports/jest-e2e.json"
 
