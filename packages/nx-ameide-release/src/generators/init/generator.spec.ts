@@ -49,7 +49,8 @@ describe('init on an empty workspace (real files, Nx package-manager detection)'
   ])('$pm: registers the plugin, adds the named inputs, writes the $pm workflow; a second run changes nothing', async ({ pm, lockfile, install, exec }) => {
     const dir = emptyWorkspace(lockfile);
     dirs.push(dir);
-    expect(await initOnDisk(dir)).toEqual(['UPDATE nx.json', `CREATE ${WORKFLOW_PATH}`]);
+    expect((await initOnDisk(dir)).sort()).toEqual([`CREATE ${WORKFLOW_PATH}`, 'CREATE .gitignore', 'UPDATE nx.json']);
+    expect(readFileSync(join(dir, '.gitignore'), 'utf8')).toMatch(/^\.venv\/$/m);
 
     const nxJson = JSON.parse(readFileSync(join(dir, 'nx.json'), 'utf8'));
     expect(nxJson.plugins).toEqual([{ plugin: PLUGIN, options: { releaseTag: 'ameide:release' } }]);
@@ -89,8 +90,9 @@ describe('init on an empty workspace (real files, Nx package-manager detection)'
 });
 
 describe('init on an existing workspace', () => {
-  it('keeps existing named inputs and plugins, and registers the plugin once', async () => {
+  it('keeps existing named inputs, plugins and .gitignore lines, and registers the plugin once', async () => {
     const tree = createTreeWithEmptyWorkspace();
+    tree.write('.gitignore', 'node_modules\n/.venv\ndist');
     const production = ['default', '!{projectRoot}/**/*.spec.ts'];
     updateNxJson(tree, { ...readNxJson(tree), plugins: ['@nx/js/typescript'], namedInputs: { production } });
     await initGenerator(tree, { packageManager: 'npm' });
@@ -99,6 +101,15 @@ describe('init on an existing workspace', () => {
     expect(nxJson.namedInputs).toEqual({ production, default: NAMED_INPUTS.default });
     expect(nxJson.plugins![0]).toBe('@nx/js/typescript');
     expect(pluginEntries(tree)).toHaveLength(1);
+    expect(tree.read('.gitignore', 'utf8')).toBe('node_modules\n/.venv\ndist');
+  });
+
+  it('adds .venv to a .gitignore that lacks it, keeping the rest', async () => {
+    const tree = createTreeWithEmptyWorkspace();
+    tree.write('.gitignore', 'node_modules\ndist');
+    await initGenerator(tree, { packageManager: 'npm' });
+    await initGenerator(tree, { packageManager: 'npm' });
+    expect(tree.read('.gitignore', 'utf8')).toMatch(/^node_modules\ndist\n# uv [^\n]*\n\.venv\/\n$/);
   });
 
   it('leaves a plugin entry the workspace already has as it is', async () => {

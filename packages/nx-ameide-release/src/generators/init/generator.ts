@@ -52,6 +52,7 @@ export default async function initGenerator(tree: Tree, options: InitOptions = {
   const registered = registerPlugin(nxJson);
   const inputsAdded = addNamedInputs(nxJson);
   if (registered || inputsAdded) updateNxJson(tree, nxJson);
+  ignoreVenv(tree);
   if (vars) generateFiles(tree, join(__dirname, 'files', 'workflow'), '.github/workflows', vars);
 
   logger.info(prerequisitesText(tree.root, process.env));
@@ -63,6 +64,17 @@ function registerPlugin(nxJson: NxJsonConfiguration): boolean {
   if (plugins.some((p) => (typeof p === 'string' ? p : p.plugin) === PLUGIN)) return false;
   nxJson.plugins = [...plugins, { plugin: PLUGIN, options: { releaseTag: DEFAULT_RELEASE_TAG } }];
   return true;
+}
+
+/**
+ * The workflow (and the prerequisites hint) put uv into the workspace's .venv; an untracked,
+ * not-ignored .venv would make the tree dirty, and a release from a dirty tree is refused.
+ */
+function ignoreVenv(tree: Tree): void {
+  const text = tree.exists('.gitignore') ? tree.read('.gitignore', 'utf8')! : '';
+  if (text.split(/\r?\n/).some((l) => /^\/?\.venv\/?$/.test(l.trim()))) return;
+  const sep = text && !text.endsWith('\n') ? '\n' : '';
+  tree.write('.gitignore', `${text}${sep}# uv for nx-ameide-release's Python steps (nx g @ameideio/nx-ameide-release:init)\n.venv/\n`);
 }
 
 function addNamedInputs(nxJson: NxJsonConfiguration): boolean {
