@@ -139,8 +139,10 @@ describe('init on an existing workspace', () => {
   it.each([
     { what: 'a package manager the workflow does not know', options: { packageManager: 'bun' as never }, message: /uses bun/ },
     { what: 'a pip requirements file that does not exist', options: { packageManager: 'npm' as const, pythonRequirements: 'nope.txt' }, message: /nope\.txt/ },
-  ])('refuses $what before touching the tree', async ({ options, message }) => {
+    { what: 'a mainBranch that is no plain branch name', options: { packageManager: 'npm' as const }, mainBranch: 'main]\n  x: [', message: /mainBranch/ },
+  ])('refuses $what before touching the tree', async ({ options, message, mainBranch }: { options: object; message: RegExp; mainBranch?: string }) => {
     const tree = createTreeWithEmptyWorkspace();
+    if (mainBranch) updateNxJson(tree, { ...readNxJson(tree), plugins: [{ plugin: PLUGIN, options: { mainBranch } }] });
     const before = tree.listChanges().map((c) => c.path);
     const err = await initGenerator(tree, options).catch((e) => e);
     expect(err).toBeInstanceOf(ReleaseError);

@@ -106,6 +106,13 @@ export function workflowVars(tree: Tree, options: InitOptions) {
   const pm = resolvePackageManager(tree, options.packageManager);
   const commands = getPackageManagerCommand(pm, tree.root);
   const mainBranch = String(pluginOptions(tree).mainBranch ?? 'main');
+  if (!/^[\w][\w./-]*$/.test(mainBranch)) {
+    throw new ReleaseError(
+      `the plugin option mainBranch is ${JSON.stringify(mainBranch)}, which the workflow cannot use as a branch filter`,
+      'set mainBranch in the nx.json plugin options to a plain branch name (letters, digits, . _ / -), e.g. "main"',
+      'nx.json',
+    );
+  }
   const requirements = options.pythonRequirements ?? ['requirements-dev.txt', 'tools/requirements-dev.txt'].find((f) => tree.exists(f));
   if (options.pythonRequirements !== undefined && !tree.exists(options.pythonRequirements)) {
     throw new ReleaseError(
