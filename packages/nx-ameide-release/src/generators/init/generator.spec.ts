@@ -143,11 +143,12 @@ describe('init on an existing workspace', () => {
   ])('refuses $what before touching the tree', async ({ options, message, mainBranch }: { options: object; message: RegExp; mainBranch?: string }) => {
     const tree = createTreeWithEmptyWorkspace();
     if (mainBranch) updateNxJson(tree, { ...readNxJson(tree), plugins: [{ plugin: PLUGIN, options: { mainBranch } }] });
-    const before = tree.listChanges().map((c) => c.path);
+    const state = () => tree.listChanges().map((c) => `${c.type} ${c.path} ${c.content?.toString('utf8')}`);
+    const before = state();
     const err = await initGenerator(tree, options).catch((e) => e);
     expect(err).toBeInstanceOf(ReleaseError);
     expect(String(err.message)).toMatch(message);
-    expect(tree.listChanges().map((c) => c.path)).toEqual(before);
+    expect(state()).toEqual(before);
   });
 });
 
