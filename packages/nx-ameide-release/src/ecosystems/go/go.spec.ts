@@ -285,6 +285,12 @@ describe('go publish to the mirror repository', () => {
     expect(logs.join('\n')).toContain(`smoke ok: ${MOD}@v0.1.0 ${manifest.go!.h1} -> {SourceSHA:${release1.GIT_SHA}}`);
   });
 
+  it('smoke without a Go toolchain is refused up front, saying how to install Go', async () => {
+    await expect(goEcosystem.smoke(publishInput(manifest, release1, { ...mirrorEnv, PATH: join(root, 'no-bin') }))).rejects.toThrow(
+      /go is not installed: not found in PATH[\s\S]*fix: install Go from https:\/\/go\.dev\/dl\//,
+    );
+  });
+
   it('the same tag from another SHA is refused naming both SHAs, and the tag is not moved', async () => {
     write('hello.go', 'package ameide\n\nfunc Hello() string { return "hello again" }\n');
     const other = commit('change', '2025-11-14T09:00:00Z');

@@ -13,6 +13,7 @@ import { checkModulePath, checkPathMajor, escapeModulePath, GO_TAG_RE, goLang, m
 import { parseGoMod, replaces, retractionOf, type ModFile } from './modfile';
 import { hash1, MAX_ZIP_FILE, readFiles, readZip, selectModuleFiles, writeZip, type ZipEntry } from './modzip';
 import { sha256Hex as sha256 } from '../../hash';
+import { findTool } from '../../tools';
 
 /**
  * Go: the module is packed in GOPROXY layout (what `GOPROXY=file://…` serves) and published
@@ -352,6 +353,7 @@ async function smoke(input: PublishInput): Promise<void> {
   const { manifest, context: ctx, log } = input;
   const mod = manifest.name;
   const tag = tagOf(manifest);
+  const goBin = findTool('go', { ...process.env, ...input.env }, input.workspaceRoot);
   const dir = mkdtempSync(join(tmpdir(), 'ameide-go-smoke-'));
   const gopath = join(dir, 'gopath');
   const env = {
@@ -365,7 +367,7 @@ async function smoke(input: PublishInput): Promise<void> {
     GOMODCACHE: join(gopath, 'pkg', 'mod'),
     GOTOOLCHAIN: 'local',
   };
-  const go = (args: string[]) => runOrThrow({ command: 'go', args, cwd: join(dir, 'consumer'), env });
+  const go = (args: string[]) => runOrThrow({ command: goBin, args, cwd: join(dir, 'consumer'), env });
   try {
     mkdirSync(join(dir, 'consumer'));
     writeFileSync(join(dir, 'consumer', 'go.mod'), 'module example.com/ameide-go-smoke\n\ngo 1.22\n');

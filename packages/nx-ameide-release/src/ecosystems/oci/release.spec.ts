@@ -289,6 +289,20 @@ describe('ociRelease against docker-registry (anonymous)', () => {
     expect(execFileSync('go', ['run', '.'], { cwd: consumer, env: goEnv }).toString()).toBe(shaB);
   });
 
+  it('refuses a signing run without cosign before anything is pushed; --sign=off needs none', async () => {
+    const ctx = context(shaA, 'dev');
+    const repoTags = () => new RegistryClient({ registry: reg.host, insecure: true }).listTags('ameideio/ameide-sdk-ts');
+    const before = await repoTags();
+    const noCosign = { ...env(), COSIGN_BIN: join(tmp, 'no-such', 'cosign') };
+    const err = await release(ctx, { env: noCosign, source: 'https://example.com/other-digest' }).catch((e) => e);
+    expect(err).toBeInstanceOf(ReleaseError);
+    expect(err.message).toMatch(/COSIGN_BIN is .*no-such\/cosign, which is not an executable file[\s\S]*go install github\.com\/sigstore\/cosign/);
+    expect(await repoTags()).toEqual(before);
+    const dry = await release(ctx, { env: noCosign, dryRun: true });
+    expect(dry.status).toBe('dry-run');
+    expect(logs.join('\n')).toMatch(/\[dry-run\] COSIGN_BIN is .* \(a real run stops here, before any push\)/);
+  });
+
   it('refuses to run without signing configured, before touching the registry', async () => {
     const ctx = context(shaB, 'dev');
     const err = await ociRelease({
