@@ -11,7 +11,7 @@ const BIN = resolve(__dirname, '..', 'bin', 'nx-ameide-release.js');
 /** The CLI as a real process, with the CI variables of the runner (if any) removed. */
 function cli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<ExecResult> {
   const base = { ...process.env };
-  for (const k of ['GITHUB_REF', 'GITHUB_OUTPUT', 'AMEIDE_CONTEXT_FILE']) delete base[k];
+  for (const k of ['GITHUB_REF', 'GITHUB_OUTPUT', 'GITHUB_ACTIONS', 'AMEIDE_CONTEXT_FILE']) delete base[k];
   return run({ command: process.execPath, args: [BIN, ...args], env: { ...base, ...env } });
 }
 
@@ -112,6 +112,38 @@ describe('nx-ameide-release context (real process, real git)', () => {
     expect(out.exitCode).toBe(1);
     expect(out.stdout).toBe('');
     expect(out.stderr).toMatch(/tag v0\.1\.0 does not point at HEAD[\s\S]*fix: check out the tagged commit/);
+  });
+
+  it.each([
+    { name: '--ref refs/tags/v1.2', args: ['--ref', 'refs/tags/v1.2'], env: {}, tag: 'v1.2', suggestion: 'v1.2.0' },
+    { name: 'GITHUB_REF refs/tags/1.2.3', args: [], env: { GITHUB_REF: 'refs/tags/1.2.3' }, tag: '1.2.3', suggestion: 'v1.2.3' },
+    { name: '--ref V1.2.3 (short form)', args: ['--ref', 'V1.2.3'], env: {}, tag: 'V1.2.3', suggestion: 'v1.2.3' },
+  ])('a tag that looks like a release is refused, naming the expected form: $name', async ({ args, env, tag, suggestion }) => {
+    const out = await cli(['context', '--cwd', r.dir, '--format', 'env', ...args], env);
+    expect(out.exitCode).toBe(1);
+    expect(out.stdout).toBe('');
+    expect(out.stderr).toContain(`tag ${tag} looks like a release but is not one: a release tag has the form vX.Y.Z or vX.Y.Z-rc.N`);
+    expect(out.stderr).toContain(`fix: tag the commit as ${suggestion} (git tag ${suggestion} && git push origin ${suggestion})`);
+  });
+
+  it('another tag runs the build channel with a warning on stderr, and a ::warning:: annotation in GitHub Actions', async () => {
+    const warning = 'nx-ameide-release: warning: tag docs-2024 is not a release tag (those have the form vX.Y.Z or vX.Y.Z-rc.N): running the build channel, nothing is published\n';
+    const local = await cli(['context', '--cwd', r.dir, '--ref', 'refs/tags/docs-2024']);
+    expect(local.exitCode).toBe(0);
+    expect(JSON.parse(local.stdout)).toMatchObject({ CHANNEL: 'build', REF: 'refs/tags/docs-2024', GHCR_TAGS: [] });
+    expect(local.stderr).toBe(warning);
+
+    const gha = await cli(['context', '--cwd', r.dir, '--format', 'env'], { GITHUB_REF: 'refs/tags/docs-2024', GITHUB_ACTIONS: 'true' });
+    expect(gha.exitCode).toBe(0);
+    expect(gha.stdout).toContain('CHANNEL=build\n');
+    expect(gha.stdout).not.toContain('warning');
+    expect(gha.stderr).toBe(
+      `${warning}::warning title=nx-ameide-release::tag docs-2024 is not a release tag (those have the form vX.Y.Z or vX.Y.Z-rc.N): running the build channel, nothing is published\n`,
+    );
+
+    // The digest is an Nx cache input computed on every run: it stays quiet.
+    const digest = await cli(['context', '--cwd', r.dir, '--format', 'digest', '--ref', 'refs/tags/docs-2024'], { GITHUB_ACTIONS: 'true' });
+    expect(digest).toMatchObject({ exitCode: 0, stderr: '' });
   });
 
   it('digest still prints one stable line outside a repository and in an empty one', async () => {

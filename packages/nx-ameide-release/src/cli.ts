@@ -31,6 +31,10 @@ Options:
                                  prints no-git / no-commits outside a usable repository)
   --ref <ref>                  ref deciding the channel; wins over GITHUB_REF and local git
                                  (refs/tags/v1.2.3, refs/heads/main, or short: v1.2.3, main)
+                                 A tag that looks like a release but is not vX.Y.Z[-rc.N]
+                                 (1.2.3, v1.2, V1.2.3, v1.2.3.4, v01.2.3) is refused; any
+                                 other tag runs the build channel with a warning on stderr
+                                 (and a ::warning:: annotation when GITHUB_ACTIONS=true).
   --npm-dev-version <tpl>      default ${DEFAULT_VERSION_OPTIONS.npmDevVersion}
   --pypi-dev-version <tpl>     default ${DEFAULT_VERSION_OPTIONS.pypiDevVersion}
   --dev-base <b>               latest-tag (default) | next-patch
@@ -104,7 +108,8 @@ function parseArgs(argv: string[]): Parsed {
  */
 async function digest(cwd: string, ref: string | undefined, options: VersionOptions): Promise<string> {
   try {
-    return contextDigest(await resolveContext({ workspaceRoot: cwd, env: process.env, options: { ...options, ref } }));
+    // No warning here: the digest is a cache input Nx computes on every run; the task's own context prints it.
+    return contextDigest(await resolveContext({ workspaceRoot: cwd, env: process.env, options: { ...options, ref }, warn: () => undefined }));
   } catch (e) {
     if (e instanceof GitFactsError && e.problem === 'not-a-repo') return 'no-git';
     if (e instanceof GitFactsError && e.problem === 'no-commits') return 'no-commits';

@@ -1,6 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { contextDigest, formatContext, parseContext, readPluginOptions, resolveContext } from './context';
+import { contextDigest, formatContext, parseContext, readPluginOptions, resolveContext, warningLines } from './context';
 import { createTempRepo, type TempRepo } from './git/testing';
 import { computeContext } from './version/compute';
 import type { GitFacts } from './version/facts';
@@ -131,5 +131,30 @@ describe('resolveContext on a real repository', () => {
     await expect(resolveContext({ workspaceRoot: r.dir, env: { AMEIDE_CONTEXT_FILE: jsonFile } })).rejects.toThrow(
       new RegExp(`is for a{40}, but HEAD is ${sha}[\\s\\S]*fix:`),
     );
+  });
+
+  it('a non-release tag warns through the given warn, also for a saved context; a release ref does not', async () => {
+    const warnings: string[] = [];
+    const warn = (m: string) => warnings.push(m);
+    const ctx = await resolveContext({ workspaceRoot: r.dir, env: { GITHUB_REF: 'refs/tags/docs-2024' }, warn });
+    expect(ctx.CHANNEL).toBe('build');
+    const file = join(r.dir, '.git', 'ctx-docs.json');
+    writeFileSync(file, formatContext(ctx, 'json'));
+    await resolveContext({ workspaceRoot: r.dir, env: { AMEIDE_CONTEXT_FILE: file }, warn });
+    await resolveContext({ workspaceRoot: r.dir, env: { GITHUB_REF: 'refs/heads/main' }, warn });
+    expect(warnings).toEqual([
+      'tag docs-2024 is not a release tag (those have the form vX.Y.Z or vX.Y.Z-rc.N): running the build channel, nothing is published',
+      'tag docs-2024 is not a release tag (those have the form vX.Y.Z or vX.Y.Z-rc.N): running the build channel, nothing is published',
+    ]);
+  });
+});
+
+describe('warningLines', () => {
+  it('one plain line; in GitHub Actions also an annotation, escaped as a workflow command', () => {
+    expect(warningLines('50% done\nnext', {})).toEqual(['nx-ameide-release: warning: 50% done\nnext']);
+    expect(warningLines('50% done\nnext', { GITHUB_ACTIONS: 'true' })).toEqual([
+      'nx-ameide-release: warning: 50% done\nnext',
+      '::warning title=nx-ameide-release::50%25 done%0Anext',
+    ]);
   });
 });

@@ -3,7 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { ReleaseError } from './errors';
 import { readGitFacts, readHeadSha } from './git';
-import { computeContext, DEFAULT_VERSION_OPTIONS } from './version/compute';
+import { computeContext, contextWarnings, DEFAULT_VERSION_OPTIONS } from './version/compute';
 import { localRef, normalizeRef } from './version/ref';
 import type { VersionContext, VersionOptions } from './version/types';
 
@@ -43,6 +43,28 @@ export interface ResolveArgs {
   /** Defaults to process.env: GITHUB_REF and AMEIDE_CONTEXT_FILE come from here. */
   env?: Record<string, string | undefined>;
   options?: VersionOptions & { ref?: string };
+  /** Where warnings go (a non-release tag running the build channel); default: printWarning to stderr. */
+  warn?: (message: string) => void;
+}
+
+/** GitHub workflow-command escaping of a message (the `data` part of `::warning::data`). */
+function escapeAnnotation(text: string): string {
+  return text.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A');
+}
+
+/**
+ * The lines a warning prints: a plain `warning:` line for every log, plus a `::warning::`
+ * annotation when running in GitHub Actions (it then shows on the run's summary page).
+ */
+export function warningLines(message: string, env: Record<string, string | undefined> = process.env): string[] {
+  const lines = [`nx-ameide-release: warning: ${message}`];
+  if (env.GITHUB_ACTIONS === 'true') lines.push(`::warning title=nx-ameide-release::${escapeAnnotation(message)}`);
+  return lines;
+}
+
+/** Prints a warning on stderr (stdout may be a context file being written, e.g. `--format env > ctx.env`). */
+export function printWarning(message: string, env: Record<string, string | undefined> = process.env): void {
+  for (const line of warningLines(message, env)) process.stderr.write(`${line}\n`);
 }
 
 /** The version options of the plugin's entry in <workspaceRoot>/nx.json ({} when absent). */
@@ -79,6 +101,13 @@ function definedOnly<T extends object>(o: T | undefined): Partial<T> {
  */
 export async function resolveContext(args: ResolveArgs): Promise<VersionContext> {
   const env = args.env ?? process.env;
+  const ctx = await computeOrLoad(args, env);
+  const warn = args.warn ?? ((m: string) => printWarning(m, env));
+  for (const w of contextWarnings(ctx)) warn(w);
+  return ctx;
+}
+
+async function computeOrLoad(args: ResolveArgs, env: Record<string, string | undefined>): Promise<VersionContext> {
   const { ref: refFlag, ...flags } = args.options ?? {};
   if (env.AMEIDE_CONTEXT_FILE) return loadContextFile(args.workspaceRoot, env.AMEIDE_CONTEXT_FILE, refFlag);
   const options = { ...readPluginOptions(args.workspaceRoot), ...definedOnly(flags) };

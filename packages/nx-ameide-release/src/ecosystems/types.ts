@@ -61,6 +61,8 @@ export interface PublishInput {
   context: VersionContext;
   env: Env;
   log: Log;
+  /** npm smoke only: npm | pnpm; default AMEIDE_SMOKE_PACKAGE_MANAGER, else the workspace's (Nx detection). */
+  smokePackageManager?: string;
 }
 
 /**

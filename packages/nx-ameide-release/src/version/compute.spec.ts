@@ -1,5 +1,6 @@
 import { ReleaseError } from '../errors';
-import { computeContext, goPseudoVersion, isValidOciTag, pep440Prerelease } from './compute';
+import { classifyRef, computeContext, contextWarnings, goPseudoVersion, isValidOciTag, pep440Prerelease, suggestReleaseTag } from './compute';
+import { localRef, normalizeRef } from './ref';
 import type { GitFacts } from './facts';
 import { parseVersionTag, sortVersionTags } from './tags';
 import type { VersionContext, VersionOptions } from './types';
@@ -134,6 +135,18 @@ const rows: Row[] = [
     expected: { CHANNEL: 'build', RELEASE_TAG: '' },
   },
   {
+    name: 'any other tag (docs-2024) is the build channel: builds, publishes nothing',
+    facts: seedFacts({ tagsAtHead: ['docs-2024'] }),
+    ref: 'refs/tags/docs-2024',
+    expected: { CHANNEL: 'build', IS_RELEASE: false, RELEASE_TAG: '', NPM_DIST_TAG: '', GHCR_TAGS: [], REF: 'refs/tags/docs-2024' },
+  },
+  {
+    name: 'a moving major tag (v1) is not mistaken for a release: build channel',
+    facts: seedFacts({ tagsAtHead: ['v1'] }),
+    ref: 'refs/tags/v1',
+    expected: { CHANNEL: 'build', RELEASE_TAG: '' },
+  },
+  {
     name: 'mainBranch option moves the dev channel to another branch',
     facts: seedFacts({ tagsAtHead: [] }),
     ref: 'refs/heads/trunk',
@@ -224,6 +237,48 @@ interface Refusal {
 }
 
 const refusals: Refusal[] = [
+  {
+    name: 'tag that looks like a release but is not one: no v prefix (1.2.3)',
+    facts: seedFacts({ tagsAtHead: ['1.2.3'] }),
+    ref: 'refs/tags/1.2.3',
+    message: /tag 1\.2\.3 looks like a release but is not one: a release tag has the form vX\.Y\.Z or vX\.Y\.Z-rc\.N[\s\S]*fix: tag the commit as v1\.2\.3 \(git tag v1\.2\.3/,
+  },
+  {
+    name: 'tag that looks like a release but is not one: incomplete version (v1.2)',
+    facts: seedFacts({ tagsAtHead: ['v1.2'] }),
+    ref: 'refs/tags/v1.2',
+    message: /tag v1\.2 looks like a release but is not one: a release tag has the form vX\.Y\.Z or vX\.Y\.Z-rc\.N[\s\S]*fix: tag the commit as v1\.2\.0 \(git tag v1\.2\.0/,
+  },
+  {
+    name: 'tag that looks like a release but is not one: capital V (V1.2.3)',
+    facts: seedFacts({ tagsAtHead: ['V1.2.3'] }),
+    ref: 'refs/tags/V1.2.3',
+    message: /tag V1\.2\.3 looks like a release but is not one: a release tag has the form vX\.Y\.Z or vX\.Y\.Z-rc\.N[\s\S]*fix: tag the commit as v1\.2\.3 \(git tag v1\.2\.3/,
+  },
+  {
+    name: 'tag that looks like a release but is not one: four numbers (v1.2.3.4)',
+    facts: seedFacts({ tagsAtHead: ['v1.2.3.4'] }),
+    ref: 'refs/tags/v1.2.3.4',
+    message: /tag v1\.2\.3\.4 looks like a release but is not one: a release tag has the form vX\.Y\.Z or vX\.Y\.Z-rc\.N[\s\S]*fix: tag the commit as vX\.Y\.Z/,
+  },
+  {
+    name: 'tag that looks like a release but is not one: leading zero (v01.2.3)',
+    facts: seedFacts({ tagsAtHead: ['v01.2.3'] }),
+    ref: 'refs/tags/v01.2.3',
+    message: /tag v01\.2\.3 looks like a release but is not one: a release tag has the form vX\.Y\.Z or vX\.Y\.Z-rc\.N[\s\S]*fix: tag the commit as v1\.2\.3 \(git tag v1\.2\.3/,
+  },
+  {
+    name: 'tag that looks like a release but is not one: build metadata (two tags could name one version) (v1.2.3+build.5)',
+    facts: seedFacts({ tagsAtHead: ['v1.2.3+build.5'] }),
+    ref: 'refs/tags/v1.2.3+build.5',
+    message: /tag v1\.2\.3\+build\.5 looks like a release but is not one: a release tag has the form vX\.Y\.Z or vX\.Y\.Z-rc\.N[\s\S]*fix: tag the commit as v1\.2\.3 \(git tag v1\.2\.3/,
+  },
+  {
+    name: 'tag that looks like a release but is not one: prerelease without the v (1.2.3-rc.1)',
+    facts: seedFacts({ tagsAtHead: ['1.2.3-rc.1'] }),
+    ref: 'refs/tags/1.2.3-rc.1',
+    message: /tag 1\.2\.3-rc\.1 looks like a release but is not one: a release tag has the form vX\.Y\.Z or vX\.Y\.Z-rc\.N[\s\S]*fix: tag the commit as v1\.2\.3-rc\.1 \(git tag v1\.2\.3-rc\.1/,
+  },
   {
     name: 'release tag that does not point at HEAD',
     facts: seedFacts({ tagsAtHead: [] }),
@@ -321,6 +376,62 @@ describe('computeContext: refusals name the reason and the fix', () => {
     expect(err).toBeInstanceOf(ReleaseError);
     expect((err as Error).message).toMatch(message);
     expect((err as Error).message).toContain('fix:');
+  });
+});
+
+describe('classifyRef: the warning is data, printed by the edges', () => {
+  it.each([
+    { name: 'release tag: release channel, no warning', ref: 'refs/tags/v1.2.3', channel: 'release', warning: undefined },
+    { name: 'main: dev channel, no warning', ref: 'refs/heads/main', channel: 'dev', warning: undefined },
+    { name: 'feature branch: build channel, no warning (the usual PR build)', ref: 'refs/heads/feature/x', channel: 'build', warning: undefined },
+    {
+      name: 'other tag: build channel with a warning naming the release form',
+      ref: 'refs/tags/docs-2024',
+      channel: 'build',
+      warning: 'tag docs-2024 is not a release tag (those have the form vX.Y.Z or vX.Y.Z-rc.N): running the build channel, nothing is published',
+    },
+  ])('$name', ({ ref, channel, warning }) => {
+    const c = classifyRef(ref, 'main');
+    expect(c.channel).toBe(channel);
+    expect(c.warning).toBe(warning);
+    expect(contextWarnings({ REF: ref, CHANNEL: c.channel })).toEqual(warning ? [warning] : []);
+  });
+
+  it.each([
+    ['1.2.3', 'v1.2.3'],
+    ['v1.2', 'v1.2.0'],
+    ['V1.2.3-rc.1', 'v1.2.3-rc.1'],
+    ['v01.02.3', 'v1.2.3'],
+    ['v1.2.3.4', null],
+    ['docs-2024', null],
+  ])('suggestReleaseTag(%s) -> %s', (tag, expected) => {
+    expect(suggestReleaseTag(tag)).toBe(expected);
+  });
+});
+
+describe('the local ref and the --ref short form', () => {
+  it.each([
+    { name: 'release tag at HEAD wins over the branch', tagsAtHead: ['v1.2.3', 'docs'], branch: 'main', ref: 'refs/tags/v1.2.3' },
+    { name: 'a look-alike tag at HEAD is taken (and then refused), not the branch', tagsAtHead: ['v1.2'], branch: 'main', ref: 'refs/tags/v1.2' },
+    { name: 'another tag at HEAD on a branch: the branch decides', tagsAtHead: ['docs-2024'], branch: 'main', ref: 'refs/heads/main' },
+    { name: 'another tag at a detached HEAD: that tag (build channel, warned)', tagsAtHead: ['docs-2024'], branch: null, ref: 'refs/tags/docs-2024' },
+  ])('$name', ({ tagsAtHead, branch, ref }) => {
+    expect(localRef(seedFacts({ tagsAtHead, branch }))).toBe(ref);
+  });
+
+  it.each([
+    ['v1.2.3', 'refs/tags/v1.2.3'],
+    ['1.2.3', 'refs/tags/1.2.3'],
+    ['v1.2', 'refs/tags/v1.2'],
+    ['main', 'refs/heads/main'],
+    ['refs/heads/v1.2', 'refs/heads/v1.2'],
+  ])('normalizeRef(%s) -> %s', (short, full) => {
+    expect(normalizeRef(short)).toBe(full);
+  });
+
+  it('a look-alike at HEAD is refused with the expected form', () => {
+    const facts = seedFacts({ tagsAtHead: ['1.2.3'] });
+    expect(() => computeContext(facts, localRef(facts))).toThrow(/tag 1\.2\.3 looks like a release[\s\S]*vX\.Y\.Z or vX\.Y\.Z-rc\.N/);
   });
 });
 

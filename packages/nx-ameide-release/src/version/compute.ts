@@ -2,7 +2,7 @@ import * as semver from 'semver';
 import * as pep440 from '@renovatebot/pep440';
 import { ReleaseError } from '../errors';
 import type { GitFacts } from './facts';
-import { highestStableTag, parseVersionTag, sortVersionTags, type VersionTag } from './tags';
+import { classifyTag, highestStableTag, parseVersionTag, RELEASE_TAG_FORM, sortVersionTags, type VersionTag } from './tags';
 import type { Channel, DevBase, VersionContext, VersionOptions } from './types';
 
 /** The version when no `vX.Y.Z` tag is reachable (the seed's own choice). */
@@ -162,14 +162,57 @@ export function goPseudoVersion(reachableTags: readonly string[], datetime: stri
   return `v${latest.major}.${latest.minor}.${latest.patch + 1}-0.${datetime}-${rev}`;
 }
 
-/** Which channel a ref selects, before any check against the facts. */
-export function channelOfRef(ref: string, mainBranch: string): { channel: Channel; tag: VersionTag | null } {
+/** What a ref means for the channel; `warning` is for the edges to print (the model prints nothing). */
+export interface RefClass {
+  channel: Channel;
+  tag: VersionTag | null;
+  warning?: string;
+}
+
+/** A release tag close to `name` (1.2.3 -> v1.2.3, v1.2 -> v1.2.0, v01.2.3 -> v1.2.3), or null when none is obvious. */
+export function suggestReleaseTag(name: string): string | null {
+  const m = /^[vV]?(\d+(?:\.\d+)+)(-[^+]*)?(\+.*)?$/.exec(name);
+  if (!m) return null;
+  const nums = m[1].split('.').map((n) => String(Number(n)));
+  if (nums.length > 3) return null;
+  while (nums.length < 3) nums.push('0');
+  const candidate = `v${nums.join('.')}${m[2] ?? ''}`;
+  return parseVersionTag(candidate) && candidate !== name ? candidate : null;
+}
+
+/**
+ * Which channel a ref selects, before any check against the facts. A tag that looks like a
+ * release but is not one (1.2.3, v1.2, V1.2.3, v1.2.3.4, v01.2.3) is refused: someone meant a
+ * release, and running the build channel with exit 0 would hide the typo. Any other tag
+ * (docs-2024) is the build channel, with a warning.
+ */
+export function classifyRef(ref: string, mainBranch: string): RefClass {
   if (ref.startsWith('refs/tags/')) {
-    const tag = parseVersionTag(ref.slice('refs/tags/'.length));
-    if (tag) return { channel: 'release', tag };
+    const name = ref.slice('refs/tags/'.length);
+    const kind = classifyTag(name);
+    if (kind.kind === 'release') return { channel: 'release', tag: kind.tag };
+    if (kind.kind === 'lookalike') {
+      const suggestion = suggestReleaseTag(name);
+      throw new ReleaseError(
+        `tag ${name} looks like a release but is not one: a release tag has the form ${RELEASE_TAG_FORM}`,
+        `${suggestion ? `tag the commit as ${suggestion} (git tag ${suggestion} && git push origin ${suggestion})` : 'tag the commit as vX.Y.Z'}, and delete ${name} if it is not meant as a release (git tag -d ${name}; git push origin :refs/tags/${name})`,
+      );
+    }
+    return {
+      channel: 'build',
+      tag: null,
+      warning: `tag ${name} is not a release tag (those have the form ${RELEASE_TAG_FORM}): running the build channel, nothing is published`,
+    };
   }
   if (ref === `refs/heads/${mainBranch}`) return { channel: 'dev', tag: null };
   return { channel: 'build', tag: null };
+}
+
+/** The warnings a context carries for the person running it (not part of the context contract). */
+export function contextWarnings(ctx: Pick<VersionContext, 'REF' | 'CHANNEL'>): string[] {
+  if (ctx.CHANNEL !== 'build' || !ctx.REF.startsWith('refs/tags/')) return [];
+  const { warning } = classifyRef(ctx.REF, '');
+  return warning ? [warning] : [];
 }
 
 /** Refusals come in the order a maintainer would fix them; each says what and how. */
@@ -222,7 +265,7 @@ export function computeContext(facts: GitFacts, ref: string, options: VersionOpt
   const GIT_SHA = facts.headSha;
   const SHORT_SHA = GIT_SHA.slice(0, 7);
   const BASE_VERSION = highestStableTag(facts.reachableTags)?.version ?? SEED_VERSION;
-  const { channel, tag } = channelOfRef(ref, opts.mainBranch);
+  const { channel, tag } = classifyRef(ref, opts.mainBranch);
   const common = { BASE_VERSION, GIT_SHA, SHORT_SHA, DATE, DATETIME, COMMIT_TIME: facts.commitTime, REF: ref };
 
   if (channel === 'release' && tag) {

@@ -24,6 +24,28 @@ export function parseVersionTag(tag: string): VersionTag | null {
   return { tag, version, major: v.major, minor: v.minor, patch: v.patch, prerelease: v.prerelease.join('.') };
 }
 
+/** The form a release tag must have, for error messages. */
+export const RELEASE_TAG_FORM = 'vX.Y.Z or vX.Y.Z-rc.N';
+
+/**
+ * Digits-and-dots with an optional v/V in front and anything after a `-` or `+`: what a person
+ * means as a version (`1.2.3`, `v1.2`, `V1.2.3`, `v1.2.3.4`, `v01.2.3`, `v1.2.3+build`). At
+ * least two numbers, so a moving major tag such as `v1` is not taken for a release.
+ */
+const LOOKS_LIKE_VERSION = /^[vV]?\d+(\.\d+)+([-+].*)?$/;
+
+/**
+ * What a git tag is to the channel logic: a release tag, a tag that looks like a release but
+ * is not one (refused: a typo must not quietly run another channel), or any other tag.
+ */
+export type TagKind = { kind: 'release'; tag: VersionTag } | { kind: 'lookalike' } | { kind: 'other' };
+
+export function classifyTag(name: string): TagKind {
+  const tag = parseVersionTag(name);
+  if (tag) return { kind: 'release', tag };
+  return LOOKS_LIKE_VERSION.test(name) ? { kind: 'lookalike' } : { kind: 'other' };
+}
+
 /** Release tags among `tags`, highest SemVer first (ties impossible: one tag per version). */
 export function sortVersionTags(tags: readonly string[], opts: { stableOnly?: boolean } = {}): VersionTag[] {
   return tags

@@ -15,7 +15,7 @@ const sandbox = require(join(REPO_ROOT, 'tools', 'sandbox', 'sandbox.js'));
 
 const MAIN = 'refs/heads/main';
 const NPM = ['@ameideio/configuration', '@ameideio/ameide-sdk-ts'];
-const IMAGES = ['configuration', 'ameide-sdk-ts', 'ameide-sdk-python'];
+const IMAGES = ['configuration', 'ameide-sdk-ts', 'ameide-sdk-python', 'ameide-sdk-go'];
 
 let env: Record<string, string>;
 let ws: ScratchWorkspace;
@@ -67,7 +67,7 @@ afterAll(async () => {
 });
 
 describe('a dev release of all four packages', () => {
-  it('publishes npm, PyPI and dev images for HEAD on main; Go publishes nothing on dev', async () => {
+  it('publishes npm, PyPI and dev images of all four packages for HEAD on main; Go pushes nothing to its mirror on dev', async () => {
     expectOk(ws.nx(MAIN, ['pack', 'publish', 'ghcr']));
     const version = npmVersion[shas.first];
     for (const name of NPM) {
@@ -79,11 +79,13 @@ describe('a dev release of all four packages', () => {
     expect(files.filter((f) => f.endsWith('.whl'))).toHaveLength(1);
     expect(files.filter((f) => f.endsWith('.tar.gz'))).toHaveLength(1);
     expect(reg.goTags()).toEqual({});
+    expect(ws.readJson('dist/ameide_sdk_go/pack-manifest.json').version).toMatch(new RegExp(`^v\\d+\\.\\d+\\.\\d+-(0\\.)?\\d{14}-${shas.first.slice(0, 12)}$`));
     for (const image of IMAGES) {
       const bySha = reg.inspect(image, shas.first)!;
       expect(bySha.Labels['org.opencontainers.image.revision']).toBe(shas.first);
       expect(reg.inspect(image, 'dev')!.Digest).toBe(bySha.Digest);
     }
+    expect(reg.inspect('ameide-sdk-go', 'dev')!.Labels['org.opencontainers.image.version']).toBe(ws.readJson('dist/ameide_sdk_go/pack-manifest.json').version);
   });
 
   it('packing the same SHA again is all cache hits, and the sources keep their 0.0.0 placeholders', () => {
@@ -109,7 +111,7 @@ describe('a dev release of all four packages', () => {
     expect(run.output.match(/already-published/g)?.length).toBeGreaterThanOrEqual(3);
     expect(run.output).not.toMatch(/\] published: /);
     expect(await reg.npmVersions(NPM[0])).toEqual(before);
-    for (const p of ['configuration', 'ameide_sdk_ts', 'ameide_sdk_python']) {
+    for (const p of ['configuration', 'ameide_sdk_ts', 'ameide_sdk_python', 'ameide_sdk_go']) {
       expect(ws.readJson(`dist/${p}/ghcr-result.json`).blobsUploaded).toBe(0);
     }
   });
@@ -227,7 +229,7 @@ describe('a release', () => {
     }
     expect(await reg.pypiFiles('ameide-sdk-python')).toEqual(expect.arrayContaining(['ameide_sdk_python-0.1.0-py3-none-any.whl', 'ameide_sdk_python-0.1.0.tar.gz']));
     expect(reg.goTags()).toEqual({ 'v0.1.0': shas.release });
-    for (const image of [...IMAGES, 'ameide-sdk-go']) {
+    for (const image of IMAGES) {
       const release = reg.inspect(image, '0.1.0')!;
       expect(release.Labels['org.opencontainers.image.version']).toBeTruthy();
       for (const tag of ['0.1', 'latest', shas.release]) expect(reg.inspect(image, tag)!.Digest).toBe(release.Digest);

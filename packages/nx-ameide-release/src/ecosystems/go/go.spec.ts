@@ -128,9 +128,32 @@ beforeAll(() => {
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 describe('go pack', () => {
-  it('skips outside the release channel and writes nothing', async () => {
-    const m = await pack(context(release1.GIT_SHA, release1.COMMIT_TIME, 'v0.1.0', 'dev'));
-    expect(m.skipped).toBe('Go modules are only versioned on the release channel (GO_VERSION is empty on dev)');
+  it('on dev, zips the module at this SHA under its pseudo-version: Go fetches it from a file:// GOPROXY, nothing is listed', async () => {
+    const pseudo = `v0.1.1-0.20251113153211-${release1.GIT_SHA.slice(0, 12)}`;
+    const dev = { ...context(release1.GIT_SHA, release1.COMMIT_TIME, 'v0.1.0', 'dev'), GO_PSEUDO_VERSION: pseudo };
+    const m = await pack(dev);
+    expect(m).toMatchObject({ name: MOD, version: pseudo, channel: 'dev', gitSha: release1.GIT_SHA });
+    expect(m.skipped).toBeUndefined();
+    const v = `dist/sdk/goproxy/${MOD}/@v`;
+    expect(m.files.map((f) => [f.kind, f.file])).toEqual([
+      ['go-info', `${v}/${pseudo}.info`],
+      ['go-mod', `${v}/${pseudo}.mod`],
+      ['go-zip', `${v}/${pseudo}.zip`],
+      ['go-list', `${v}/list`],
+    ]);
+    expect(readFileSync(join(ws, v, 'list'), 'utf8')).toBe('');
+    const entries = readZip(readFileSync(join(ws, v, `${pseudo}.zip`)));
+    expect(entries.map((e) => e.name)).toEqual(['LICENSE', 'buildinfo.go', 'go.mod', 'hello.go', 'internal/x/x.go'].map((p) => `${MOD}@${pseudo}/${p}`));
+
+    const { go } = goConsumer({ GOPROXY: `file://${join(ws, 'dist/sdk/goproxy')}`, GOSUMDB: 'off', GONOSUMDB: '*', GOPRIVATE: '', GONOPROXY: '' }, MAIN);
+    go(['get', `${MOD}@${pseudo}`]);
+    expect(JSON.parse(go(['mod', 'download', '-json', `${MOD}@${pseudo}`])).Sum).toBe(m.go!.h1);
+    expect(go(['run', '.'])).toBe(`${release1.GIT_SHA} hello`);
+  });
+
+  it('with no version at all (no pseudo-version either), packs nothing and says why', async () => {
+    const m = await pack(context(release1.GIT_SHA, release1.COMMIT_TIME, 'v0.1.0', 'build'));
+    expect(m.skipped).toBe('no Go version for this commit on the build channel (GO_VERSION and GO_PSEUDO_VERSION are empty)');
     expect(m.files).toEqual([]);
     expect(readdirSync(join(ws, 'dist', 'sdk'))).toEqual([]);
   });
@@ -213,11 +236,21 @@ describe('go publish to the mirror repository', () => {
     expect(lines.join('\n')).not.toContain('s3cr3t');
   });
 
-  it('skips dev and build channels without error', async () => {
-    const dev = context(release1.GIT_SHA, release1.COMMIT_TIME, 'v0.1.0', 'dev');
-    const devManifest = { ...manifest, version: '', channel: 'dev' as const, files: [], skipped: 'Go modules are only versioned on the release channel (GO_VERSION is empty on dev)' };
-    await expect(goEcosystem.preflight(publishInput(devManifest, dev))).resolves.toBeUndefined();
-    await expect(goEcosystem.publish(publishInput(devManifest, dev))).resolves.toEqual({ status: 'skipped', reason: devManifest.skipped });
+  it('dev and build push nothing to the mirror: an explicit skipped outcome with the reason, even with a packed dev zip', async () => {
+    for (const channel of ['dev', 'build'] as const) {
+      const ctx = { ...context(release1.GIT_SHA, release1.COMMIT_TIME, 'v0.1.0', channel), GO_PSEUDO_VERSION: `v0.1.1-0.20251113153211-${release1.GIT_SHA.slice(0, 12)}` };
+      const devManifest = await pack(ctx, `sdk-${channel}`);
+      expect(devManifest.files).toHaveLength(4);
+      const reason =
+        channel === 'dev'
+          ? 'Go publishes no version on the dev channel (only a vX.Y.Z release tags the mirror); the module zip at this SHA goes into the dev image only'
+          : 'Go publishes no version on the build channel (only a vX.Y.Z release tags the mirror)';
+      await expect(goEcosystem.preflight(publishInput(devManifest, ctx))).resolves.toBeUndefined();
+      await expect(goEcosystem.publish(publishInput(devManifest, ctx))).resolves.toEqual({ status: 'skipped', reason });
+      expect(goEcosystem.plan(publishInput(devManifest, ctx))).toEqual([`go ${MOD}: skipped (${reason})`]);
+      await goEcosystem.smoke(publishInput(devManifest, ctx));
+      expect(logs[logs.length - 1]).toBe(`smoke skipped: ${reason}`);
+    }
     expect(git(['for-each-ref'], bare)).toBe('');
   });
 
@@ -250,6 +283,12 @@ describe('go publish to the mirror repository', () => {
   it('smoke: go get from the mirror (GOPROXY=direct) builds, runs, and matches the packed h1', async () => {
     await goEcosystem.smoke(publishInput(manifest, release1));
     expect(logs.join('\n')).toContain(`smoke ok: ${MOD}@v0.1.0 ${manifest.go!.h1} -> {SourceSHA:${release1.GIT_SHA}}`);
+  });
+
+  it('smoke without a Go toolchain is refused up front, saying how to install Go', async () => {
+    await expect(goEcosystem.smoke(publishInput(manifest, release1, { ...mirrorEnv, PATH: join(root, 'no-bin') }))).rejects.toThrow(
+      /go is not installed: not found in PATH[\s\S]*fix: install Go from https:\/\/go\.dev\/dl\//,
+    );
   });
 
   it('the same tag from another SHA is refused naming both SHAs, and the tag is not moved', async () => {

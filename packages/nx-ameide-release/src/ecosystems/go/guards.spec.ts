@@ -1,6 +1,6 @@
 import { goModProblems } from './index';
 import { parseGoMod, replaces, retractionOf } from './modfile';
-import { checkFilePath, checkModulePath, escapeModulePath, splitPathVersion } from './module';
+import { checkFilePath, checkModulePath, escapeModulePath, modulePseudoVersion, splitPathVersion } from './module';
 import { dosDateTime, hash1, isVendoredPackage, readZip, writeZip } from './modzip';
 
 const M = 'github.com/ameideio/ameide-sdk-go';
@@ -108,5 +108,19 @@ describe('zip and h1', () => {
     expect(hash1([{ name: 'go.mod', data: goMod }])).toBe('h1:6l5souB2wlqc1TPl4WXCsTj8hRF8fjH/xrxAM7e8xLo=');
     const p = 'github.com/ameideio/ameide-sdk-go@v0.1.0/';
     expect(hash1([{ name: `${p}go.mod`, data: goMod }, { name: `${p}a.go`, data: aGo }])).toBe('h1:l7T4h1oexzDwhc0wEIYHXQ84sCG2sfCnl59Ht4KfZX4=');
+  });
+});
+
+describe('modulePseudoVersion: the version a dev pack zips under', () => {
+  const rev = '71e210beab37';
+  it.each([
+    { name: 'no tags: the context pseudo-version as is', path: M, pseudo: `v0.0.0-20251113153211-${rev}`, expected: `v0.0.0-20251113153211-${rev}` },
+    { name: 'after v0.1.0: as is', path: M, pseudo: `v0.1.1-0.20251113153211-${rev}`, expected: `v0.1.1-0.20251113153211-${rev}` },
+    { name: 'a /v2 module before its first v2 tag: v2.0.0-<datetime>-<rev>', path: `${M}/v2`, pseudo: `v1.4.1-0.20251113153211-${rev}`, expected: `v2.0.0-20251113153211-${rev}` },
+    { name: 'a /v2 module after v2.1.0: as is', path: `${M}/v2`, pseudo: `v2.1.1-0.20251113153211-${rev}`, expected: `v2.1.1-0.20251113153211-${rev}` },
+    { name: 'a path without suffix in a repo tagged v2+: v0.0.0-<datetime>-<rev>', path: M, pseudo: `v2.0.1-0.20251113153211-${rev}`, expected: `v0.0.0-20251113153211-${rev}` },
+    { name: 'empty (release channel): empty', path: M, pseudo: '', expected: '' },
+  ])('$name', ({ path, pseudo, expected }) => {
+    expect(modulePseudoVersion(path, pseudo)).toBe(expected);
   });
 });

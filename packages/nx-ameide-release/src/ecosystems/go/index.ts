@@ -9,15 +9,18 @@ import type { VersionContext } from '../../version/types';
 import type { ArtifactFile, EcosystemAdapter, LookupResult, PackInput, PackManifest, PublishInput, PublishOutcome } from '../types';
 import { commitTagPush, isPushRace, isTransientGitError, lsRemoteRef, readRemoteTag, redactRemote } from './git';
 import { gitEnv } from '../../git/env';
-import { checkModulePath, checkPathMajor, escapeModulePath, GO_TAG_RE, goLang } from './module';
+import { checkModulePath, checkPathMajor, escapeModulePath, GO_TAG_RE, goLang, modulePseudoVersion } from './module';
 import { parseGoMod, replaces, retractionOf, type ModFile } from './modfile';
 import { hash1, MAX_ZIP_FILE, readFiles, readZip, selectModuleFiles, writeZip, type ZipEntry } from './modzip';
 import { sha256Hex as sha256 } from '../../hash';
+import { findTool } from '../../tools';
 
 /**
  * Go: the module is packed in GOPROXY layout (what `GOPROXY=file://…` serves) and published
  * by syncing exactly the zip's files into the SDK's own repository as one commit recording
- * the source SHA, tagged vX.Y.Z. Go versions exist on the release channel only.
+ * the source SHA, tagged vX.Y.Z. Go versions exist on the release channel only: on dev and
+ * build the same zip is packed under the commit's pseudo-version (GO_PSEUDO_VERSION), so the
+ * dev image carries the module source at that SHA, but nothing goes to the mirror.
  */
 
 /** The pack manifest of a Go module: the h1: hashes go.sum will record, so publish and smoke can prove what consumers get. */
@@ -94,7 +97,8 @@ async function candidateFiles(dir: string): Promise<string[]> {
   return out;
 }
 
-const skippedReason = (ctx: VersionContext) => `Go modules are only versioned on the release channel (GO_VERSION is empty on ${ctx.CHANNEL})`;
+const skippedReason = (ctx: VersionContext) =>
+  `Go publishes no version on the ${ctx.CHANNEL} channel (only a vX.Y.Z release tags the mirror)${ctx.CHANNEL === 'dev' ? '; the module zip at this SHA goes into the dev image only' : ''}`;
 
 function artifact(workspaceRoot: string, file: string, data: Buffer | string, kind: string): ArtifactFile {
   mkdirSync(dirname(file), { recursive: true });
@@ -105,12 +109,14 @@ function artifact(workspaceRoot: string, file: string, data: Buffer | string, ki
 async function pack(input: PackInput): Promise<GoPackManifest> {
   const { workspaceRoot, projectRoot, project, context: ctx, outDir, log } = input;
   const { mod, where } = readGoMod(workspaceRoot, projectRoot);
-  const version = ctx.GO_VERSION;
-  const problems = goModProblems(mod, version);
+  const problems = goModProblems(mod, ctx.GO_VERSION);
   if (problems.length) throw new ReleaseError(problems.map((p) => p.what).join('\n  '), problems.map((p) => p.fix).join('\n  '), where);
   const modulePath = mod.module!;
+  // Release: the tag. Dev and build: Go's pseudo-version of this commit (zipped, never published).
+  const release = ctx.CHANNEL === 'release';
+  const version = release ? ctx.GO_VERSION : modulePseudoVersion(modulePath, ctx.GO_PSEUDO_VERSION);
   const base: GoPackManifest = { project, name: modulePath, ecosystem: 'go', version, gitSha: ctx.GIT_SHA, channel: ctx.CHANNEL, files: [] };
-  if (!version) return { ...base, skipped: skippedReason(ctx) };
+  if (!version) return { ...base, skipped: `no Go version for this commit on the ${ctx.CHANNEL} channel (GO_VERSION and GO_PSEUDO_VERSION are empty)` };
 
   const srcDir = join(workspaceRoot, projectRoot);
   const sel = selectModuleFiles(srcDir, await candidateFiles(srcDir), goLang(mod.go), (p) =>
@@ -163,7 +169,8 @@ async function pack(input: PackInput): Promise<GoPackManifest> {
       artifact(workspaceRoot, join(vdir, `${ev}.info`), `${info}\n`, 'go-info'),
       artifact(workspaceRoot, join(vdir, `${ev}.mod`), goMod, 'go-mod'),
       artifact(workspaceRoot, join(vdir, `${ev}.zip`), zip, 'go-zip'),
-      artifact(workspaceRoot, join(vdir, 'list'), `${version}\n`, 'go-list'),
+      // The GOPROXY protocol lists known versions, never pseudo-versions: empty on dev and build.
+      artifact(workspaceRoot, join(vdir, 'list'), release ? `${version}\n` : '', 'go-list'),
     ];
     const h1 = hash1(entries);
     const goModH1 = hash1([{ name: 'go.mod', data: goMod }]);
@@ -174,9 +181,10 @@ async function pack(input: PackInput): Promise<GoPackManifest> {
   }
 }
 
+/** Why this run pushes nothing to the mirror (dev and build: a pseudo-version is never published), or null. */
 function releaseOnly(input: PublishInput): string | null {
-  if (input.manifest.skipped) return input.manifest.skipped;
   if (input.context.CHANNEL !== 'release' || !input.context.GO_VERSION) return skippedReason(input.context);
+  if (input.manifest.skipped) return input.manifest.skipped;
   return null;
 }
 
@@ -345,6 +353,7 @@ async function smoke(input: PublishInput): Promise<void> {
   const { manifest, context: ctx, log } = input;
   const mod = manifest.name;
   const tag = tagOf(manifest);
+  const goBin = findTool('go', { ...process.env, ...input.env }, input.workspaceRoot);
   const dir = mkdtempSync(join(tmpdir(), 'ameide-go-smoke-'));
   const gopath = join(dir, 'gopath');
   const env = {
@@ -358,7 +367,7 @@ async function smoke(input: PublishInput): Promise<void> {
     GOMODCACHE: join(gopath, 'pkg', 'mod'),
     GOTOOLCHAIN: 'local',
   };
-  const go = (args: string[]) => runOrThrow({ command: 'go', args, cwd: join(dir, 'consumer'), env });
+  const go = (args: string[]) => runOrThrow({ command: goBin, args, cwd: join(dir, 'consumer'), env });
   try {
     mkdirSync(join(dir, 'consumer'));
     writeFileSync(join(dir, 'consumer', 'go.mod'), 'module example.com/ameide-go-smoke\n\ngo 1.22\n');

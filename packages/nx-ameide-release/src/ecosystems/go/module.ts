@@ -106,6 +106,23 @@ export function checkPathMajor(modulePath: string, version: string): string | nu
     : `version ${version} has major ${major}, but the module path ends in ${pathMajor}`;
 }
 
+/**
+ * The version a dev/build pack zips the module under: the context's GO_PSEUDO_VERSION (what Go
+ * calls this commit after the repository's tags), with the major fitted to the module path as Go
+ * does for a commit without a matching tag: a /vN module (N >= 2) gets vN.0.0-<datetime>-<rev>,
+ * a path without a suffix whose tags are v2+ gets v0.0.0-<datetime>-<rev>. '' when there is none.
+ */
+export function modulePseudoVersion(modulePath: string, pseudo: string): string {
+  const m = /(\d{14})-([0-9a-f]{12})$/.exec(pseudo);
+  if (!m || !GO_TAG_RE.test(pseudo)) return '';
+  const { pathMajor } = splitPathVersion(modulePath);
+  const want = pathMajor.startsWith('/v') ? Number(pathMajor.slice(2)) : null;
+  const major = majorOf(pseudo);
+  if (want !== null && major !== want) return `v${want}.0.0-${m[1]}-${m[2]}`;
+  if (want === null && !modulePath.startsWith('gopkg.in/') && major >= 2) return `v0.0.0-${m[1]}-${m[2]}`;
+  return pseudo;
+}
+
 /** EscapePath / EscapeVersion: upper-case letters become '!' + lower-case (proxy and cache paths). */
 export function escapeModulePath(s: string): string {
   return s.replace(/[A-Z]/g, (c) => `!${c.toLowerCase()}`);

@@ -6,7 +6,8 @@ import { smokeNpm } from './smoke';
 /**
  * npm: pack a stamped temp copy with `npm pack` (workspace: ranges rewritten as pnpm does),
  * publish the tarball with `npm publish` through a throwaway npmrc outside the workspace,
- * keep dist-tags moving forward only, and smoke-install it with pnpm as a consumer would.
+ * keep dist-tags moving forward only, and smoke-install it as a consumer would, with npm or pnpm
+ * (smokePackageManager, default the workspace's package manager).
  */
 export function createNpmEcosystem(deps: NpmDeps = {}): EcosystemAdapter {
   return {

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, rmSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ReleaseError } from '../../errors';
 import type { PackManifest, PublishInput } from '../types';
@@ -195,13 +195,31 @@ describe('npm adapter against a real Verdaccio', () => {
     expect((await packument('@fx/sdk'))['dist-tags'].dev).toBe(clean(devVersion('C')));
   });
 
-  it('smoke: installs @fx/sdk (and its workspace dependency @fx/cfg) outside the workspace and checks buildInfo', async () => {
-    const ms = await pack('sdk', ctx('C'));
-    await capture(npmEcosystem.smoke(input(ms, ctx('C'))));
-    expect(output.join('\n')).toMatch(new RegExp(`buildInfo .*"gitSha":"${sha.C}"`));
-    const wrong = ctx('C', { GIT_SHA: sha.B });
-    await expect(npmEcosystem.smoke(input({ ...ms, gitSha: sha.B }, wrong))).rejects.toThrow(/gitHead is .* expected/);
-    expect(ws.git('status', '--porcelain')).toBe('');
+  it.each(['pnpm', 'npm'])(
+    'smoke with %s: installs @fx/sdk (and its workspace dependency @fx/cfg) outside the workspace and checks buildInfo',
+    async (pm) => {
+      const ms = await pack('sdk', ctx('C'));
+      const from = output.length;
+      await capture(npmEcosystem.smoke({ ...input(ms, ctx('C')), smokePackageManager: pm }));
+      const lines = output.slice(from).join('\n');
+      expect(lines).toContain(`smoke: ${pm} ${pm === 'pnpm' ? 'add' : 'install'} @fx/sdk@${clean(devVersion('C'))} from ${reg.url}`);
+      expect(lines).toMatch(new RegExp(`buildInfo .*"gitSha":"${sha.C}"`));
+      const wrong = ctx('C', { GIT_SHA: sha.B });
+      await expect(npmEcosystem.smoke({ ...input({ ...ms, gitSha: sha.B }, wrong), smokePackageManager: pm })).rejects.toThrow(/gitHead is .* expected/);
+      expect(ws.git('status', '--porcelain')).toBe('');
+    },
+  );
+
+  it('smoke without an option installs with the workspace package manager (an npm workspace: npm install)', async () => {
+    const ms = await pack('cfg', ctx('C'));
+    writeFileSync(join(ws.root, 'package-lock.json'), '{}\n'); // what marks an npm workspace for Nx
+    const from = output.length;
+    try {
+      await capture(npmEcosystem.smoke(input(ms, ctx('C'))));
+    } finally {
+      rmSync(join(ws.root, 'package-lock.json'));
+    }
+    expect(output.slice(from).join('\n')).toContain(`smoke: npm install @fx/cfg@${clean(devVersion('C'))}`);
   });
 
   it('the token never appears in any output or error', () => {

@@ -6,7 +6,9 @@ import { ReleaseError } from '../../errors';
 import type { PackInput, PackManifest } from '../types';
 import { guardSourceManifest, stampManifest } from './manifest';
 import { findWorkspacePackages } from './workspace';
+import { buildScriptCommand, workspacePackageManager, type PackageManager } from './package-manager';
 import { sha256File } from '../../hash';
+import { findTool, type ToolName } from '../../tools';
 
 /** tsconfig names a project may compile with, most specific first. */
 const TSCONFIGS = ['tsconfig.lib.json', 'tsconfig.build.json', 'tsconfig.json'];
@@ -18,13 +20,20 @@ export type BuildStep =
 
 /**
  * How a project is built before packing (pure). The project's own `build` script wins (it
- * knows its build); else a tsconfig is compiled with the workspace's tsc; else the sources are
+ * knows its build), run with the workspace's package manager (npm run build, pnpm run build,
+ * yarn build); else a tsconfig is compiled with the workspace's tsc; else the sources are
  * the package. Only this project is built: its workspace dependencies are built by their own
  * pack (the Nx pack target runs `^pack` first).
  */
-export function buildStep(pkg: Record<string, any>, projectAbs: string, workspaceRoot: string, exists: (p: string) => boolean = existsSync): BuildStep {
+export function buildStep(
+  pkg: Record<string, any>,
+  projectAbs: string,
+  workspaceRoot: string,
+  exists: (p: string) => boolean = existsSync,
+  packageManager: () => PackageManager = () => workspacePackageManager(workspaceRoot),
+): BuildStep {
   if (typeof pkg.scripts?.build === 'string' && pkg.scripts.build.trim()) {
-    return { kind: 'script', command: { command: 'pnpm', args: ['run', 'build'], cwd: projectAbs } };
+    return { kind: 'script', command: buildScriptCommand(packageManager(), projectAbs) };
   }
   const tsconfig = TSCONFIGS.find((f) => exists(join(projectAbs, f)));
   if (!tsconfig) return { kind: 'none' };
@@ -73,6 +82,8 @@ export async function packNpm(input: PackInput): Promise<PackManifest> {
 
   const step: BuildStep = input.builtByNx ? { kind: 'none' } : buildStep(pkg, projectAbs, workspaceRoot);
   if (input.builtByNx) log(`build: done by the Nx build target (${project}:build)`);
+  // The package manager's binary is found before the first side effect (the build).
+  if (step.kind === 'script') step.command = { ...step.command, command: findTool(step.command.command as ToolName, process.env, workspaceRoot) };
   if (step.kind === 'tsc') await clearTscOutDir(step, projectAbs);
   if (step.kind !== 'none') {
     log(`build: ${[step.command.command, ...step.command.args].join(' ')} (in ${projectRoot})`);

@@ -1,10 +1,12 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ReleaseError } from '../../errors';
-import { runOrThrow, type Command } from '../../exec';
+import { runOrThrow } from '../../exec';
 import { npmRegistry } from '../../registries';
 import type { PublishInput } from '../types';
+import { findTool } from '../../tools';
 import { registryVersion } from './manifest';
+import { resolveSmokePackageManager, smokeInstallCommand, workspacePackageManager } from './package-manager';
 import { NpmSession } from './registry-client';
 
 /**
@@ -21,19 +23,13 @@ load().then(async (m) => {
 }).catch((e) => { console.error(e && e.stack || String(e)); process.exit(1); });
 `;
 
-export function pnpmAddCommand(dir: string, name: string, version: string, registryUrl: string, env: NodeJS.ProcessEnv): Command {
-  return {
-    command: 'pnpm',
-    args: ['add', `${name}@${version}`, '--registry', registryUrl, '--config.node-linker=isolated', '--reporter=append-only'],
-    cwd: dir,
-    env,
-  };
-}
-
 export async function smokeNpm(input: PublishInput): Promise<void> {
   const { manifest, context, log } = input;
   const registry = npmRegistry(input.env);
   const version = registryVersion(manifest.version);
+  // The consumer's package manager, and its binary, before the session writes anything.
+  const pm = resolveSmokePackageManager(input.smokePackageManager, input.env, () => workspacePackageManager(input.workspaceRoot), log);
+  const bin = findTool(pm, { ...process.env, ...input.env }, input.workspaceRoot);
   const session = new NpmSession(registry);
   try {
     // The consumer project lives in the session's temp dir (outside the workspace). Its .npmrc
@@ -44,8 +40,9 @@ export async function smokeNpm(input: PublishInput): Promise<void> {
     writeFileSync(join(session.dir, '.npmrc'), `${npmrc.join('\n')}\n`);
     writeFileSync(join(session.dir, 'package.json'), `${JSON.stringify({ name: 'ameide-smoke', version: '0.0.0', private: true }, null, 2)}\n`);
     const env = { ...session.env(), npm_config_userconfig: session.userconfig };
-    log(`smoke: pnpm add ${manifest.name}@${version} from ${registry.url} in ${session.dir}`);
-    await runOrThrow(pnpmAddCommand(session.dir, manifest.name, version, registry.url, env));
+    const install = smokeInstallCommand(pm, bin, { dir: session.dir, name: manifest.name, version, registryUrl: registry.url, userconfig: session.userconfig, env });
+    log(`smoke: ${pm} ${install.args[0]} ${manifest.name}@${version} from ${registry.url} in ${session.dir}`);
+    await runOrThrow(install);
 
     const installed = JSON.parse(readFileSync(join(session.dir, 'node_modules', ...manifest.name.split('/'), 'package.json'), 'utf8'));
     const res = await runOrThrow({ command: process.execPath, args: ['-e', SMOKE_SCRIPT, manifest.name], cwd: session.dir, env });

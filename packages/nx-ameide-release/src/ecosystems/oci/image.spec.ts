@@ -148,6 +148,31 @@ describe('imageFiles', () => {
     expect(JSON.parse(out.find((f) => f.path.endsWith('contents.json'))!.content.toString())).toEqual(contents);
   });
 
+  it('a dev pack (pseudo-version, its own empty list) is laid out under goproxy/ with no stray file, and nothing listed', () => {
+    const pseudo = 'v1.2.4-0.20251113153211-71e210beab37';
+    const dev: Record<string, Buffer> = {
+      [`dist/go/${pseudo}.info`]: Buffer.from(`{"Version":"${pseudo}"}`),
+      [`dist/go/${pseudo}.mod`]: Buffer.from('module github.com/Ameideio/sdk\n'),
+      [`dist/go/${pseudo}.zip`]: Buffer.from('PK'),
+      'dist/go/list': Buffer.from(''),
+    };
+    const kinds: Record<string, string> = { info: 'go-info', mod: 'go-mod', zip: 'go-zip', 'go/list': 'go-list' };
+    const devManifest: PackManifest = {
+      ...manifest,
+      version: pseudo,
+      channel: 'dev',
+      files: Object.entries(dev).map(([file, b]) => ({ file, sha256: hex(b), kind: kinds[file.endsWith('list') ? 'go/list' : file.split('.').pop()!] })),
+    };
+    const { files: out } = imageFiles('ameide_sdk_go', [devManifest], (f) => dev[f]);
+    const v = 'ameide/ameide_sdk_go/goproxy/github.com/!ameideio/sdk/@v';
+    expect(out.map((f) => f.path).sort()).toEqual(['ameide/ameide_sdk_go/contents.json', `${v}/list`, `${v}/${pseudo}.info`, `${v}/${pseudo}.mod`, `${v}/${pseudo}.zip`]);
+    expect(out.find((f) => f.path === `${v}/list`)!.content.toString()).toBe('');
+
+    // Without a packed list (older manifests), the list made here names no pseudo-version either.
+    const noList = { ...devManifest, files: devManifest.files.filter((f) => f.kind !== 'go-list') };
+    expect(imageFiles('ameide_sdk_go', [noList], (f) => dev[f]).files.find((f) => f.path === `${v}/list`)!.content.toString()).toBe('');
+  });
+
   it('refuses a file whose bytes no longer match the pack manifest', () => {
     expect(() => imageFiles('p', [manifest], (f) => (f.endsWith('.zip') ? Buffer.from('tampered') : bytes[f]))).toThrow(/does not match its pack manifest/);
   });

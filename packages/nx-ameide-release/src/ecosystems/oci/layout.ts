@@ -40,10 +40,13 @@ export function escapeModulePath(module: string): string {
 
 const GO_EXT: Record<string, string> = { 'go-info': 'info', 'go-mod': 'mod', 'go-zip': 'zip' };
 
+const goDir = (manifest: PackManifest) => `goproxy/${escapeModulePath(manifest.name)}/@v`;
+
 /** Path of one packed file, relative to /ameide/<project>/. */
 export function artifactImageName(manifest: PackManifest, file: ArtifactFile): string {
   const ext = GO_EXT[file.kind];
-  if (ext) return `goproxy/${escapeModulePath(manifest.name)}/@v/${manifest.version}.${ext}`;
+  if (ext) return `${goDir(manifest)}/${manifest.version}.${ext}`;
+  if (file.kind === 'go-list') return `${goDir(manifest)}/list`;
   return basename(file.file);
 }
 
@@ -72,7 +75,9 @@ export function ociImageName(packageName: string): string {
 
 /**
  * The image's files: every artifact of the manifests (bytes as read by `read`), their GOPROXY
- * `list`, and contents.json. Pure apart from `read`; checks each file against its sha256.
+ * `list` (the packed one; else made here from the release versions: a dev image's pseudo-version
+ * is fetched by name, and the GOPROXY protocol never lists pseudo-versions), and contents.json.
+ * Pure apart from `read`; checks each file against its sha256.
  */
 export function imageFiles(
   project: string,
@@ -94,13 +99,16 @@ export function imageFiles(
       files.push({ path: `${base}/${name}`, content });
       entries.push({ name, kind: f.kind, sha256: hex, size: content.length });
       if (GO_EXT[f.kind]) {
-        const dir = `goproxy/${escapeModulePath(m.name)}/@v`;
-        goLists.set(dir, (goLists.get(dir) ?? new Set()).add(m.version));
+        const versions = goLists.get(goDir(m)) ?? new Set<string>();
+        if (m.channel === 'release') versions.add(m.version);
+        goLists.set(goDir(m), versions);
       }
     }
   }
+  const packedLists = new Set(files.filter((f) => f.path.endsWith('/@v/list')).map((f) => f.path));
   for (const [dir, versions] of goLists) {
-    files.push({ path: `${base}/${dir}/list`, content: Buffer.from([...versions].sort().join('\n') + '\n') });
+    const path = `${base}/${dir}/list`;
+    if (!packedLists.has(path)) files.push({ path, content: Buffer.from([...versions].sort().map((v) => `${v}\n`).join('')) });
   }
   entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   const first = manifests[0];

@@ -1,13 +1,14 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { runOrThrow } from '../../exec';
 import { ReleaseError } from '../../errors';
 import type { VersionContext } from '../../version/types';
 import type { PackManifest } from '../types';
+import { goEcosystem } from '../go';
 import { readTar } from './image';
 import { RegistryClient } from './registry';
 import { ociRelease, type OciReleaseInput, type OciReleaseResult } from './release';
@@ -240,6 +241,66 @@ describe('ociRelease against docker-registry (anonymous)', () => {
     expect(err.message).toContain('not reproducible');
     expect(err.message).toContain(shaB);
     expect(await new RegistryClient({ registry: reg.host, insecure: true }).listTags('ameideio/ameide-sdk-ts')).toEqual(before);
+  });
+
+  it('the Go SDK on dev: the module zipped at this SHA under its pseudo-version, pushed as :<sha> and :dev, and Go fetches it from the image', async () => {
+    // A real Go pack (not a hand-made manifest): the dev channel packs the module under GO_PSEUDO_VERSION.
+    const goWs = join(tmp, 'ws-go');
+    const mod = 'github.com/ameideio/ameide-sdk-go';
+    mkdirSync(join(goWs, 'packages/sdk_go'), { recursive: true });
+    writeFileSync(join(goWs, 'packages/sdk_go/go.mod'), `module ${mod}\n\ngo 1.22\n`);
+    writeFileSync(join(goWs, 'packages/sdk_go/buildinfo.go'), 'package ameide\n\nconst sourceSHA = "unknown"\n\nfunc SourceSHA() string { return sourceSHA }\n');
+    const pseudo = `v0.1.1-0.20251113153211-${shaB.slice(0, 12)}`;
+    const ctx = { ...context(shaB, 'dev'), GO_PSEUDO_VERSION: pseudo };
+    const packed = await goEcosystem.pack({ workspaceRoot: goWs, projectRoot: 'packages/sdk_go', project: 'sdk_go', context: ctx, outDir: join(goWs, 'dist/sdk_go'), log: () => {} });
+    expect(packed).toMatchObject({ version: pseudo, channel: 'dev' });
+
+    const r = await ociRelease({ project: 'sdk_go', manifests: [packed], workspaceRoot: goWs, context: ctx, env: env(), isAncestor, dryRun: false, log: (l) => logs.push(l) });
+    expect(r).toMatchObject({ status: 'pushed', tagsPushed: [shaB, 'dev'], signature: 'signed', image: `${reg.host}/ameideio/ameide-sdk-go` });
+    for (const tag of [shaB, 'dev']) {
+      const seen = await skopeo(`${reg.host}/ameideio/ameide-sdk-go:${tag}`);
+      expect(seen.Digest).toBe(r.digest);
+      expect(seen.Labels).toMatchObject({ 'org.opencontainers.image.version': pseudo, 'org.opencontainers.image.revision': shaB, 'io.ameide.channel': 'dev' });
+    }
+
+    const client = new RegistryClient({ registry: reg.host, insecure: true });
+    const manifest = JSON.parse((await client.getManifest('ameideio/ameide-sdk-go', 'dev'))!.bytes.toString());
+    const layer = readTar(gunzipSync(await client.getBlob('ameideio/ameide-sdk-go', manifest.layers[0].digest)));
+    const v = `ameide/sdk_go/goproxy/${mod}/@v`;
+    expect([...layer.keys()].sort()).toEqual([`ameide/sdk_go/contents.json`, `${v}/list`, `${v}/${pseudo}.info`, `${v}/${pseudo}.mod`, `${v}/${pseudo}.zip`]);
+    const zipFile = packed.files.find((f) => f.kind === 'go-zip')!.file;
+    expect(layer.get(`${v}/${pseudo}.zip`)!.equals(readFileSync(join(goWs, zipFile)))).toBe(true);
+
+    // What a consumer of the dev image does: GOPROXY=file:// on the copied-out goproxy folder.
+    const out = join(tmp, 'go-image');
+    for (const [name, data] of layer) {
+      mkdirSync(dirname(join(out, name)), { recursive: true });
+      writeFileSync(join(out, name), data);
+    }
+    const consumer = join(tmp, 'go-consumer');
+    mkdirSync(consumer);
+    writeFileSync(join(consumer, 'go.mod'), 'module example.com/consumer\n\ngo 1.22\n');
+    writeFileSync(join(consumer, 'main.go'), `package main\n\nimport (\n\t"fmt"\n\n\tsdk "${mod}"\n)\n\nfunc main() { fmt.Print(sdk.SourceSHA()) }\n`);
+    const goEnv = {
+      ...process.env, GOPROXY: `file://${join(out, 'ameide/sdk_go/goproxy')}`, GOSUMDB: 'off', GOFLAGS: '-mod=mod -modcacherw', GOWORK: 'off', GOTOOLCHAIN: 'local',
+      GOPATH: join(consumer, 'gopath'), GOMODCACHE: join(consumer, 'gopath/pkg/mod'),
+    };
+    execFileSync('go', ['get', `${mod}@${pseudo}`], { cwd: consumer, env: goEnv, stdio: 'pipe' });
+    expect(execFileSync('go', ['run', '.'], { cwd: consumer, env: goEnv }).toString()).toBe(shaB);
+  });
+
+  it('refuses a signing run without cosign before anything is pushed; --sign=off needs none', async () => {
+    const ctx = context(shaA, 'dev');
+    const repoTags = () => new RegistryClient({ registry: reg.host, insecure: true }).listTags('ameideio/ameide-sdk-ts');
+    const before = await repoTags();
+    const noCosign = { ...env(), COSIGN_BIN: join(tmp, 'no-such', 'cosign') };
+    const err = await release(ctx, { env: noCosign, source: 'https://example.com/other-digest' }).catch((e) => e);
+    expect(err).toBeInstanceOf(ReleaseError);
+    expect(err.message).toMatch(/COSIGN_BIN is .*no-such\/cosign, which is not an executable file[\s\S]*go install github\.com\/sigstore\/cosign/);
+    expect(await repoTags()).toEqual(before);
+    const dry = await release(ctx, { env: noCosign, dryRun: true });
+    expect(dry.status).toBe('dry-run');
+    expect(logs.join('\n')).toMatch(/\[dry-run\] COSIGN_BIN is .* \(a real run stops here, before any push\)/);
   });
 
   it('refuses to run without signing configured, before touching the registry', async () => {

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import { ReleaseError } from '../../errors';
+import { findTool } from '../../tools';
 import { ociRegistry, type Env, type OciRegistry } from '../../registries';
 import type { VersionContext } from '../../version/types';
 import type { Log, PackManifest } from '../types';
@@ -153,6 +154,17 @@ export async function ociRelease(input: OciReleaseInput): Promise<OciReleaseResu
   }
   if (signMode === 'key' && reg.cosignKey && !/^[a-z0-9]+:\/\//.test(reg.cosignKey) && !existsSync(reg.cosignKey))
     throw new ReleaseError(`COSIGN_KEY points at ${reg.cosignKey}, which does not exist`, 'give the path of a cosign.key (cosign generate-key-pair) or a KMS URI', where);
+  // Signing comes right after the push: a missing cosign must stop the run before it, not leave an unsigned image.
+  const toolEnv = { ...process.env, ...input.env };
+  let cosign = '';
+  if (signMode === 'key' || signMode === 'keyless') {
+    try {
+      cosign = findTool('cosign', toolEnv, input.workspaceRoot);
+    } catch (e) {
+      if (!input.dryRun) throw e;
+      log(`ghcr: [dry-run] ${(e as Error).message.replace(/\n\s*fix:/, '; fix:')} (a real run stops here, before any push)`);
+    }
+  }
 
   // 2. build
   const ourVersion = channel === 'dev' ? first.version : context.RELEASE_TAG.replace(/^v/, '') || first.version;
@@ -262,7 +274,7 @@ export async function ociRelease(input: OciReleaseInput): Promise<OciReleaseResu
         signMode,
         { registry: reg.registry, username: reg.username, password: reg.password },
         { key: reg.cosignKey, password: reg.cosignPassword },
-        { cosign: input.env.COSIGN_BIN || 'cosign', env: { ...process.env, ...input.env } as NodeJS.ProcessEnv },
+        { cosign, env: toolEnv as NodeJS.ProcessEnv },
       );
       signature = 'signed';
     }

@@ -25,7 +25,7 @@ export interface SignTarget {
 }
 
 export interface CosignOptions {
-  cosign?: string; // binary, default `cosign` (COSIGN_BIN env is read by release.ts)
+  cosign?: string; // binary, default `cosign` (release.ts passes the one findTool found: COSIGN_BIN, PATH, GOPATH/bin)
   env?: NodeJS.ProcessEnv; // base environment of the child, default process.env
 }
 

@@ -1,10 +1,11 @@
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import type { Command } from '../../exec';
+import { findTool, tryFindTool } from '../../tools';
 
 /**
  * Where the Python tools come from, and every command the adapter runs, as data.
- * Tools: AMEIDE_UV / AMEIDE_PYTHON / AMEIDE_TWINE, else <workspaceRoot>/.venv/bin/*, else PATH.
+ * Tools (src/tools.ts): AMEIDE_UV / AMEIDE_PYTHON / AMEIDE_TWINE, else <workspaceRoot>/.venv/bin/*,
+ * else PATH; uv and python3 are required (a ReleaseError saying how to install them, before
+ * any side effect), twine is optional (`uv tool run twine` stands in).
  */
 export interface PythonTools {
   uv: string;
@@ -14,13 +15,9 @@ export interface PythonTools {
 }
 
 export function resolvePythonTools(workspaceRoot: string, env: NodeJS.ProcessEnv = process.env): PythonTools {
-  const venvBin = (n: string) => {
-    const p = join(workspaceRoot, '.venv', 'bin', n);
-    return existsSync(p) ? p : null;
-  };
-  const uv = env.AMEIDE_UV || venvBin('uv') || 'uv';
-  const python = env.AMEIDE_PYTHON || venvBin('python') || 'python3';
-  const twineBin = env.AMEIDE_TWINE || venvBin('twine');
+  const uv = findTool('uv', env, workspaceRoot);
+  const python = findTool('python3', env, workspaceRoot);
+  const twineBin = tryFindTool('twine', env, workspaceRoot);
   return { uv, python, twine: twineBin ? [twineBin] : [uv, 'tool', 'run', 'twine'] };
 }
 

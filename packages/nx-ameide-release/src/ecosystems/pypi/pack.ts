@@ -105,6 +105,7 @@ export async function packPypi(input: PackInput, opts: PypiPackOptions = {}): Pr
     log(`note: [build-system] requires is not pinned (${info.buildRequires.join(', ') || 'none'}); pin the backend (e.g. hatchling==X.Y.Z) so packs on other days stay byte-identical`);
   }
   if (stampedInfos.length === 0) log(`note: no ${BUILD_INFO_FILE} in ${input.projectRoot}; the commit is recorded only in the wheel metadata`);
+  const tools = resolvePythonTools(input.workspaceRoot); // a missing uv is refused here, before the temp copy
 
   const tmp = realpathSync(mkdtempSync(join(tmpdir(), 'ameide-pypi-pack-')));
   if (isInside(tmp, input.workspaceRoot)) throw new ReleaseError(`temp dir ${tmp} is inside the workspace`, 'point TMPDIR outside the workspace');
@@ -116,7 +117,6 @@ export async function packPypi(input: PackInput, opts: PypiPackOptions = {}): Pr
     writeFileSync(join(work, 'pyproject.toml'), stampedPyproject);
     for (const s of stampedInfos) writeFileSync(join(work, s.rel), s.text);
 
-    const tools = resolvePythonTools(input.workspaceRoot);
     const env: NodeJS.ProcessEnv = { ...process.env, SOURCE_DATE_EPOCH: epoch, UV_NO_PROGRESS: '1' };
     delete env.VIRTUAL_ENV;
     log(`uv build ${info.name} ${context.PYPI_VERSION} (SOURCE_DATE_EPOCH=${epoch})`);

@@ -256,6 +256,7 @@ export async function preflightPypi(input: PublishInput): Promise<void> {
     );
   }
   checkManifestFiles(input);
+  resolvePythonTools(input.workspaceRoot, process.env); // uv publishes: a missing uv stops the run-wide preflight
   const registry = pypiRegistry(input.env);
   if (!registry.username || !registry.password) {
     throw new ReleaseError(

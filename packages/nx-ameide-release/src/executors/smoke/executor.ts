@@ -2,7 +2,12 @@ import type { ExecutorContext } from '@nx/devkit';
 import { adapterFor } from '../../ecosystems';
 import { readPackManifest, runExecutor, type CommonOptions } from '../common';
 
-export default async function smokeExecutor(options: CommonOptions, ctx: ExecutorContext) {
+export interface SmokeOptions extends CommonOptions {
+  /** npm projects: the package manager the consumer installs with (npm | pnpm); default: the workspace's. */
+  smokePackageManager?: string;
+}
+
+export default async function smokeExecutor(options: SmokeOptions, ctx: ExecutorContext) {
   return runExecutor('smoke', options, ctx, async ({ workspaceRoot, project, dryRun, log, context }) => {
     const vc = await context();
     if (vc.CHANNEL === 'build') {
@@ -18,7 +23,7 @@ export default async function smokeExecutor(options: CommonOptions, ctx: Executo
       log(`dry-run: would install ${manifest.name}@${manifest.version} from its registry outside the workspace`);
       return;
     }
-    await adapterFor(options.ecosystem).smoke({ workspaceRoot, manifest, context: vc, env: process.env, log });
+    await adapterFor(options.ecosystem).smoke({ workspaceRoot, manifest, context: vc, env: process.env, log, smokePackageManager: options.smokePackageManager });
     log(`ok: ${manifest.name}@${manifest.version} installs and reports ${vc.SHORT_SHA}`);
   });
 }
