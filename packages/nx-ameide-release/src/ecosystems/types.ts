@@ -80,6 +80,10 @@ export interface EcosystemAdapter {
   lookup(input: PublishInput): Promise<LookupResult>;
   /** Idempotent: same version from same SHA -> already-published; from another SHA -> ReleaseError naming both. */
   publish(input: PublishInput): Promise<PublishOutcome>;
-  /** Install the published version outside the workspace as a consumer would; throws on failure. */
-  smoke(input: PublishInput): Promise<void>;
+  /**
+   * Install the published version outside the workspace as a consumer would; throws on failure.
+   * Returns `{ skipped }` when this channel published nothing of it to install (Go on dev: the
+   * module is only in the dev image), so the caller reports a skip, not a success.
+   */
+  smoke(input: PublishInput): Promise<void | { skipped: string }>;
 }

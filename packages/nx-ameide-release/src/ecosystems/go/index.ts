@@ -344,12 +344,9 @@ const privatePrefix = (modulePath: string) => modulePath.split('/').slice(0, 2).
  * with its own GOPATH so no cached copy can stand in for the mirror. Checks go.sum's h1: against the
  * packed zip's, the stamped SHA, and that a program importing the module builds and runs.
  */
-async function smoke(input: PublishInput): Promise<void> {
+async function smoke(input: PublishInput): Promise<void | { skipped: string }> {
   const skip = releaseOnly(input);
-  if (skip) {
-    input.log(`smoke skipped: ${skip}`);
-    return;
-  }
+  if (skip) return { skipped: skip };
   const { manifest, context: ctx, log } = input;
   const mod = manifest.name;
   const tag = tagOf(manifest);

@@ -23,7 +23,11 @@ export default async function smokeExecutor(options: SmokeOptions, ctx: Executor
       log(`dry-run: would install ${manifest.name}@${manifest.version} from its registry outside the workspace`);
       return;
     }
-    await adapterFor(options.ecosystem).smoke({ workspaceRoot, manifest, context: vc, env: process.env, log, smokePackageManager: options.smokePackageManager });
+    const result = await adapterFor(options.ecosystem).smoke({ workspaceRoot, manifest, context: vc, env: process.env, log, smokePackageManager: options.smokePackageManager });
+    if (result?.skipped) {
+      log(`skipped: ${result.skipped}`);
+      return;
+    }
     log(`ok: ${manifest.name}@${manifest.version} installs and reports ${vc.SHORT_SHA}`);
   });
 }
