@@ -32,7 +32,7 @@ export function pnpmAddCommand(dir: string, name: string, version: string, regis
 
 export async function smokeNpm(input: PublishInput): Promise<void> {
   const { manifest, context, log } = input;
-  const registry = npmRegistry(input.env);
+  const registry = npmRegistry(input.env, input.destinations);
   const version = registryVersion(manifest.version);
   const session = new NpmSession(registry);
   try {

@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import { ReleaseError } from '../../errors';
 import { ociRegistry, type Env, type OciRegistry } from '../../registries';
+import type { Destinations } from '../../destinations';
 import type { VersionContext } from '../../version/types';
 import type { Log, PackManifest } from '../types';
 import { buildImage, LABEL_CHANNEL, LABEL_PROJECT, OCI_CREATED, OCI_REVISION, OCI_SOURCE, OCI_TITLE, OCI_VERSION, type ImageBuild } from './image';
@@ -29,6 +30,8 @@ export interface OciReleaseInput {
   manifests: PackManifest[]; // read from dist/<project>/pack-manifest.json
   workspaceRoot: string;
   context: VersionContext;
+  /** Resolved by resolveDestinations: `oci` is the registry and namespace. */
+  destinations: Destinations;
   env: Env;
   isAncestor: (ancestorSha: string, descendantSha: string) => Promise<boolean>;
   dryRun: boolean;
@@ -116,7 +119,7 @@ export async function ociRelease(input: OciReleaseInput): Promise<OciReleaseResu
 
   // 1. guards
   const manifests = input.manifests.filter((m) => !m.skipped && m.files.length > 0);
-  const reg = ociRegistry(input.env);
+  const reg = ociRegistry(input.env, input.destinations);
   const channel = imageChannel(context);
   const first = manifests[0] ?? input.manifests[0];
   const name = input.imageName ?? (first ? ociImageName(first.name) : ociImageName(project));
@@ -200,7 +203,7 @@ export async function ociRelease(input: OciReleaseInput): Promise<OciReleaseResu
     const auth = e instanceof RegistryHttpError && (e.status === 401 || e.status === 403);
     throw new ReleaseError(
       `registry ${reg.registry} ${auth ? 'refused the credentials' : 'is not reachable'}: ${(e as Error).message}`,
-      auth ? 'set OCI_USERNAME/OCI_PASSWORD (or GITHUB_TOKEN with packages: write)' : 'check AMEIDE_OCI_REGISTRY (and AMEIDE_OCI_INSECURE for a plain-http sandbox)',
+      auth ? 'set OCI_USERNAME/OCI_PASSWORD (or GITHUB_TOKEN with packages: write)' : 'check destinations.oci.registry (docs/destinations.md; AMEIDE_OCI_REGISTRY overrides it), and AMEIDE_OCI_INSECURE for a plain-http sandbox',
       where,
     );
   }

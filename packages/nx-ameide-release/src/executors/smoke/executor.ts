@@ -1,9 +1,9 @@
 import type { ExecutorContext } from '@nx/devkit';
 import { adapterFor } from '../../ecosystems';
-import { readPackManifest, runExecutor, type CommonOptions } from '../common';
+import { readPackManifest, runDestinations, runExecutor, type CommonOptions } from '../common';
 
 export default async function smokeExecutor(options: CommonOptions, ctx: ExecutorContext) {
-  return runExecutor('smoke', options, ctx, async ({ workspaceRoot, project, dryRun, log, context }) => {
+  return runExecutor('smoke', options, ctx, async ({ workspaceRoot, project, projectRoot, dryRun, log, context }) => {
     const vc = await context();
     if (vc.CHANNEL === 'build') {
       log(`channel 'build': nothing was published, so there is nothing to install.`);
@@ -14,11 +14,12 @@ export default async function smokeExecutor(options: CommonOptions, ctx: Executo
       log(`skipped: ${manifest.skipped}`);
       return;
     }
+    const destinations = runDestinations({ options, workspaceRoot, projectRoot, project, manifest, kinds: [options.ecosystem], env: process.env, log });
     if (dryRun) {
       log(`dry-run: would install ${manifest.name}@${manifest.version} from its registry outside the workspace`);
       return;
     }
-    await adapterFor(options.ecosystem).smoke({ workspaceRoot, manifest, context: vc, env: process.env, log });
+    await adapterFor(options.ecosystem).smoke({ workspaceRoot, manifest, context: vc, destinations, env: process.env, log });
     log(`ok: ${manifest.name}@${manifest.version} installs and reports ${vc.SHORT_SHA}`);
   });
 }
