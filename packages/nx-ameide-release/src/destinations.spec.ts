@@ -14,7 +14,7 @@ const rows: Row[] = [
   [
     'npm with nothing configured goes to the public npm registry, with no scope and npm deciding access',
     { ecosystem: 'npm', env: {}, facts: { packageName: '@acme/a', repositoryUrl: 'git+https://github.com/acme/mono.git' } },
-    { destinations: { npm: { registry: 'https://registry.npmjs.org/' } }, from: { 'npm.registry': 'default (public npm registry)' } },
+    { destinations: { npm: { registry: 'https://registry.npmjs.org/' } }, from: { 'npm.registry': 'default: public npm registry' } },
   ],
   [
     'PyPI with nothing configured uploads to and looks up on public PyPI',
@@ -83,7 +83,7 @@ const rows: Row[] = [
   [
     'the Go remote is derived from a github.com module path',
     { ecosystem: 'go', env: {}, facts: { goModule: 'github.com/acme/foo-go' } },
-    { destinations: { go: { remote: 'https://github.com/acme/foo-go', branch: 'main' } }, from: { 'go.remote': 'go.mod module path', 'go.branch': 'default (main)' } },
+    { destinations: { go: { remote: 'https://github.com/acme/foo-go', branch: 'main' } }, from: { 'go.remote': 'go.mod module path', 'go.branch': 'default: branch main' } },
   ],
   [
     'a /vN major suffix is not part of the repository',
@@ -227,7 +227,7 @@ describe('what the graph shows', () => {
     });
     expect(destinationsMetadata(res, ['go'])).toEqual({
       destinations: { go: { remote: 'https://***@git.acme.dev/sdk.git', branch: 'main' } },
-      destinationsFrom: { 'go.remote': 'project', 'go.branch': 'default (main)' },
+      destinationsFrom: { 'go.remote': 'project', 'go.branch': 'default: branch main' },
     });
     const oci = destinationsMetadata(res, ['oci']);
     expect(oci.destinations).toEqual({});

@@ -114,7 +114,7 @@ interface Field {
 
 const withSlash = (u: string) => (u.endsWith('/') ? u : `${u}/`);
 const httpUrl = (v: string) => (/^https?:\/\/[^\s/]+/.test(v) ? null : 'is not an http(s) URL');
-const dflt = (value: string, what: string) => (): Derived => ({ value, from: `default (${what})` });
+const dflt = (value: string, what: string) => (): Derived => ({ value, from: `default: ${what}` });
 const OCI_NAMESPACE_RE = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$/;
 
 /** The Go module's repository, when its path names one (`github.com/acme/foo-go/v2` -> https://github.com/acme/foo-go). */
@@ -171,7 +171,7 @@ const FIELDS: Field[] = [
   {
     kind: 'go', name: 'branch', env: 'AMEIDE_GO_BRANCH', example: 'main',
     check: (v) => (/^[A-Za-z0-9._/-]+$/.test(v) && !v.startsWith('-') && !v.includes('..') && !v.endsWith('/') ? null : 'is not a branch name'),
-    fallback: dflt('main', 'main'),
+    fallback: dflt('main', 'branch main'),
   },
   { kind: 'oci', name: 'registry', env: 'AMEIDE_OCI_REGISTRY', example: GHCR, check: (v) => (/^[A-Za-z0-9.-]+(:[0-9]+)?$/.test(v) ? null : 'is not host[:port] (no scheme, no path)'), fallback: dflt(GHCR, 'GitHub Container Registry') },
   {
