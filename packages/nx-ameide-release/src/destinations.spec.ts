@@ -230,7 +230,7 @@ describe('what the graph shows', () => {
       destinationsFrom: { 'go.remote': 'project', 'go.branch': 'default: branch main' },
     });
     const oci = destinationsMetadata(res, ['oci']);
-    expect(oci.destinations).toEqual({});
+    expect(oci.destinations).toEqual({ oci: { registry: 'ghcr.io' } });
     expect(oci.destinationsRefused).toEqual([expect.stringMatching(/namespace on ghcr\.io cannot be derived[\s\S]*fix: [\s\S]*AMEIDE_OCI_NAMESPACE/)]);
   });
 

@@ -68,7 +68,10 @@ export interface DestinationRefusal {
 }
 
 export interface DestinationResolution {
+  /** One entry per kind that resolved completely and passed the checks. */
   destinations: Destinations;
+  /** Every setting that has a value, also of a refused kind (what `nx show project` shows beside the refusal). */
+  values: Record<string, string>;
   /** Where each value came from, e.g. { 'oci.namespace': 'nx.json' }. */
   from: Record<string, string>;
   refusals: DestinationRefusal[];
@@ -312,7 +315,7 @@ export function resolveDestinations(input: ResolveInput): DestinationResolution 
   if (kinds.includes('pypi') && !refused.has('pypi')) destinations.pypi = { uploadUrl: r('pypi.uploadUrl'), indexUrl: r('pypi.indexUrl') };
   if (kinds.includes('go') && !refused.has('go')) destinations.go = { remote: r('go.remote'), branch: r('go.branch') };
   if (!refused.has('oci')) destinations.oci = { registry: r('oci.registry'), namespace: r('oci.namespace') };
-  return { destinations, from, refusals };
+  return { destinations, values: resolved, from, refusals };
 }
 
 /** Deep merge of two configuration objects (project over workspace), per kind; non-objects are kept as they are, for the shape check. */
@@ -336,14 +339,15 @@ export const shown = (value: string): string => value.replace(/^([a-z][a-z0-9+.-
 /**
  * What `nx show project` shows in a target's metadata: the destinations of `kinds` as resolved
  * from nx.json, the project and derivation (AMEIDE_* variables override them at run time), where
- * each value came from, and what is refused (the run would stop there, naming the option).
+ * each value came from, and what is refused (the run would stop there, naming the option; the
+ * settings of a refused kind that did resolve are still shown).
  */
 export function destinationsMetadata(res: DestinationResolution, kinds: DestinationKind[]): Record<string, unknown> {
   const destinations: Record<string, Record<string, string>> = {};
   const from: Record<string, string> = {};
   for (const kind of kinds) {
-    const d = res.destinations[kind] as Record<string, string> | undefined;
-    if (d) destinations[kind] = Object.fromEntries(Object.entries(d).map(([k, v]) => [k, shown(v)]));
+    const fields = Object.entries(res.values).filter(([k]) => k.startsWith(`${kind}.`));
+    if (fields.length) destinations[kind] = Object.fromEntries(fields.map(([k, v]) => [k.slice(kind.length + 1), shown(v)]));
     for (const [k, v] of Object.entries(res.from)) if (k.startsWith(`${kind}.`)) from[k] = v;
   }
   const refused = refusalsFor(res, kinds).map((r) => `${r.what} (fix: ${r.fix})`);

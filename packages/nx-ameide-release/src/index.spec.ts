@@ -97,7 +97,7 @@ describe('createNodes', () => {
     const cfg = projects['packages/cfg'].targets!;
     expect(cfg.publish.options).toEqual({ ecosystem: 'npm', destinations: { npm: { scope: '@acme', registry: 'https://npm.acme.dev', access: 'restricted' } } });
     expect(cfg.smoke.options).toEqual(cfg.publish.options);
-    expect(cfg.publish.metadata!.destinations).toEqual({});
+    expect(cfg.publish.metadata!.destinations).toEqual({ npm: { registry: 'https://npm.acme.dev/', scope: '@acme', access: 'restricted' } });
     expect(cfg.publish.metadata!.destinationsRefused).toEqual([expect.stringMatching(/@other\/cfg is outside the scope @acme[\s\S]*AMEIDE_NPM_SCOPE/)]);
   });
 
