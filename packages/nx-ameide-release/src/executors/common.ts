@@ -7,8 +7,8 @@ import { resolveContext } from '../context';
 import type { Ecosystem, Log, PackManifest } from '../ecosystems/types';
 import type { VersionContext, VersionOptions } from '../version/types';
 import { distDir } from '../plugin/targets';
-import { refusalsFor, resolveDestinations, shown, type DestinationKind, type Destinations } from '../destinations';
-import { projectConfigFile, readRepositoryUrl } from '../destination-facts';
+import { refusalsFor, shown, type DestinationKind, type Destinations } from '../destinations';
+import { assertDestinations, projectDestinations } from './run-destinations';
 import type { Env } from '../registries';
 
 export interface CommonOptions extends VersionOptions {
@@ -116,28 +116,16 @@ export function runDestinations(args: {
   env: Env;
   log: Log;
 }): Destinations {
-  const { options, manifest } = args;
-  const res = resolveDestinations({
-    ecosystem: options.ecosystem,
-    project: options.destinations,
-    projectLabel: 'nx.json / the project configuration',
-    facts: {
-      project: args.project,
-      projectFile: args.projectRoot ? projectConfigFile(args.workspaceRoot, args.projectRoot) : undefined,
-      packageName: manifest.ecosystem === 'npm' ? manifest.name : undefined,
-      goModule: manifest.ecosystem === 'go' ? manifest.name : undefined,
-      repositoryUrl: readRepositoryUrl(args.workspaceRoot),
-    },
+  const res = projectDestinations({
+    workspaceRoot: args.workspaceRoot,
+    projectRoot: args.projectRoot,
+    project: args.project,
+    ecosystem: args.options.ecosystem,
+    config: args.options.destinations,
     env: args.env,
+    name: args.manifest.name, // what is really uploaded
   });
-  const refusals = refusalsFor(res, args.kinds);
-  if (refusals.length > 0) {
-    throw new ReleaseError(
-      refusals.length === 1 ? refusals[0].what : `${refusals.length} destinations cannot be used:\n  - ${refusals.map((r) => r.what).join('\n  - ')}`,
-      refusals.map((r) => r.fix).join('\n  fix: '),
-      'destinations',
-    );
-  }
+  assertDestinations(refusalsFor(res, args.kinds));
   for (const kind of args.kinds) {
     const d = res.destinations[kind] as Record<string, string> | undefined;
     if (!d) continue;

@@ -9,6 +9,7 @@ import { redactRemote } from '../../ecosystems/go/git';
 import type { VersionContext } from '../../version/types';
 import type { Destinations } from '../../destinations';
 import { assertRunCredentials, publishEcosystemsInRun } from '../run-preflight';
+import { assertRunDestinations } from '../run-destinations';
 
 /** Where and under which tags an ecosystem publishes, for the log and the release summary. */
 function destination(ecosystem: CommonOptions['ecosystem'], vc: VersionContext, d: Destinations): { registry: string; tags: string[] } {
@@ -38,6 +39,7 @@ export default async function publishExecutor(options: CommonOptions, ctx: Execu
       return;
     }
     assertRunCredentials(publishEcosystemsInRun(ctx.taskGraph, ctx.projectsConfigurations?.projects ?? {}), vc.CHANNEL, process.env);
+    assertRunDestinations(ctx.taskGraph, ctx.projectsConfigurations?.projects ?? {}, workspaceRoot, process.env);
     if (vc.CHANNEL === 'release' && (await ensureReleaseTagPushed(workspaceRoot, vc.RELEASE_TAG)) === 'no-remote') {
       log(`release tag ${vc.RELEASE_TAG} is local: this clone has no 'origin' remote to check it against`);
     }
