@@ -3,6 +3,7 @@ import { isAbsolute, join } from 'node:path';
 import { ReleaseError } from '../../errors';
 import { ociRegistry, type Env, type OciRegistry } from '../../registries';
 import type { Destinations } from '../../destinations';
+import { readRepositoryUrl } from '../../destination-facts';
 import type { VersionContext } from '../../version/types';
 import type { Log, PackManifest } from '../types';
 import { buildImage, LABEL_CHANNEL, LABEL_PROJECT, OCI_CREATED, OCI_REVISION, OCI_SOURCE, OCI_TITLE, OCI_VERSION, type ImageBuild } from './image';
@@ -75,14 +76,7 @@ export function resolveSignMode(option: SignMode | undefined, reg: Pick<OciRegis
 
 /** The repository URL for org.opencontainers.image.source, from the root package.json. */
 export function sourceFromPackageJson(workspaceRoot: string): string | undefined {
-  try {
-    const pkg = JSON.parse(readFileSync(join(workspaceRoot, 'package.json'), 'utf8'));
-    const repo: unknown = typeof pkg.repository === 'string' ? pkg.repository : pkg.repository?.url;
-    if (typeof repo !== 'string' || !repo) return undefined;
-    return repo.replace(/^git\+/, '').replace(/\.git$/, '').replace(/^github:/, 'https://github.com/');
-  } catch {
-    return undefined;
-  }
+  return readRepositoryUrl(workspaceRoot)?.replace(/^git\+/, '').replace(/\.git$/, '').replace(/^github:/, 'https://github.com/');
 }
 
 /** The facts a tag's image carries, from manifest annotations, else config labels. */
