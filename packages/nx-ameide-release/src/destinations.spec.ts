@@ -6,7 +6,7 @@ const ws = (d: DestinationsConfig) => d;
 type Row = [
   name: string,
   input: Omit<ResolveInput, 'facts'> & { facts?: Partial<ResolveInput['facts']> },
-  expected: { destinations?: Record<string, unknown>; from?: Record<string, string>; refused?: { key: string; what: RegExp; fix?: RegExp } },
+  expected: { destinations?: Record<string, unknown>; from?: Record<string, string>; refused?: { key: string; what: RegExp; fix?: RegExp }; only?: boolean },
 ];
 
 const rows: Row[] = [
@@ -151,6 +151,11 @@ const rows: Row[] = [
     { ecosystem: 'npm', env: { AMEIDE_OCI_REGISTRY: 'https://ghcr.io', AMEIDE_OCI_NAMESPACE: 'acme' } },
     { refused: { key: 'oci.registry', what: /not host\[:port\]/ } },
   ],
+  [
+    'a refused registry is the only refusal: no second one about its namespace',
+    { ecosystem: 'npm', env: { AMEIDE_OCI_REGISTRY: 'https://ghcr.io' } },
+    { refused: { key: 'oci.registry', what: /not host\[:port\]/ }, only: true },
+  ],
   // Typos never fall back to a default.
   [
     'an unknown setting is refused instead of silently using the default',
@@ -174,6 +179,7 @@ describe('resolveDestinations', () => {
       if (expected.refused.fix) expect(r!.fix).toMatch(expected.refused.fix);
       const kind = expected.refused.key.split('.')[0];
       if (kind !== 'destinations') expect(res.destinations[kind as 'npm']).toBeUndefined();
+      if (expected.only) expect(res.refusals.map((x) => x.key)).toEqual([expected.refused.key]);
     } else {
       expect(res.refusals.filter((r) => Object.keys(expected.destinations ?? {}).includes(r.kind ?? ''))).toEqual([]);
     }

@@ -145,8 +145,9 @@ export function githubOwner(repositoryUrl: string | undefined): string | undefin
   return m?.[1];
 }
 
-function ociNamespace(facts: DestinationFacts, env: ResolveInput['env'], resolved: Record<string, string>): Derived {
+function ociNamespace(facts: DestinationFacts, env: ResolveInput['env'], resolved: Record<string, string>): Derived | undefined {
   const registry = resolved['oci.registry'];
+  if (!registry) return undefined; // the registry itself is refused: that refusal says what to fix
   if (registry !== GHCR) return { refuse: `the OCI registry is ${registry}, whose namespace cannot be derived` };
   // The workspace's declared home first: the same locally and in CI (and in the graph, which never reads the environment).
   const owner = githubOwner(facts.repositoryUrl);
