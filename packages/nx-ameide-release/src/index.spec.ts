@@ -38,7 +38,7 @@ describe('createNodes', () => {
     expect(Object.keys(projects['packages/sdk_go'].targets!)).toEqual(['version', 'pack', 'publish', 'ghcr', 'smoke']);
     expect(projects['packages/sdk_go'].targets!.pack.options).toEqual({ ecosystem: 'go' });
     expect(projects['packages/sdk_py'].targets!.pack.options).toEqual({ ecosystem: 'pypi' });
-    expect(projects['packages/cfg'].targets!.publish.options).toEqual({ ecosystem: 'npm' });
+    expect(projects['packages/cfg'].targets!.publish.options).toEqual({ ecosystem: 'npm', destinations: {} });
     expect(projects['packages/cfg'].targets!.pack.outputs).toEqual(['{workspaceRoot}/dist/cfg']);
     expect(projects['packages/cfg'].targets!.publish.dependsOn).toEqual(['pack', '^publish']);
     expect(projects['packages/cfg'].targets!.pack.dependsOn).toEqual(['build', '^build']);
@@ -64,6 +64,41 @@ describe('createNodes', () => {
     });
     expect(Object.keys(await infer(root, ['libs/a/project.json']))).toEqual([]);
     expect(Object.keys(await infer(root, ['libs/a/project.json'], { releaseTag: 'publish:yes' }))).toEqual(['libs/a']);
+  });
+
+  it('puts the configured destinations into publish/ghcr/smoke options and the resolved ones into their metadata', async () => {
+    root = workspace({
+      'package.json': JSON.stringify({ name: 'ws', repository: 'github:Acme/mono' }),
+      'packages/go/project.json': tagged('go'),
+      'packages/go/go.mod': 'module github.com/acme/sdk-go/v2\n',
+      'packages/cfg/project.json': JSON.stringify({
+        name: 'cfg',
+        tags: ['ameide:release'],
+        metadata: { 'nx-ameide-release': { destinations: { npm: { access: 'restricted' } } } },
+      }),
+      'packages/cfg/package.json': JSON.stringify({ name: '@other/cfg', version: '0.0.0' }),
+    });
+    const options = { destinations: { npm: { scope: '@acme', registry: 'https://npm.acme.dev' } } };
+    const prev = process.env.AMEIDE_NPM_REGISTRY;
+    process.env.AMEIDE_NPM_REGISTRY = 'http://127.0.0.1:1/'; // the graph never reads the environment (it is cached)
+    const projects = await infer(root, ['packages/go/project.json', 'packages/cfg/project.json'], options).finally(() => {
+      if (prev === undefined) delete process.env.AMEIDE_NPM_REGISTRY;
+      else process.env.AMEIDE_NPM_REGISTRY = prev;
+    });
+    const go = projects['packages/go'].targets!;
+    expect(go.publish.options).toEqual({ ecosystem: 'go', destinations: {} });
+    expect(go.publish.metadata).toMatchObject({
+      destinations: { go: { remote: 'https://github.com/acme/sdk-go', branch: 'main' } },
+      destinationsFrom: { 'go.remote': 'go.mod module path' },
+    });
+    expect(go.ghcr.metadata).toMatchObject({ destinations: { oci: { registry: 'ghcr.io', namespace: 'acme' } } });
+    expect(go.pack.options).toEqual({ ecosystem: 'go' });
+
+    const cfg = projects['packages/cfg'].targets!;
+    expect(cfg.publish.options).toEqual({ ecosystem: 'npm', destinations: { npm: { scope: '@acme', registry: 'https://npm.acme.dev', access: 'restricted' } } });
+    expect(cfg.smoke.options).toEqual(cfg.publish.options);
+    expect(cfg.publish.metadata!.destinations).toEqual({ npm: { registry: 'https://npm.acme.dev/', scope: '@acme', access: 'restricted' } });
+    expect(cfg.publish.metadata!.destinationsRefused).toEqual([expect.stringMatching(/@other\/cfg is outside the scope @acme[\s\S]*AMEIDE_NPM_SCOPE/)]);
   });
 
   it('keeps createNodesV2 as an alias', () => {

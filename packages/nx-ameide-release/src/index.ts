@@ -4,10 +4,14 @@ import { createNodesFromFiles, type CreateNodes, type CreateNodesResult } from '
 import type { Ecosystem } from './ecosystems/types';
 import { DEFAULT_RELEASE_TAG, releaseTargets } from './plugin/targets';
 import type { VersionOptions } from './version/types';
+import { mergeConfig, resolveDestinations, type DestinationsConfig } from './destinations';
+import { projectDestinationsConfig, readGoModule, readPackageName, readRepositoryUrl } from './destination-facts';
 
 export interface PluginOptions extends VersionOptions {
   /** Nx tag that opts a project in (default `ameide:release`). */
   releaseTag?: string;
+  /** Where every release project publishes; a project overrides it, AMEIDE_* variables override both (docs/destinations.md). */
+  destinations?: DestinationsConfig;
 }
 
 /** Which ecosystem a project root releases to, from the manifests it holds. */
@@ -30,8 +34,11 @@ function readTags(file: string, json: any): { name?: string; tags: string[] } {
  */
 export const createNodes: CreateNodes<PluginOptions> = [
   '**/{project.json,package.json}',
-  (files, options, context) =>
-    createNodesFromFiles(
+  (files, options, context) => {
+    // The root package.json (a GHCR namespace can come from its `repository`) is read once per graph computation.
+    let repo: { url: string | undefined } | undefined;
+    const repositoryUrl = () => (repo ??= { url: readRepositoryUrl(context.workspaceRoot) }).url;
+    return createNodesFromFiles(
       (file, opts, ctx): CreateNodesResult => {
         if (file.includes('node_modules/')) return {};
         const root = dirname(file);
@@ -48,12 +55,32 @@ export const createNodes: CreateNodes<PluginOptions> = [
         if (!tags.includes(opts?.releaseTag ?? DEFAULT_RELEASE_TAG)) return {};
         const ecosystem = detectEcosystem(rootAbs);
         if (!ecosystem || !name) return {};
-        return { projects: { [root]: { targets: releaseTargets({ root, name, ecosystem }) } } };
+        // Destinations as far as configuration and files tell: the environment is applied at run time
+        // (the graph is cached and must not depend on it), so no AMEIDE_* variable is read here.
+        const own = projectDestinationsConfig(file, json);
+        const config = mergeConfig(opts?.destinations, own);
+        const scoped = Boolean((opts?.destinations as DestinationsConfig | undefined)?.npm?.scope || (own as DestinationsConfig | undefined)?.npm?.scope);
+        const resolution = resolveDestinations({
+          ecosystem,
+          workspace: opts?.destinations,
+          project: own,
+          facts: {
+            project: name,
+            projectFile: file,
+            // A second small read only where a check needs it: the npm name when a scope is set.
+            packageName: ecosystem === 'npm' ? (file.endsWith('package.json') ? json.name : scoped ? readPackageName(rootAbs) : undefined) : undefined,
+            goModule: ecosystem === 'go' ? readGoModule(rootAbs) : undefined,
+            repositoryUrl: repositoryUrl(),
+          },
+          env: {},
+        });
+        return { projects: { [root]: { targets: releaseTargets({ root, name, ecosystem, destinations: { config, resolution } }) } } };
       },
       files,
       options,
       context,
-    ),
+    );
+  },
 ];
 
 /** Nx 24 keeps createNodesV2 as a deprecated alias of createNodes. */
@@ -65,3 +92,12 @@ export type { GitFacts } from './version/facts';
 export { computeContext } from './version/compute';
 export { resolveContext, formatContext, contextDigest } from './context';
 export { isAncestor } from './git';
+export {
+  resolveDestinations,
+  refusalsFor,
+  goRemoteFromModule,
+  type Destinations,
+  type DestinationsConfig,
+  type DestinationResolution,
+  type DestinationRefusal,
+} from './destinations';

@@ -1,19 +1,22 @@
 import { readFileSync } from 'node:fs';
 import { registerSecret } from './exec';
 import { ReleaseError } from './errors';
+import type { Destinations, DestinationKind } from './destinations';
 
 /**
- * Where each ecosystem publishes, read from the environment in one place.
+ * Each ecosystem's registry for one run: the destination resolved by `resolveDestinations`
+ * (src/destinations.ts: nx.json, the project, AMEIDE_* variables; docs/destinations.md)
+ * joined with the credentials, which come from the environment only.
  * Every secret can be given as NAME or as NAME_FILE (a path to a file holding it),
  * so tokens need never be written into the workspace. Secrets read here are
  * registered with the runner for redaction.
  *
- * | ecosystem | variables (defaults are the public registries) |
+ * | ecosystem | credentials |
  * |---|---|
- * | npm  | AMEIDE_NPM_REGISTRY (https://registry.npmjs.org/), NPM_TOKEN or NODE_AUTH_TOKEN |
- * | pypi | AMEIDE_PYPI_UPLOAD_URL (https://upload.pypi.org/legacy/), AMEIDE_PYPI_INDEX_URL (https://pypi.org/simple/), PYPI_TOKEN, or PYPI_USERNAME + PYPI_PASSWORD |
- * | go   | AMEIDE_GO_REMOTE (https://github.com/ameideio/ameide-sdk-go), AMEIDE_GO_BRANCH (main); git credentials as git itself is configured |
- * | oci  | AMEIDE_OCI_REGISTRY (ghcr.io), AMEIDE_OCI_NAMESPACE (ameideio), AMEIDE_OCI_INSECURE (plain http, loopback only), OCI_USERNAME + OCI_PASSWORD, or GITHUB_TOKEN (+ GITHUB_ACTOR); COSIGN_KEY, COSIGN_PASSWORD, COSIGN_BIN (cosign), AMEIDE_OCI_SOURCE (image source URL; default: root package.json repository) |
+ * | npm  | NPM_TOKEN or NODE_AUTH_TOKEN |
+ * | pypi | PYPI_TOKEN, or PYPI_USERNAME + PYPI_PASSWORD |
+ * | go   | git's own (credential helper, GIT_CONFIG_* insteadOf) |
+ * | oci  | OCI_USERNAME + OCI_PASSWORD, or GITHUB_TOKEN (+ GITHUB_ACTOR); COSIGN_KEY, COSIGN_PASSWORD; AMEIDE_OCI_INSECURE (plain http, loopback sandboxes only) |
  */
 export type Env = Record<string, string | undefined>;
 
@@ -33,6 +36,8 @@ export function readSecret(env: Env, name: string): string | undefined {
 
 export interface NpmRegistry {
   url: string; // ends with /
+  access?: 'public' | 'restricted';
+  scope?: string;
   token?: string;
 }
 export interface PypiRegistry {
@@ -55,38 +60,49 @@ export interface OciRegistry {
   cosignPassword?: string;
 }
 
-const withSlash = (u: string) => (u.endsWith('/') ? u : `${u}/`);
-
-export function npmRegistry(env: Env = process.env): NpmRegistry {
-  return {
-    url: withSlash(env.AMEIDE_NPM_REGISTRY || 'https://registry.npmjs.org/'),
-    token: readSecret(env, 'NPM_TOKEN') ?? readSecret(env, 'NODE_AUTH_TOKEN'),
-  };
+/** The resolved destination of one kind; its absence is a caller that skipped resolveDestinations. */
+function destinationOf<K extends DestinationKind>(destinations: Destinations | undefined, kind: K): NonNullable<Destinations[K]> {
+  const d = destinations?.[kind];
+  if (!d) {
+    throw new ReleaseError(
+      `no ${kind} destination was resolved for this run`,
+      'resolve it first (resolveDestinations, which the executors do from their `destinations` option) and pass it as `destinations`',
+    );
+  }
+  return d as NonNullable<Destinations[K]>;
 }
 
-export function pypiRegistry(env: Env = process.env): PypiRegistry {
+export function npmCredentials(env: Env): { token?: string } {
+  return { token: readSecret(env, 'NPM_TOKEN') ?? readSecret(env, 'NODE_AUTH_TOKEN') };
+}
+
+export function pypiCredentials(env: Env): { username?: string; password?: string } {
   const token = readSecret(env, 'PYPI_TOKEN');
-  return {
-    uploadUrl: env.AMEIDE_PYPI_UPLOAD_URL || 'https://upload.pypi.org/legacy/',
-    indexUrl: withSlash(env.AMEIDE_PYPI_INDEX_URL || 'https://pypi.org/simple/'),
-    username: token ? '__token__' : env.PYPI_USERNAME,
-    password: token ?? readSecret(env, 'PYPI_PASSWORD'),
-  };
+  return { username: token ? '__token__' : env.PYPI_USERNAME, password: token ?? readSecret(env, 'PYPI_PASSWORD') };
 }
 
-export function goRegistry(env: Env = process.env): GoRegistry {
-  return {
-    remote: env.AMEIDE_GO_REMOTE || 'https://github.com/ameideio/ameide-sdk-go',
-    branch: env.AMEIDE_GO_BRANCH || 'main',
-  };
+export function npmRegistry(env: Env, destinations: Destinations): NpmRegistry {
+  const d = destinationOf(destinations, 'npm');
+  return { url: d.registry, ...(d.access ? { access: d.access } : {}), ...(d.scope ? { scope: d.scope } : {}), ...npmCredentials(env) };
 }
 
-export function ociRegistry(env: Env = process.env): OciRegistry {
+export function pypiRegistry(env: Env, destinations: Destinations): PypiRegistry {
+  const d = destinationOf(destinations, 'pypi');
+  return { uploadUrl: d.uploadUrl, indexUrl: d.indexUrl, ...pypiCredentials(env) };
+}
+
+export function goRegistry(_env: Env, destinations: Destinations): GoRegistry {
+  const d = destinationOf(destinations, 'go');
+  return { remote: d.remote, branch: d.branch };
+}
+
+export function ociRegistry(env: Env, destinations: Destinations): OciRegistry {
+  const d = destinationOf(destinations, 'oci');
   const ghToken = readSecret(env, 'GITHUB_TOKEN');
   const password = readSecret(env, 'OCI_PASSWORD') ?? ghToken;
   return {
-    registry: env.AMEIDE_OCI_REGISTRY || 'ghcr.io',
-    namespace: env.AMEIDE_OCI_NAMESPACE || 'ameideio',
+    registry: d.registry,
+    namespace: d.namespace,
     insecure: env.AMEIDE_OCI_INSECURE === 'true' || env.AMEIDE_OCI_INSECURE === '1',
     username: env.OCI_USERNAME || (password ? env.GITHUB_ACTOR || 'github-actions' : undefined),
     password,

@@ -38,6 +38,7 @@ export type PublishOutcome =
   | { status: 'skipped'; reason: string };
 
 import type { Env } from '../registries';
+import type { Destinations } from '../destinations';
 
 export type Log = (line: string) => void;
 
@@ -59,6 +60,8 @@ export interface PublishInput {
   workspaceRoot: string;
   manifest: PackManifest; // as read from dist/<project>/pack-manifest.json
   context: VersionContext;
+  /** Where this project publishes, resolved by resolveDestinations (nx.json, the project, AMEIDE_* variables). */
+  destinations: Destinations;
   env: Env;
   log: Log;
   /** npm smoke only: npm | pnpm; default AMEIDE_SMOKE_PACKAGE_MANAGER, else the workspace's (Nx detection). */

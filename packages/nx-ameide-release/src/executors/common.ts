@@ -7,11 +7,16 @@ import { resolveContext } from '../context';
 import type { Ecosystem, Log, PackManifest } from '../ecosystems/types';
 import type { VersionContext, VersionOptions } from '../version/types';
 import { distDir } from '../plugin/targets';
+import { refusalsFor, shown, type DestinationKind, type Destinations } from '../destinations';
+import { assertDestinations, projectDestinations } from './run-destinations';
+import type { Env } from '../registries';
 
 export interface CommonOptions extends VersionOptions {
   ecosystem: Ecosystem;
   dryRun?: boolean;
   ref?: string;
+  /** nx.json `destinations` merged with the project's own (set by the plugin); resolved at run time with AMEIDE_* on top. */
+  destinations?: unknown;
 }
 
 export interface RunArgs<O> {
@@ -46,7 +51,7 @@ export async function runExecutor<O extends CommonOptions>(
   const prefix = `[${name} ${project}]`;
   const log: Log = (line) => console.log(redact(`${prefix} ${line}`));
   let cached: Promise<VersionContext> | undefined;
-  const { ecosystem: _e, dryRun: _d, ref, ...versionOptions } = options;
+  const { ecosystem: _e, dryRun: _d, ref, destinations: _dest, ...versionOptions } = options;
   try {
     await body({
       options,
@@ -93,4 +98,39 @@ export function readPackManifest(workspaceRoot: string, project: string, context
 
 export function writeJson(file: string, value: unknown): void {
   writeFileSync(file, `${JSON.stringify(value, null, 2)}\n`);
+}
+
+/**
+ * The destinations this task uses, resolved now: the environment (AMEIDE_*) over the
+ * `destinations` option (nx.json merged with the project's own) over what can be derived.
+ * Refuses, before any side effect, when one of `kinds` cannot be resolved or the npm
+ * package is outside the configured scope. Logs where each kind goes.
+ */
+export function runDestinations(args: {
+  options: CommonOptions;
+  workspaceRoot: string;
+  projectRoot: string;
+  project: string;
+  manifest: PackManifest;
+  kinds: DestinationKind[];
+  env: Env;
+  log: Log;
+}): Destinations {
+  const res = projectDestinations({
+    workspaceRoot: args.workspaceRoot,
+    projectRoot: args.projectRoot,
+    project: args.project,
+    ecosystem: args.options.ecosystem,
+    config: args.options.destinations,
+    env: args.env,
+    name: args.manifest.name, // what is really uploaded
+  });
+  assertDestinations(refusalsFor(res, args.kinds));
+  for (const kind of args.kinds) {
+    const d = res.destinations[kind] as Record<string, string> | undefined;
+    if (!d) continue;
+    const parts = Object.entries(d).map(([k, v]) => `${k} ${shown(v)} (${res.from[`${kind}.${k}`]})`);
+    args.log(`destination ${kind}: ${parts.join(', ')}`);
+  }
+  return res.destinations;
 }

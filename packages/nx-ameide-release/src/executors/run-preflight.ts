@@ -1,7 +1,7 @@
 import type { ProjectConfiguration, TaskGraph } from '@nx/devkit';
 import { ReleaseError } from '../errors';
 import type { Ecosystem } from '../ecosystems/types';
-import { npmRegistry, pypiRegistry, type Env } from '../registries';
+import { npmCredentials, pypiCredentials, type Env } from '../registries';
 import type { Channel } from '../version/types';
 
 /** The ecosystems of every `publish` task in this Nx run (from the task graph the executor is given). */
@@ -17,9 +17,9 @@ export function publishEcosystemsInRun(taskGraph: TaskGraph | undefined, project
 
 /** What credential an ecosystem lacks to publish on this channel, or null. No network, no files written. */
 export function missingCredential(ecosystem: Ecosystem, channel: Channel, env: Env): string | null {
-  if (ecosystem === 'npm' && !npmRegistry(env).token) return 'npm: set NPM_TOKEN or NPM_TOKEN_FILE (or NODE_AUTH_TOKEN)';
+  if (ecosystem === 'npm' && !npmCredentials(env).token) return 'npm: set NPM_TOKEN or NPM_TOKEN_FILE (or NODE_AUTH_TOKEN)';
   if (ecosystem === 'pypi') {
-    const reg = pypiRegistry(env);
+    const reg = pypiCredentials(env);
     if (!reg.username || !reg.password) return 'PyPI: set PYPI_TOKEN, or PYPI_USERNAME and PYPI_PASSWORD (or PYPI_PASSWORD_FILE)';
   }
   // Go pushes with git's own credentials, and only on the release channel: git reports those itself.

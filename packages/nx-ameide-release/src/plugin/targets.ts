@@ -1,5 +1,6 @@
 import type { TargetConfiguration } from '@nx/devkit';
 import type { Ecosystem } from '../ecosystems/types';
+import { destinationsMetadata, pickKinds, type DestinationKind, type DestinationResolution } from '../destinations';
 
 export const PLUGIN = '@ameideio/nx-ameide-release';
 
@@ -10,6 +11,8 @@ export interface ReleaseProject {
   root: string; // workspace-relative, e.g. packages/ameide_sdk_ts
   name: string; // Nx project name
   ecosystem: Ecosystem;
+  /** nx.json + the project's own destinations (the executors resolve them at run time, AMEIDE_* on top) and what they resolve to now. */
+  destinations?: { config: unknown; resolution: DestinationResolution };
 }
 
 /**
@@ -29,6 +32,11 @@ export function distDir(project: string): string {
 export function releaseTargets(p: ReleaseProject): Record<string, TargetConfiguration> {
   const what = { npm: 'npm tarball', pypi: 'wheel + sdist', go: 'Go module (GOPROXY layout)' }[p.ecosystem];
   const options = { ecosystem: p.ecosystem };
+  // publish, ghcr and smoke get the configured destinations as an option and show the resolved ones in their metadata.
+  const dest = (kinds: DestinationKind[]) =>
+    p.destinations
+      ? { options: { ...options, destinations: pickKinds(p.destinations.config ?? {}, kinds) }, metadata: destinationsMetadata(p.destinations.resolution, kinds) }
+      : { options, metadata: {} };
   return {
     version: {
       executor: `${PLUGIN}:version`,
@@ -52,21 +60,21 @@ export function releaseTargets(p: ReleaseProject): Record<string, TargetConfigur
       executor: `${PLUGIN}:publish`,
       cache: false,
       dependsOn: ['pack', '^publish'],
-      options,
-      metadata: { description: `Publish the ${what} to its registry (idempotent per SHA; --dry-run prints the plan).` },
+      options: dest([p.ecosystem]).options,
+      metadata: { description: `Publish the ${what} to its registry (idempotent per SHA; --dry-run prints the plan).`, ...dest([p.ecosystem]).metadata },
     },
     ghcr: {
       executor: `${PLUGIN}:ghcr`,
       cache: false,
       dependsOn: ['pack'],
-      options,
-      metadata: { description: 'Push the packed artifacts as a reproducible OCI image, tagged per channel, signed with cosign.' },
+      options: dest(['oci']).options,
+      metadata: { description: 'Push the packed artifacts as a reproducible OCI image, tagged per channel, signed with cosign.', ...dest(['oci']).metadata },
     },
     smoke: {
       executor: `${PLUGIN}:smoke`,
       cache: false,
-      options,
-      metadata: { description: 'Install the published version from its registry outside the workspace, as a consumer would, and check it.' },
+      options: dest([p.ecosystem]).options,
+      metadata: { description: 'Install the published version from its registry outside the workspace, as a consumer would, and check it.', ...dest([p.ecosystem]).metadata },
     },
   };
 }

@@ -81,6 +81,7 @@ const publishInput = (manifest: GoPackManifest, ctx: VersionContext, env: Record
   workspaceRoot: ws,
   manifest,
   context: ctx,
+  destinations: resolveDestinations({ ecosystem: 'go', facts: { project: 'sdk', goModule: manifest.name }, env }).destinations,
   env,
   log,
 });
@@ -103,6 +104,7 @@ import (
 
 func main() { fmt.Println(sdk.BuildInfo().SourceSHA, sdk.Hello()) }
 `;
+import { resolveDestinations } from '../../destinations';
 
 let release1: VersionContext;
 
@@ -354,7 +356,8 @@ const PAYLOAD = join(__dirname, '../../../../ameide_sdk_go');
     expect(JSON.parse(go(['mod', 'download', '-json', `${MOD}@v0.1.0`])).Sum).toBe(m.go!.h1);
 
     const env = { GIT_CONFIG_COUNT: '1', GIT_CONFIG_KEY_0: `url.${pbare}.insteadOf`, GIT_CONFIG_VALUE_0: 'https://github.com/ameideio/ameide-sdk-go' };
-    const input: PublishInput = { workspaceRoot: pws, manifest: m, context: ctx, env, log };
+    const destinations = resolveDestinations({ ecosystem: 'go', facts: { project: 'ameide_sdk_go', goModule: m.name }, env }).destinations;
+    const input: PublishInput = { workspaceRoot: pws, manifest: m, context: ctx, destinations, env, log };
     await goEcosystem.preflight(input);
     await expect(goEcosystem.publish(input)).resolves.toMatchObject({ status: 'published' });
     await goEcosystem.smoke(input);

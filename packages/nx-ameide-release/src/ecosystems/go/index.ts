@@ -222,7 +222,7 @@ function checkSameSha(input: PublishInput) {
 
 async function lookup(input: PublishInput): Promise<LookupResult> {
   const tag = tagOf(input.manifest);
-  const { remote } = mirror(input.env);
+  const { remote } = mirror(input);
   const facts = await withRetry(() => readRemoteTag(remote, tag, gitEnv(input.env)), isTransientGitError);
   return facts ? { state: 'present', gitSha: facts.sourceSha } : { state: 'absent' };
 }
@@ -242,7 +242,7 @@ async function publish(input: PublishInput): Promise<PublishOutcome> {
   if (skip) return { status: 'skipped', reason: skip };
   checkSameSha(input);
   const tag = tagOf(input.manifest);
-  const { remote, branch } = mirror(input.env);
+  const { remote, branch } = mirror(input);
   const files = packedFiles(input);
   const env = gitEnv(input.env);
   const identity = {
@@ -284,20 +284,20 @@ async function preflight(input: PublishInput): Promise<void> {
   checkSameSha(input);
   tagOf(input.manifest);
   packedFiles(input);
-  const { remote, branch } = mirror(input.env);
+  const { remote, branch } = mirror(input);
   try {
     await withRetry(() => lsRemoteRef(remote, `refs/heads/${branch}`, gitEnv(input.env)), isTransientGitError);
   } catch (e) {
     throw new ReleaseError(
       `the Go mirror ${redactRemote(remote)} is not reachable: ${(e as Error).message.split('\n').slice(-1)[0]}`,
-      'set AMEIDE_GO_REMOTE to the SDK repository and give git credentials for it (a credential helper, or GIT_CONFIG_* insteadOf for a local mirror)',
+      'check destinations.go.remote (docs/destinations.md; AMEIDE_GO_REMOTE overrides it) and give git credentials for it (a credential helper, or GIT_CONFIG_* insteadOf for a local mirror)',
     );
   }
 }
 
 function plan(input: PublishInput): string[] {
   const skip = releaseOnly(input);
-  const { remote, branch } = mirror(input.env);
+  const { remote, branch } = mirror(input);
   if (skip) return [`go ${input.manifest.name}: skipped (${skip})`];
   const g = (input.manifest as GoPackManifest).go;
   return [
@@ -330,8 +330,8 @@ export function smokeProgram(mod: string, sources: string): string {
 }
 
 /** The mirror remote and branch; credentials in the remote URL are registered for redaction before any git runs. */
-function mirror(env: PublishInput['env']): { remote: string; branch: string } {
-  const { remote, branch } = goRegistry(env);
+function mirror(input: PublishInput): { remote: string; branch: string } {
+  const { remote, branch } = goRegistry(input.env, input.destinations);
   redactRemote(remote);
   return { remote, branch };
 }

@@ -41,7 +41,7 @@ export function guardSourceManifest(pkg: Record<string, any>, context: Pick<Vers
   for (const key of ['tag', 'registry'] as const) {
     if (pkg.publishConfig?.[key] !== undefined) {
       throw new ReleaseError(
-        `package.json publishConfig.${key} is set ("${pkg.publishConfig[key]}"); npm lets it override the release's own ${key === 'tag' ? 'dist-tag (dev/latest/next)' : 'registry (AMEIDE_NPM_REGISTRY)'}`,
+        `package.json publishConfig.${key} is set ("${pkg.publishConfig[key]}"); npm lets it override the release's own ${key === 'tag' ? 'dist-tag (dev/latest/next)' : 'registry (destinations.npm.registry)'}`,
         `remove publishConfig.${key} from ${where}`,
         where,
       );

@@ -9,6 +9,7 @@ import { packumentUrl } from './registry-client';
 import { createFixtureWorkspace, fixtureContext, type FixtureWorkspace } from './testing/fixture-workspace';
 import { freePort, startVerdaccio, type VerdaccioFixture } from './testing/verdaccio-fixture';
 import { TEMP_TAG_PREFIX } from './dist-tags';
+import { resolveDestinations } from '../../destinations';
 
 jest.setTimeout(180000);
 
@@ -51,7 +52,8 @@ describe('npm adapter against a real Verdaccio', () => {
     return npmEcosystem.pack({ workspaceRoot: ws.root, projectRoot: `packages/${project}`, project, context, outDir, log });
   }
   function input(manifest: PackManifest, context: VersionContext, env = reg.env()): PublishInput {
-    return { workspaceRoot: ws.root, manifest, context, env, log };
+    const destinations = resolveDestinations({ ecosystem: 'npm', facts: { project: manifest.project, packageName: manifest.name }, env }).destinations;
+    return { workspaceRoot: ws.root, manifest, context, destinations, env, log };
   }
   async function packument(name: string): Promise<any> {
     const res = await fetch(packumentUrl(reg.url, name), { headers: { authorization: `Bearer ${reg.token}` } });

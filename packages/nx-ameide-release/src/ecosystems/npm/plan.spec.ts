@@ -9,7 +9,8 @@ function input(channel: 'dev' | 'release' | 'build'): PublishInput {
   return {
     workspaceRoot: '/nowhere',
     context,
-    env: { AMEIDE_NPM_REGISTRY: 'http://127.0.0.1:4873', NPM_TOKEN: 'secret-token-value' },
+    destinations: { npm: { registry: 'http://127.0.0.1:4873/' } },
+    env: { NPM_TOKEN: 'secret-token-value' },
     log: () => undefined,
     manifest: {
       project: 'configuration',

@@ -71,7 +71,7 @@ function refuseOtherSha(name: string, version: string, theirs: string | null, ou
 }
 
 export async function lookupNpm(input: PublishInput, deps: NpmDeps = {}): Promise<LookupResult> {
-  const registry = npmRegistry(input.env);
+  const registry = npmRegistry(input.env, input.destinations);
   const packument = await getPackument(registry, input.manifest.name, deps.retry);
   return lookupIn(packument, registryVersion(input.manifest.version));
 }
@@ -83,7 +83,7 @@ export async function preflightNpm(input: PublishInput): Promise<void> {
       'publish from refs/heads/main (dev) or a vX.Y.Z tag (release)',
     );
   }
-  const registry = npmRegistry(input.env);
+  const registry = npmRegistry(input.env, input.destinations);
   if (!registry.token) {
     throw new ReleaseError(`no npm token for ${registry.url}`, 'set NPM_TOKEN or NPM_TOKEN_FILE (or NODE_AUTH_TOKEN)');
   }
@@ -93,11 +93,11 @@ export async function preflightNpm(input: PublishInput): Promise<void> {
   } catch (e) {
     throw new ReleaseError(
       `npm registry ${registry.url} is not reachable (${(e as Error).message})`,
-      'start it (pnpm sandbox:up) or point AMEIDE_NPM_REGISTRY at a reachable registry',
+      'start it (pnpm sandbox:up) or point destinations.npm.registry (or AMEIDE_NPM_REGISTRY; docs/destinations.md) at a reachable registry',
     );
   }
   if (ping.status >= 400) {
-    throw new ReleaseError(`npm registry ${registry.url} answered HTTP ${ping.status} to -/ping`, 'check AMEIDE_NPM_REGISTRY');
+    throw new ReleaseError(`npm registry ${registry.url} answered HTTP ${ping.status} to -/ping`, 'check destinations.npm.registry (or AMEIDE_NPM_REGISTRY; docs/destinations.md)');
   }
   const who = await httpGet(registry, `${registry.url}-/whoami`).catch(() => undefined);
   if (who && who.status === 401) {
@@ -139,7 +139,7 @@ async function applyTagActions(session: NpmSession, name: string, actions: TagAc
 export async function publishNpm(input: PublishInput, deps: NpmDeps = {}): Promise<PublishOutcome> {
   const { manifest, context, log } = input;
   if (context.CHANNEL === 'build') return { status: 'skipped', reason: `channel 'build' never publishes (ref ${context.REF || 'unknown'})` };
-  const registry: NpmRegistry = npmRegistry(input.env);
+  const registry: NpmRegistry = npmRegistry(input.env, input.destinations);
   if (!registry.token) throw new ReleaseError(`no npm token for ${registry.url}`, 'set NPM_TOKEN or NPM_TOKEN_FILE (or NODE_AUTH_TOKEN)');
   const tgz = tarballOf(input);
   const version = registryVersion(manifest.version);
@@ -161,7 +161,7 @@ export async function publishNpm(input: PublishInput, deps: NpmDeps = {}): Promi
     if (found.state === 'absent') {
       tagUsed = publishTag(distTag, await holderIsNewer(input, packument, distTag, version, isAncestor), context.SHORT_SHA);
       try {
-        await session.npmWithRetry(publishArgs(tgz, tagUsed), `npm publish ${id}`, {
+        await session.npmWithRetry(publishArgs(tgz, tagUsed, registry.access), `npm publish ${id}`, {
           onRetry: (e, n, ms) => log(`npm publish ${id}: transient failure (attempt ${n}), retrying in ${ms} ms: ${(e as Error).message.split('\n')[0]}`),
           ...deps.retry,
         });
@@ -205,7 +205,7 @@ export async function publishNpm(input: PublishInput, deps: NpmDeps = {}): Promi
 /** What publish would do, one line per tarball. Pure: no network, no files read. */
 export function planNpm(input: PublishInput): string[] {
   const { manifest, context } = input;
-  const url = npmRegistry(input.env).url;
+  const url = npmRegistry(input.env, input.destinations).url;
   if (context.CHANNEL === 'build') return [`npm  ${manifest.name}@${manifest.version}  skipped: channel 'build' never publishes`];
   const version = registryVersion(manifest.version);
   return manifest.files

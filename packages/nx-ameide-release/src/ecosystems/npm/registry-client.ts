@@ -164,8 +164,9 @@ export function isTransientNpm(err: unknown): boolean {
   return isTransientError(err);
 }
 
-export function publishArgs(tgz: string, tag: string): string[] {
-  return ['publish', tgz, '--tag', tag, '--ignore-scripts'];
+/** `access` (destinations.npm.access) when configured; else npm's own rule (publishConfig.access). */
+export function publishArgs(tgz: string, tag: string, access?: 'public' | 'restricted'): string[] {
+  return ['publish', tgz, '--tag', tag, ...(access ? ['--access', access] : []), '--ignore-scripts'];
 }
 
 export function distTagAddArgs(name: string, version: string, tag: string): string[] {

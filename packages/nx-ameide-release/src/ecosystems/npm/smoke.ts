@@ -25,7 +25,7 @@ load().then(async (m) => {
 
 export async function smokeNpm(input: PublishInput): Promise<void> {
   const { manifest, context, log } = input;
-  const registry = npmRegistry(input.env);
+  const registry = npmRegistry(input.env, input.destinations);
   const version = registryVersion(manifest.version);
   // The consumer's package manager, and its binary, before the session writes anything.
   const pm = resolveSmokePackageManager(input.smokePackageManager, input.env, () => workspacePackageManager(input.workspaceRoot), log);

@@ -15,6 +15,11 @@ import { ociRelease, type OciReleaseInput, type OciReleaseResult } from './relea
 import { signatureTag, verify } from './sign';
 import { startRegistry, type RegistryFixture } from './testing/registry-fixture';
 import { startTokenServer, type TokenServer } from './testing/token-server';
+import { resolveDestinations, type Destinations } from '../../destinations';
+
+/** The destinations the ghcr executor resolves for this environment (AMEIDE_OCI_* over the defaults). */
+const destinationsOf = (env: Record<string, string | undefined>): Destinations =>
+  resolveDestinations({ ecosystem: 'npm', facts: { project: 'sdk' }, env }).destinations;
 
 /**
  * End to end against a real docker-registry on loopback: real git for ancestry, real cosign,
@@ -123,7 +128,7 @@ describe('ociRelease against docker-registry (anonymous)', () => {
   });
   const release = (ctx: VersionContext, extra: Partial<OciReleaseInput> = {}) =>
     ociRelease({
-      project: 'sdk', manifests: workspace(ws, ctx), workspaceRoot: ws, context: ctx, env: env(), isAncestor, dryRun: false,
+      project: 'sdk', manifests: workspace(ws, ctx), workspaceRoot: ws, context: ctx, destinations: destinationsOf(env()), env: env(), isAncestor, dryRun: false,
       log: (l) => logs.push(l), ...extra,
     });
   const image = () => `${reg.host}/ameideio/ameide-sdk-ts`;
@@ -137,7 +142,7 @@ describe('ociRelease against docker-registry (anonymous)', () => {
     // a second clone: a copy of the workspace elsewhere, same SHA
     const clone = join(tmp, 'clone');
     cpSync(ws, clone, { recursive: true });
-    const other = await ociRelease({ project: 'sdk', manifests: workspace(clone, ctx), workspaceRoot: clone, context: ctx, env: env(), isAncestor, dryRun: true, log: () => {} });
+    const other = await ociRelease({ project: 'sdk', manifests: workspace(clone, ctx), workspaceRoot: clone, context: ctx, destinations: destinationsOf(env()), env: env(), isAncestor, dryRun: true, log: () => {} });
     expect(other.digest).toBe(dry.digest);
     expect(await new RegistryClient({ registry: reg.host, insecure: true }).listTags('ameideio/ameide-sdk-ts')).toEqual([]);
   });
@@ -255,7 +260,7 @@ describe('ociRelease against docker-registry (anonymous)', () => {
     const packed = await goEcosystem.pack({ workspaceRoot: goWs, projectRoot: 'packages/sdk_go', project: 'sdk_go', context: ctx, outDir: join(goWs, 'dist/sdk_go'), log: () => {} });
     expect(packed).toMatchObject({ version: pseudo, channel: 'dev' });
 
-    const r = await ociRelease({ project: 'sdk_go', manifests: [packed], workspaceRoot: goWs, context: ctx, env: env(), isAncestor, dryRun: false, log: (l) => logs.push(l) });
+    const r = await ociRelease({ project: 'sdk_go', manifests: [packed], workspaceRoot: goWs, context: ctx, destinations: destinationsOf(env()), env: env(), isAncestor, dryRun: false, log: (l) => logs.push(l) });
     expect(r).toMatchObject({ status: 'pushed', tagsPushed: [shaB, 'dev'], signature: 'signed', image: `${reg.host}/ameideio/ameide-sdk-go` });
     for (const tag of [shaB, 'dev']) {
       const seen = await skopeo(`${reg.host}/ameideio/ameide-sdk-go:${tag}`);
@@ -307,7 +312,8 @@ describe('ociRelease against docker-registry (anonymous)', () => {
     const ctx = context(shaB, 'dev');
     const err = await ociRelease({
       project: 'sdk', manifests: workspace(ws, ctx), workspaceRoot: ws, context: ctx, isAncestor, dryRun: false, log: () => {},
-      env: { AMEIDE_OCI_REGISTRY: '127.0.0.1:9', AMEIDE_OCI_INSECURE: 'true' },
+      destinations: { oci: { registry: '127.0.0.1:9', namespace: 'ameideio' } },
+      env: { AMEIDE_OCI_INSECURE: 'true' },
     }).catch((e) => e);
     expect(err).toBeInstanceOf(ReleaseError);
     expect(err.message).toMatch(/COSIGN_KEY/);
@@ -326,6 +332,7 @@ describe('ociRelease against docker-registry with htpasswd', () => {
 
   const input = (ctx: VersionContext, env: Record<string, string | undefined>): OciReleaseInput => ({
     project: 'sdk', manifests: workspace(ws, ctx), workspaceRoot: ws, context: ctx, isAncestor, dryRun: false, log: () => {},
+    destinations: { oci: { registry: reg.host, namespace: 'ameideio' } },
     env: { AMEIDE_OCI_REGISTRY: reg.host, AMEIDE_OCI_INSECURE: 'true', COSIGN_KEY: key.priv, COSIGN_PASSWORD: 'key-pass', COSIGN_BIN: COSIGN, ...env },
   });
 
@@ -372,6 +379,7 @@ describe('ociRelease against docker-registry with the bearer token flow (GHCR-li
     const logs: string[] = [];
     const r = await ociRelease({
       project: 'sdk', manifests: workspace(ws, ctx), workspaceRoot: ws, context: ctx, isAncestor, dryRun: false, log: (l) => logs.push(l),
+      destinations: { oci: { registry: reg.host, namespace: 'ameideio' } },
       env: { AMEIDE_OCI_REGISTRY: reg.host, AMEIDE_OCI_INSECURE: 'true', GITHUB_TOKEN: 'ghs_fake_github_token', COSIGN_KEY: key.priv, COSIGN_PASSWORD: 'key-pass', COSIGN_BIN: COSIGN },
     });
     expect(r).toMatchObject({ status: 'pushed', signature: 'signed', tagsPushed: ['3.0.0', '3.0', 'latest', shaB] });

@@ -3,6 +3,8 @@ import { isAbsolute, join } from 'node:path';
 import { ReleaseError } from '../../errors';
 import { findTool } from '../../tools';
 import { ociRegistry, type Env, type OciRegistry } from '../../registries';
+import type { Destinations } from '../../destinations';
+import { readRepositoryUrl } from '../../destination-facts';
 import type { VersionContext } from '../../version/types';
 import type { Log, PackManifest } from '../types';
 import { buildImage, LABEL_CHANNEL, LABEL_PROJECT, OCI_CREATED, OCI_REVISION, OCI_SOURCE, OCI_TITLE, OCI_VERSION, type ImageBuild } from './image';
@@ -30,6 +32,8 @@ export interface OciReleaseInput {
   manifests: PackManifest[]; // read from dist/<project>/pack-manifest.json
   workspaceRoot: string;
   context: VersionContext;
+  /** Resolved by resolveDestinations: `oci` is the registry and namespace. */
+  destinations: Destinations;
   env: Env;
   isAncestor: (ancestorSha: string, descendantSha: string) => Promise<boolean>;
   dryRun: boolean;
@@ -73,14 +77,7 @@ export function resolveSignMode(option: SignMode | undefined, reg: Pick<OciRegis
 
 /** The repository URL for org.opencontainers.image.source, from the root package.json. */
 export function sourceFromPackageJson(workspaceRoot: string): string | undefined {
-  try {
-    const pkg = JSON.parse(readFileSync(join(workspaceRoot, 'package.json'), 'utf8'));
-    const repo: unknown = typeof pkg.repository === 'string' ? pkg.repository : pkg.repository?.url;
-    if (typeof repo !== 'string' || !repo) return undefined;
-    return repo.replace(/^git\+/, '').replace(/\.git$/, '').replace(/^github:/, 'https://github.com/');
-  } catch {
-    return undefined;
-  }
+  return readRepositoryUrl(workspaceRoot)?.replace(/^git\+/, '').replace(/\.git$/, '').replace(/^github:/, 'https://github.com/');
 }
 
 /** The facts a tag's image carries, from manifest annotations, else config labels. */
@@ -117,7 +114,7 @@ export async function ociRelease(input: OciReleaseInput): Promise<OciReleaseResu
 
   // 1. guards
   const manifests = input.manifests.filter((m) => !m.skipped && m.files.length > 0);
-  const reg = ociRegistry(input.env);
+  const reg = ociRegistry(input.env, input.destinations);
   const channel = imageChannel(context);
   const first = manifests[0] ?? input.manifests[0];
   const name = input.imageName ?? (first ? ociImageName(first.name) : ociImageName(project));
@@ -212,7 +209,7 @@ export async function ociRelease(input: OciReleaseInput): Promise<OciReleaseResu
     const auth = e instanceof RegistryHttpError && (e.status === 401 || e.status === 403);
     throw new ReleaseError(
       `registry ${reg.registry} ${auth ? 'refused the credentials' : 'is not reachable'}: ${(e as Error).message}`,
-      auth ? 'set OCI_USERNAME/OCI_PASSWORD (or GITHUB_TOKEN with packages: write)' : 'check AMEIDE_OCI_REGISTRY (and AMEIDE_OCI_INSECURE for a plain-http sandbox)',
+      auth ? 'set OCI_USERNAME/OCI_PASSWORD (or GITHUB_TOKEN with packages: write)' : 'check destinations.oci.registry (docs/destinations.md; AMEIDE_OCI_REGISTRY overrides it), and AMEIDE_OCI_INSECURE for a plain-http sandbox',
       where,
     );
   }

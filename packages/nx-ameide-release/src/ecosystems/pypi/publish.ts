@@ -45,7 +45,7 @@ export function classify(ours: ArtifactFile[], remote: IndexFile[], name: string
   return { files, foreign };
 }
 
-export async function inspectIndex(input: PublishInput, registry = pypiRegistry(input.env)): Promise<IndexInspection> {
+export async function inspectIndex(input: PublishInput, registry = pypiRegistry(input.env, input.destinations)): Promise<IndexInspection> {
   let remote: IndexFile[];
   try {
     remote = await listProjectFiles(registry, input.manifest.name);
@@ -92,7 +92,7 @@ async function conflictingSha(input: PublishInput, inspection: IndexInspection, 
 }
 
 export async function lookupPypi(input: PublishInput): Promise<LookupResult> {
-  const registry = pypiRegistry(input.env);
+  const registry = pypiRegistry(input.env, input.destinations);
   const inspection = await inspectIndex(input, registry);
   const present = inspection.files.some((s) => s.state !== 'absent') || inspection.foreign.length > 0;
   if (!present) return { state: 'absent' };
@@ -178,7 +178,7 @@ export async function publishPypi(input: PublishInput, opts: PypiPublishOptions 
   if (manifest.skipped) return { status: 'skipped', reason: manifest.skipped };
   if (context.CHANNEL === 'build') return { status: 'skipped', reason: `channel is build (ref ${context.REF || 'unknown'}): only main (dev) and vX.Y.Z tags publish` };
   checkManifestFiles(input);
-  const registry = pypiRegistry(input.env);
+  const registry = pypiRegistry(input.env, input.destinations);
   const tools = resolvePythonTools(input.workspaceRoot, process.env);
 
   const inspection = await inspectIndex(input, registry);
@@ -257,7 +257,7 @@ export async function preflightPypi(input: PublishInput): Promise<void> {
   }
   checkManifestFiles(input);
   resolvePythonTools(input.workspaceRoot, process.env); // uv publishes: a missing uv stops the run-wide preflight
-  const registry = pypiRegistry(input.env);
+  const registry = pypiRegistry(input.env, input.destinations);
   if (!registry.username || !registry.password) {
     throw new ReleaseError(
       `no credentials for ${registry.uploadUrl}`,
@@ -269,13 +269,13 @@ export async function preflightPypi(input: PublishInput): Promise<void> {
   try {
     const res = await indexGet(registry, page, 15_000);
     if (res.status !== 200 && res.status !== 404) {
-      throw new ReleaseError(`index ${page} answered HTTP ${res.status}`, 'check AMEIDE_PYPI_INDEX_URL and the read credentials', where);
+      throw new ReleaseError(`index ${page} answered HTTP ${res.status}`, 'check destinations.pypi.indexUrl (or AMEIDE_PYPI_INDEX_URL; docs/destinations.md) and the read credentials', where);
     }
   } catch (err) {
     if (err instanceof ReleaseError) throw err;
     throw new ReleaseError(
       `cannot reach the index ${registry.indexUrl}: ${(err as Error).message}${(err as Error).cause ? ` (${String((err as { cause?: unknown }).cause)})` : ''}`,
-      'start the registry (pnpm sandbox:up) or fix AMEIDE_PYPI_INDEX_URL',
+      'start the registry (pnpm sandbox:up) or fix destinations.pypi.indexUrl (or AMEIDE_PYPI_INDEX_URL; docs/destinations.md)',
       where,
     );
   }
@@ -286,7 +286,7 @@ export function planPypi(input: PublishInput): string[] {
   const { manifest, context } = input;
   if (manifest.skipped) return [`pypi ${manifest.name}: skipped (${manifest.skipped})`];
   if (context.CHANNEL === 'build') return [`pypi ${manifest.name} ${manifest.version}: nothing (build channel never publishes)`];
-  const registry = pypiRegistry(input.env);
+  const registry = pypiRegistry(input.env, input.destinations);
   return manifest.files.map(
     (f) => `pypi ${f.kind} ${f.file} -> ${registry.uploadUrl} (${manifest.name}==${manifest.version}, from ${manifest.gitSha}, sha256 ${f.sha256.slice(0, 12)})`,
   );

@@ -8,6 +8,7 @@ import { inspectDist, resolvePythonTools, uvPublish } from './commands';
 import { pypiEcosystem } from './index';
 import { startPypiServer, type PypiServer } from './testing/pypiserver-fixture';
 import { devContext, makeFixtureWorkspace } from './testing/fixture-project';
+import { resolveDestinations } from '../../destinations';
 
 /**
  * The adapter against a real pypiserver (upload auth, anonymous reads) and real uv builds.
@@ -47,7 +48,8 @@ async function pack(context: VersionContext, out = 'dist/ameide-sdk-python'): Pr
 }
 
 function publishInput(manifest: PackManifest, context: VersionContext, env: Record<string, string> = pypi.env): PublishInput {
-  return { workspaceRoot: ws.workspaceRoot, manifest, context, env, log };
+  const destinations = resolveDestinations({ ecosystem: 'pypi', facts: { project: manifest.project }, env }).destinations;
+  return { workspaceRoot: ws.workspaceRoot, manifest, context, destinations, env, log };
 }
 
 const served = () => readdirSync(pypi.packagesDir).sort();

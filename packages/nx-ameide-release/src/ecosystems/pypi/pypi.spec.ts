@@ -185,7 +185,8 @@ describe('plan', () => {
     workspaceRoot: '/nowhere',
     manifest,
     context: devContext(),
-    env: { AMEIDE_PYPI_UPLOAD_URL: 'http://127.0.0.1:1/', AMEIDE_PYPI_INDEX_URL: 'http://127.0.0.1:1/simple/', PYPI_PASSWORD: 'plan-secret-xyz', PYPI_USERNAME: 'u' },
+    destinations: { pypi: { uploadUrl: 'http://127.0.0.1:1/', indexUrl: 'http://127.0.0.1:1/simple/' } },
+    env: { PYPI_PASSWORD: 'plan-secret-xyz', PYPI_USERNAME: 'u' },
     log: () => undefined,
     ...over,
   });

@@ -26,7 +26,7 @@ export async function importNameOf(input: PublishInput): Promise<string> {
  */
 export async function smokePypi(input: PublishInput): Promise<void> {
   const { manifest, log } = input;
-  const registry = pypiRegistry(input.env);
+  const registry = pypiRegistry(input.env, input.destinations);
   const tools = resolvePythonTools(input.workspaceRoot, process.env);
   const importName = await importNameOf(input);
   const dir = realpathSync(mkdtempSync(join(tmpdir(), 'ameide-pypi-smoke-')));

@@ -4,25 +4,27 @@ import { ociRelease } from '../../ecosystems/oci/release';
 import type { SignMode } from '../../ecosystems/oci/sign';
 import { isAncestor } from '../../git';
 import { ociRegistry } from '../../registries';
-import { manifestPath, readPackManifest, runExecutor, writeJson, type CommonOptions } from '../common';
+import { manifestPath, readPackManifest, runDestinations, runExecutor, writeJson, type CommonOptions } from '../common';
 
 export interface GhcrOptions extends CommonOptions {
   sign?: SignMode;
 }
 
 export default async function ghcrExecutor(options: GhcrOptions, ctx: ExecutorContext) {
-  return runExecutor('ghcr', options, ctx, async ({ workspaceRoot, project, dryRun, log, context }) => {
+  return runExecutor('ghcr', options, ctx, async ({ workspaceRoot, project, projectRoot, dryRun, log, context }) => {
     const vc = await context();
     if (vc.CHANNEL === 'build') {
       log(`channel 'build' (ref ${vc.REF}): no image is pushed.`);
       return;
     }
     const manifest = readPackManifest(workspaceRoot, project, vc);
+    const destinations = runDestinations({ options, workspaceRoot, projectRoot, project, manifest, kinds: ['oci'], env: process.env, log });
     const result = await ociRelease({
       project,
       manifests: [manifest],
       workspaceRoot,
       context: vc,
+      destinations,
       env: process.env,
       isAncestor: (a, b) => isAncestor(workspaceRoot, a, b),
       dryRun,
@@ -34,7 +36,7 @@ export default async function ghcrExecutor(options: GhcrOptions, ctx: ExecutorCo
       project,
       version: manifest.version,
       gitSha: vc.GIT_SHA,
-      registry: ociRegistry().registry,
+      registry: ociRegistry(process.env, destinations).registry,
       ...result,
       contents: undefined,
     });
