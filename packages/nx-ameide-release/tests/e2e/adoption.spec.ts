@@ -140,6 +140,9 @@ describe.each<PackageManager>(['npm', 'pnpm'])('a fresh %s workspace adopts the 
     const installed = ws.readJson(`node_modules/${PLUGIN}/package.json`);
     expect(installed.version.replace(/\+.*$/, '')).toBe(plugin.version);
     expect(installed.gitHead).toBe(plugin.sha);
+    // The installed CLI runs from the compiled JS (this workspace has no TypeScript loader).
+    const ctx = JSON.parse(ws.run(join(ws.dir, 'node_modules', '.bin', 'nx-ameide-release'), ['context', '--ref', MAIN, '--format', 'json']));
+    expect(ctx).toMatchObject({ GIT_SHA: ws.git('rev-parse', 'HEAD'), CHANNEL: 'dev' });
     ws.nx(['g', `${PLUGIN}:init`, '--no-interactive']);
     const nxJson = ws.readJson('nx.json');
     expect(nxJson.plugins.filter((p: any) => (typeof p === 'string' ? p : p.plugin) === PLUGIN)).toHaveLength(1);

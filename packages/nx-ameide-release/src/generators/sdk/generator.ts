@@ -47,7 +47,7 @@ export function goPackageName(modulePath: string): string {
   return /^[a-z]/.test(bare) ? bare : `sdk${bare}`;
 }
 
-const run = (command: string, description: string): TargetConfiguration => ({
+const commandTarget = (command: string, description: string): TargetConfiguration => ({
   executor: 'nx:run-commands',
   cache: true,
   inputs: ['default'],
@@ -55,7 +55,7 @@ const run = (command: string, description: string): TargetConfiguration => ({
   metadata: { description },
 });
 
-/** Options checked and completed, every file computed: pure, and every refusal comes before any write. */
+/** Options checked and completed and every file computed, reading the tree only: every refusal comes before any write. */
 export function normalizeSdkOptions(tree: Tree, options: SdkOptions): NormalizedSdk {
   const fix = 'nx g @ameideio/nx-ameide-release:sdk --ecosystem npm|pypi|go --name <name> [--directory packages/<name>]';
   const { ecosystem, name } = options;
@@ -80,7 +80,7 @@ export function normalizeSdkOptions(tree: Tree, options: SdkOptions): Normalized
       throw new ReleaseError(`${JSON.stringify(packageName)} is not a valid npm package name`, 'pass --packageName @scope/name (lowercase letters, digits, "-", ".", "_", "~")');
     }
     files = npmFiles({ packageName });
-    test = run('node --test', "node's built-in test runner (test/*.test.js).");
+    test = commandTarget('node --test', "node's built-in test runner (test/*.test.js).");
   } else if (ecosystem === 'pypi') {
     const packageName = options.packageName ?? name.replace(/_/g, '-');
     if (!PYPI_NAME.test(packageName)) {
@@ -88,7 +88,7 @@ export function normalizeSdkOptions(tree: Tree, options: SdkOptions): Normalized
     }
     const importName = packageName.toLowerCase().replace(/[.-]+/g, '_');
     files = pypiFiles({ packageName, importName });
-    test = run('python3 -m pytest -q -p no:cacheprovider', 'pytest (python3 on PATH: activate the workspace venv first).');
+    test = commandTarget('python3 -m pytest -q -p no:cacheprovider', 'pytest (python3 on PATH: activate the workspace venv first).');
   } else {
     const modulePath = options.modulePath;
     if (!modulePath) {
@@ -98,7 +98,7 @@ export function normalizeSdkOptions(tree: Tree, options: SdkOptions): Normalized
       throw new ReleaseError(`--modulePath ${JSON.stringify(modulePath)} is not a Go module path`, 'use host/path form, e.g. github.com/acme/acme-sdk-go');
     }
     files = goFiles({ modulePath, goPackage: goPackageName(modulePath) });
-    test = run('go test ./...', 'go test.');
+    test = commandTarget('go test ./...', 'go test.');
   }
   return { ecosystem, name, directory, releaseTag: releaseTagOf(tree), files, test };
 }
