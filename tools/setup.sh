@@ -103,6 +103,30 @@ node_modules() {
 }
 step "pnpm install" "if pnpm says the lockfile is out of date, run \`pnpm install\` and commit pnpm-lock.yaml" node_modules
 
+# ---------------------------------------------------------------- caches for a fresh workspace
+
+# The adoption e2e makes workspaces outside this repository (one npm, one pnpm) and installs nx there
+# OFFLINE; npm's cache and pnpm's metadata cache must hold what they resolve. Filled here, online, once.
+fresh_workspace_caches() {
+  local tmp manifest
+  manifest="$(node packages/nx-ameide-release/tests/e2e/fresh-workspace-deps.js)"
+  tmp="$(mktemp -d)"
+  trap 'rm -rf "$tmp"' RETURN
+  mkdir "$tmp/npm" "$tmp/pnpm"
+  printf '%s\n' "$manifest" >"$tmp/npm/package.json"
+  printf '%s\n' "$manifest" >"$tmp/pnpm/package.json"
+  if (cd "$tmp/npm" && npm install --offline --ignore-scripts --no-audit --no-fund --silent >/dev/null 2>&1) &&
+    (cd "$tmp/pnpm" && pnpm install --offline --ignore-scripts --silent >/dev/null 2>&1); then
+    echo "skip npm and pnpm caches already install $(printf '%s' "$manifest" | node -e 'process.stdout.write(Object.keys(JSON.parse(require("fs").readFileSync(0)).devDependencies).join(" "))') offline"
+    return
+  fi
+  rm -rf "$tmp/npm/node_modules" "$tmp/pnpm/node_modules"
+  (cd "$tmp/npm" && npm install --ignore-scripts --no-audit --no-fund --silent)
+  (cd "$tmp/pnpm" && pnpm install --ignore-scripts --silent)
+  echo "npm cache ($(npm config get cache)) and pnpm metadata filled"
+}
+step "fresh-workspace caches (npm, pnpm)" "needs network access to the npm registry once; then re-run" fresh_workspace_caches
+
 # ---------------------------------------------------------------- Python venv
 
 venv() {

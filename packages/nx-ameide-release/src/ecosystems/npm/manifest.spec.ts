@@ -1,5 +1,5 @@
 import { ReleaseError } from '../../errors';
-import { guardSourceManifest, registryVersion, stampManifest } from './manifest';
+import { guardSourceManifest, publishDirectory, registryVersion, stampManifest } from './manifest';
 
 const ctx = { NPM_VERSION: '0.1.0-dev.20251113153211+g71e210b' };
 const SHA = '71e210beab37b68546d56dceccba18f09264ecc3';
@@ -65,4 +65,28 @@ describe('registryVersion', () => {
     ['1.2.3+build.5', '1.2.3'],
   ])('%s is stored as %s', (v, expected) => expect(registryVersion(v)).toBe(expected));
   it('refuses a non-SemVer string', () => expect(() => registryVersion('1.2')).toThrow(ReleaseError));
+});
+
+describe('publishDirectory (publishConfig.directory, as pnpm reads it)', () => {
+  const at = (directory: unknown) => publishDirectory({ name: 'p', publishConfig: { directory } }, 'packages/plug', where);
+  it('resolves the folder against the package, inside the workspace', () => {
+    expect(at('../../dist/packages/plug')).toBe('dist/packages/plug');
+    expect(at('./lib/')).toBe('packages/plug/lib');
+  });
+  it('is null without one (the package root is packed)', () => expect(publishDirectory({ name: 'p' }, 'packages/plug', where)).toBeNull());
+  it.each([
+    ['outside the workspace', '../../../elsewhere', /points outside the workspace/],
+    ['the package itself', '.', /the package itself or a folder holding it/],
+    ['a folder holding the package', '..', /the package itself or a folder holding it/],
+    ['an absolute path', '/tmp/x', /not a relative folder/],
+    ['not a string', 3, /not a relative folder/],
+  ])('refuses %s, naming the field and the fix', (_why, directory, message) => {
+    expect(() => at(directory)).toThrow(message);
+    expect(() => at(directory)).toThrow(/fix: set publishConfig\.directory to the build output folder/);
+  });
+  it('is dropped from the stamped manifest, like linkDirectory', () => {
+    const pkg = { name: 'p', version: '0.0.0', publishConfig: { access: 'public', directory: '../../dist/p', linkDirectory: true } };
+    const { manifest } = stampManifest(pkg, { version: '0.1.0', gitSha: SHA, workspacePackages: [], where, projectDir: 'packages/p' });
+    expect(manifest.publishConfig).toEqual({ access: 'public' });
+  });
 });

@@ -1,3 +1,4 @@
+import { posix } from 'node:path';
 import * as semver from 'semver';
 import { ReleaseError } from '../../errors';
 import type { VersionContext } from '../../version/types';
@@ -57,6 +58,33 @@ export function guardSourceManifest(pkg: Record<string, any>, context: Pick<Vers
 
 export interface StampResult extends RewriteResult {}
 
+/** Fields of publishConfig that steer packing in the workspace and mean nothing to a consumer. */
+const PUBLISH_CONFIG_WORKSPACE_ONLY = ['directory', 'linkDirectory'];
+
+/**
+ * The folder that is packed instead of the project root, from `publishConfig.directory` (as pnpm
+ * reads it): relative to the project, inside the workspace, neither the project itself nor a
+ * folder holding it, e.g. `../../dist/packages/<name>` for a package whose build compiles there.
+ * Returns the workspace-relative folder, or null when the project root is packed. Pure.
+ */
+export function publishDirectory(pkg: Record<string, any>, projectRoot: string, where: string): string | null {
+  const dir = pkg.publishConfig?.directory;
+  if (dir === undefined) return null;
+  const fix = 'set publishConfig.directory to the build output folder, relative to the package, e.g. "../../dist/packages/<name>", or remove it';
+  if (typeof dir !== 'string' || !dir.trim() || dir.startsWith('/')) {
+    throw new ReleaseError(`publishConfig.directory ${JSON.stringify(dir)} is not a relative folder`, fix, where);
+  }
+  const root = posix.normalize(projectRoot.replace(/\\/g, '/'));
+  const resolved = posix.normalize(posix.join(root, dir.replace(/\\/g, '/'))).replace(/\/$/, '');
+  if (resolved === '..' || resolved.startsWith('../')) {
+    throw new ReleaseError(`publishConfig.directory "${dir}" points outside the workspace`, fix, where);
+  }
+  if (resolved === '.' || resolved === root || root.startsWith(`${resolved}/`)) {
+    throw new ReleaseError(`publishConfig.directory "${dir}" is the package itself or a folder holding it`, fix, where);
+  }
+  return resolved;
+}
+
 /**
  * The manifest that goes into the tarball: this release's version, the source SHA as
  * `gitHead` (npm keeps an explicit gitHead; buildInfo() reads it), publishConfig applied,
@@ -76,6 +104,7 @@ export function stampManifest(
         delete copy.publishConfig[key];
       }
     }
+    for (const key of PUBLISH_CONFIG_WORKSPACE_ONLY) delete copy.publishConfig[key];
   }
   // Every workspace package is released together, at the registry form of this version.
   const result = rewriteWorkspaceRanges(copy, registryVersion(opts.version), opts.workspacePackages, {

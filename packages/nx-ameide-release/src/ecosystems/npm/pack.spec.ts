@@ -75,6 +75,37 @@ describe('packNpm on a real pnpm workspace in a temp git repo', () => {
     expect(packedManifest(join(ws.root, m.files[0].file)).version).toBe('0.1.0-build.1');
   });
 
+  it('publishConfig.directory: packs the build output folder with the stamped manifest, only the files it lists', async () => {
+    const dir = join(ws.root, 'packages', 'plug');
+    mkdirSync(join(dir, 'src'), { recursive: true });
+    writeFileSync(join(dir, 'src', 'index.ts'), 'export const x = 1;\n');
+    const manifest = {
+      name: '@fx/plug',
+      version: '0.0.0',
+      main: './src/index.ts',
+      files: ['src', '!**/*.spec.*'],
+      publishConfig: { access: 'public', directory: '../../out/plug', main: './src/index.js' },
+    };
+    writeFileSync(join(dir, 'package.json'), JSON.stringify(manifest, null, 2));
+    const plugInput = () => ({ ...input(ws.root, 'packages/plug', 'plug', sha), builtByNx: true });
+    // Not built yet: a clear refusal naming the build.
+    await expect(packNpm(plugInput())).rejects.toThrow(/publishConfig\.directory out\/plug does not exist after the build[\s\S]*nx run plug:build/);
+    const out = join(ws.root, 'out', 'plug');
+    mkdirSync(join(out, 'src'), { recursive: true });
+    writeFileSync(join(out, 'src', 'index.js'), 'exports.x = 1;\n');
+    writeFileSync(join(out, 'src', 'index.spec.js'), 'test;\n');
+    writeFileSync(join(out, 'package.json'), JSON.stringify({ name: '@fx/plug', version: '9.9.9' }));
+    const m = await packNpm(plugInput());
+    const tgz = join(ws.root, m.files[0].file);
+    const list = execFileSync('tar', ['-tzf', tgz], { encoding: 'utf8' }).split('\n').filter(Boolean).sort();
+    expect(list).toEqual(['package/package.json', 'package/src/index.js']);
+    const pkg = packedManifest(tgz);
+    expect(pkg).toMatchObject({ name: '@fx/plug', version: m.version, gitHead: sha, main: './src/index.js', publishConfig: { access: 'public' } });
+    expect(pkg.publishConfig.directory).toBeUndefined();
+    rmSync(dir, { recursive: true, force: true });
+    rmSync(join(ws.root, 'out'), { recursive: true, force: true });
+  });
+
   it.each([
     ['a version other than the placeholder', { version: '1.0.0' }, /version is "1\.0\.0"/],
     ['a workspace: range to a package the workspace lacks', { dependencies: { '@fx/gone': 'workspace:^' } }, /missing dependency version for workspace: range/],

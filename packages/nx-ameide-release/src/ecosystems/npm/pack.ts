@@ -4,7 +4,7 @@ import { isAbsolute, join, relative, sep } from 'node:path';
 import { runOrThrow, type Command } from '../../exec';
 import { ReleaseError } from '../../errors';
 import type { PackInput, PackManifest } from '../types';
-import { guardSourceManifest, stampManifest } from './manifest';
+import { guardSourceManifest, publishDirectory, stampManifest } from './manifest';
 import { findWorkspacePackages } from './workspace';
 import { buildScriptCommand, workspacePackageManager, type PackageManager } from './package-manager';
 import { sha256File } from '../../hash';
@@ -79,6 +79,9 @@ export async function packNpm(input: PackInput): Promise<PackManifest> {
     where,
     projectDir: projectRoot.split(sep).join('/'),
   });
+  // publishConfig.directory: the build output is packed, with this stamped manifest in it.
+  const publishDir = publishDirectory(pkg, projectRoot.split(sep).join('/'), where);
+  const packFrom = publishDir ? join(workspaceRoot, publishDir) : projectAbs;
 
   const step: BuildStep = input.builtByNx ? { kind: 'none' } : buildStep(pkg, projectAbs, workspaceRoot);
   if (input.builtByNx) log(`build: done by the Nx build target (${project}:build)`);
@@ -89,7 +92,10 @@ export async function packNpm(input: PackInput): Promise<PackManifest> {
     log(`build: ${[step.command.command, ...step.command.args].join(' ')} (in ${projectRoot})`);
     await runOrThrow(step.command);
   }
-  if (typeof stamped.manifest.main === 'string' && !existsSync(join(projectAbs, stamped.manifest.main))) {
+  if (publishDir && !existsSync(packFrom)) {
+    throw new ReleaseError(`publishConfig.directory ${publishDir} does not exist after the build`, `build the package first (nx run ${project}:build)`, where);
+  }
+  if (typeof stamped.manifest.main === 'string' && !existsSync(join(packFrom, stamped.manifest.main))) {
     throw new ReleaseError(
       `"main" is ${stamped.manifest.main}, which does not exist after the build`,
       'check the build output folder, or add a build script / tsconfig.lib.json',
@@ -99,10 +105,10 @@ export async function packNpm(input: PackInput): Promise<PackManifest> {
 
   const copyDir = mkdtempSync(join(tmpdir(), 'ameide-npm-pack-'));
   try {
-    cpSync(projectAbs, copyDir, {
+    cpSync(packFrom, copyDir, {
       recursive: true,
       filter: (src) => {
-        const rel = relative(projectAbs, src).split(sep);
+        const rel = relative(packFrom, src).split(sep);
         return !rel.includes('node_modules') && !rel.includes('.git');
       },
     });
