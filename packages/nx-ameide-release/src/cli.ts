@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto';
-import { appendFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, relative, resolve } from 'node:path';
 import { contextDigest, formatContext, resolveContext, type ContextFormat } from './context';
 import { ReleaseError } from './errors';
 import { GitFactsError } from './git';
+import { releaseNotes } from './evidence/notes';
 import { DEFAULT_VERSION_OPTIONS } from './version/compute';
 import type { VersionOptions } from './version/types';
 
@@ -17,10 +18,15 @@ const OPTION_FLAGS = new Map(
   (Object.keys(DEFAULT_VERSION_OPTIONS) as (keyof VersionOptions)[]).map((k) => [kebab(k), k] as const),
 );
 
-const HELP = `nx-ameide-release: the version context of a git checkout
+const HELP = `nx-ameide-release: the version context of a git checkout, and the evidence of a release
 
 Usage:
   nx-ameide-release context [options]
+  nx-ameide-release notes [--cwd <dir>] [--ref <tag|commit>] [--output <file>]
+      release notes: the commits since the previous release tag reachable from the
+      release tag (default: the release tag at HEAD, else HEAD), grouped by Conventional
+      Commit type, and per release project the commits that touched it.
+      --output default dist/release/notes.md (under --cwd); - prints them instead
 
 Options:
   --cwd <dir>                  checkout to read (default: the current directory)
@@ -50,19 +56,26 @@ checking that its GIT_SHA is HEAD.
 
 interface Parsed {
   command?: string;
+  /** Arguments after the command (e.g. the image reference of verify). */
+  positionals: string[];
   help: boolean;
   cwd?: string;
   format: Format;
   ref?: string;
+  /** The evidence commands' own flags (--output, --key, --sha, ...), by name. */
+  flags: Record<string, string>;
   options: VersionOptions;
 }
+
+/** Flags of the evidence commands (notes, verify), each taking a value. */
+const EVIDENCE_FLAGS = ['output', 'key', 'sha', 'repo', 'certificate-identity-regexp', 'certificate-oidc-issuer'];
 
 function usageError(what: string): ReleaseError {
   return new ReleaseError(what, 'see nx-ameide-release --help');
 }
 
 function parseArgs(argv: string[]): Parsed {
-  const parsed: Parsed = { help: false, format: 'json', options: {} };
+  const parsed: Parsed = { help: false, format: 'json', options: {}, positionals: [], flags: {} };
   const options = parsed.options as Record<string, unknown>;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
@@ -71,8 +84,8 @@ function parseArgs(argv: string[]): Parsed {
       continue;
     }
     if (!arg.startsWith('--')) {
-      if (parsed.command) throw usageError(`unexpected argument ${JSON.stringify(arg)}`);
-      parsed.command = arg;
+      if (parsed.command) parsed.positionals.push(arg);
+      else parsed.command = arg;
       continue;
     }
     const eq = arg.indexOf('=');
@@ -88,10 +101,11 @@ function parseArgs(argv: string[]): Parsed {
       continue;
     }
     if (negated) throw usageError(`--no-${name} is not a flag`);
-    if (!key && !['cwd', 'ref', 'format'].includes(name)) throw usageError(`unknown flag --${name}`);
+    if (!key && !['cwd', 'ref', 'format', ...EVIDENCE_FLAGS].includes(name)) throw usageError(`unknown flag --${name}`);
     const value = inline ?? argv[++i];
     if (value === undefined || (inline === undefined && value.startsWith('--'))) throw usageError(`--${name} needs a value`);
-    if (name === 'cwd') parsed.cwd = value;
+    if (EVIDENCE_FLAGS.includes(name)) parsed.flags[name] = value;
+    else if (name === 'cwd') parsed.cwd = value;
     else if (name === 'ref') parsed.ref = value;
     else if (name === 'format') {
       if (!(FORMATS as readonly string[]).includes(value)) throw usageError(`--format must be one of ${FORMATS.join(', ')}, got ${value}`);
@@ -118,6 +132,30 @@ async function digest(cwd: string, ref: string | undefined, options: VersionOpti
   }
 }
 
+/** A command refuses the positionals and evidence flags that are not its own. */
+function onlyFlags(args: Parsed, allowed: string[], positionals = 0): void {
+  const stray = Object.keys(args.flags).filter((f) => !allowed.includes(f));
+  if (stray.length) throw usageError(`${args.command} does not take --${stray.join(', --')}`);
+  if (args.positionals.length > positionals) throw usageError(`unexpected argument ${JSON.stringify(args.positionals[positionals])}`);
+}
+
+async function notesCommand(args: Parsed): Promise<number> {
+  onlyFlags(args, ['output']);
+  const cwd = resolve(args.cwd ?? process.cwd());
+  const { markdown, input } = await releaseNotes(cwd, args.ref);
+  const output = args.flags.output ?? 'dist/release/notes.md';
+  if (output === '-') {
+    process.stdout.write(markdown);
+    return 0;
+  }
+  const file = resolve(cwd, output);
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(file, markdown);
+  const what = input.tag ?? input.sha.slice(0, 7);
+  process.stdout.write(`notes of ${what}: ${input.commits.length} commit(s) since ${input.previousTag ?? 'the start'} -> ${relative(process.cwd(), file) || file}\n`);
+  return 0;
+}
+
 export async function main(argv: string[]): Promise<number> {
   try {
     const args = parseArgs(argv);
@@ -125,10 +163,12 @@ export async function main(argv: string[]): Promise<number> {
       process.stdout.write(HELP);
       return 0;
     }
+    if (args.command === 'notes') return await notesCommand(args);
     if (args.command !== 'context') {
       process.stderr.write(`${args.command ? `unknown command ${args.command}\n\n` : ''}${HELP}`);
       return 1;
     }
+    onlyFlags(args, []);
     const cwd = resolve(args.cwd ?? process.cwd());
     if (args.format === 'digest') {
       process.stdout.write(`${await digest(cwd, args.ref, args.options)}\n`);
