@@ -5,6 +5,10 @@ import { contextDigest, formatContext, resolveContext, type ContextFormat } from
 import { ReleaseError } from './errors';
 import { GitFactsError } from './git';
 import { releaseNotes } from './evidence/notes';
+import { verifyImage } from './evidence/verify';
+import type { Signer } from './ecosystems/oci/sign';
+import { ociRegistry } from './registries';
+import { findTool } from './tools';
 import { DEFAULT_VERSION_OPTIONS } from './version/compute';
 import type { VersionOptions } from './version/types';
 
@@ -27,6 +31,15 @@ Usage:
       release tag (default: the release tag at HEAD, else HEAD), grouped by Conventional
       Commit type, and per release project the commits that touched it.
       --output default dist/release/notes.md (under --cwd); - prints them instead
+  nx-ameide-release verify <image[:tag|@digest]> --sha <commit> (--key <cosign.pub> |
+      --certificate-identity-regexp <re> [--certificate-oidc-issuer <url>]) [--repo <url>]
+      checks the image's cosign signature, then the SLSA v1 provenance attestation of
+      the signed digest: its subject is that digest, its source commit is --sha (and
+      its repository --repo). Exit 0 only when every check passes.
+      --key: key-signed images (the transparency log is not consulted); keyless
+      (GitHub Actions): the workflow identity, issuer default
+      https://token.actions.githubusercontent.com. AMEIDE_OCI_INSECURE=true for a
+      plain-http loopback registry; OCI_USERNAME/OCI_PASSWORD for a private one.
 
 Options:
   --cwd <dir>                  checkout to read (default: the current directory)
@@ -156,6 +169,29 @@ async function notesCommand(args: Parsed): Promise<number> {
   return 0;
 }
 
+const GITHUB_OIDC_ISSUER = 'https://token.actions.githubusercontent.com';
+
+async function verifyCommand(args: Parsed): Promise<number> {
+  onlyFlags(args, ['key', 'sha', 'repo', 'certificate-identity-regexp', 'certificate-oidc-issuer'], 1);
+  const ref = args.positionals[0];
+  if (!ref) throw usageError('verify needs the image: nx-ameide-release verify ghcr.io/<owner>/<image>:<tag> --sha <commit> --key cosign.pub');
+  const { key, sha, repo } = args.flags;
+  if (!sha || !/^[0-9a-f]{40}$/.test(sha)) throw usageError(`verify needs --sha <the 40-hex commit the image must come from>${sha ? `, got ${sha}` : ''}`);
+  const identity = args.flags['certificate-identity-regexp'];
+  if (Boolean(key) === Boolean(identity)) throw usageError('verify needs exactly one of --key <cosign.pub> or --certificate-identity-regexp <workflow identity>');
+  const signer: Signer = key ? { key: resolve(key) } : { identityRegexp: identity, issuer: args.flags['certificate-oidc-issuer'] ?? GITHUB_OIDC_ISSUER };
+  const reg = ociRegistry(process.env);
+  const cwd = resolve(args.cwd ?? process.cwd());
+  const report = await verifyImage({
+    ref, signer, sha, repository: repo, insecure: reg.insecure,
+    auth: { registry: ref.split('/')[0], username: reg.username, password: reg.password },
+    cosign: findTool('cosign', process.env, cwd), env: process.env,
+  });
+  for (const c of report.checks) process.stdout.write(`${c.ok ? 'ok  ' : 'FAIL'} ${c.name}: ${c.detail}\n`);
+  process.stdout.write(report.ok ? `verified: ${ref} (${report.digest}) comes from ${sha}\n` : `NOT verified: ${ref}\n`);
+  return report.ok ? 0 : 1;
+}
+
 export async function main(argv: string[]): Promise<number> {
   try {
     const args = parseArgs(argv);
@@ -164,6 +200,7 @@ export async function main(argv: string[]): Promise<number> {
       return 0;
     }
     if (args.command === 'notes') return await notesCommand(args);
+    if (args.command === 'verify') return await verifyCommand(args);
     if (args.command !== 'context') {
       process.stderr.write(`${args.command ? `unknown command ${args.command}\n\n` : ''}${HELP}`);
       return 1;
