@@ -10,7 +10,7 @@ import { startRegistry, type RegistryFixture } from '../ecosystems/oci/testing/r
 import type { PackManifest } from '../ecosystems/types';
 import type { VersionContext } from '../version/types';
 import { checkProvenance, LOCAL_BUILDER, OCI_BUILD_TYPE, provenanceStatement, runDetails, SLSA_PROVENANCE_V1 } from './provenance';
-import { repositoryOf, statementsOf, verifiedDigest } from './verify';
+import { checkSbom, repositoryOf, statementsOf, verifiedDigest } from './verify';
 
 /**
  * Provenance and `nx-ameide-release verify` against a real docker-registry on loopback with
@@ -87,6 +87,21 @@ describe('checkProvenance (pure)', () => {
   });
 });
 
+describe('checkSbom (pure)', () => {
+  const statement = (sha: string, digest = 'd'.repeat(64), bomFormat = 'CycloneDX') => ({
+    subject: [{ digest: { sha256: digest } }],
+    predicate: { bomFormat, metadata: { properties: [{ name: 'io.ameide:git.sha', value: sha }] } },
+  });
+  it.each([
+    ['the SBOM of the digest naming the SHA is accepted', statement(SHA_A), []],
+    ['another SHA is refused', statement(SHA_B), [`the SBOM names git SHA ${SHA_B}, expected ${SHA_A}`]],
+    ['another digest is refused', statement(SHA_A, 'f'.repeat(64)), [`the SBOM attestation is not about ${DIGEST}`]],
+    ['a predicate that is not CycloneDX is refused', statement(SHA_A, 'd'.repeat(64), 'SPDX'), ['the predicate is not a CycloneDX document']],
+  ])('%s', (_name, s, problems) => {
+    expect(checkSbom(s, { digest: DIGEST, sha: SHA_A })).toEqual(problems);
+  });
+});
+
 describe('cosign output parsing', () => {
   it('reads the verified digest from cosign verify --output json', () => {
     const out = `\n[{"critical":{"identity":{"docker-reference":"r/n"},"image":{"docker-manifest-digest":"${DIGEST}"},"type":"cosign container image signature"},"optional":null}]\n`;
@@ -121,12 +136,16 @@ describe('provenance attestation and verify against docker-registry', () => {
     const file = 'dist/sdk/ameideio-ameide-sdk-ts-0.3.0.tgz';
     const bytes = Buffer.from(`tarball at ${sha}\n`.repeat(20));
     writeFileSync(join(ws, file), bytes);
+    mkdirSync(join(ws, 'packages/sdk'), { recursive: true });
+    writeFileSync(join(ws, 'packages/sdk/package.json'), JSON.stringify({ name: '@ameideio/ameide-sdk-ts', version: '0.0.0', dependencies: {} }));
     const ctx = context(sha);
     const manifest: PackManifest = {
       project: 'sdk', name: '@ameideio/ameide-sdk-ts', ecosystem: 'npm', version: '0.3.0', gitSha: sha, channel: 'release',
       files: [{ file, kind: 'tgz', sha256: createHash('sha256').update(bytes).digest('hex') }],
     };
-    return ociRelease({ project: 'sdk', manifests: [manifest], workspaceRoot: ws, context: ctx, env: env(), isAncestor: async () => true, dryRun: false, log: () => {} });
+    return ociRelease({
+      project: 'sdk', projectRoot: 'packages/sdk', manifests: [manifest], workspaceRoot: ws, context: ctx, env: env(), isAncestor: async () => true, dryRun: false, log: () => {},
+    });
   }
   const cli = (args: string[]) =>
     run({ command: process.execPath, args: [BIN, 'verify', ...args], env: { ...process.env, AMEIDE_OCI_INSECURE: 'true', COSIGN_BIN: COSIGN } });
@@ -143,11 +162,14 @@ describe('provenance attestation and verify against docker-registry', () => {
     rmSync(tmp, { recursive: true, force: true });
   });
 
-  it('the ghcr flow attests SLSA v1 provenance of the digest right after signing, and writes the statement for the release', async () => {
+  it('the ghcr flow attests SLSA v1 provenance and the CycloneDX SBOM of the digest right after signing, and writes both for the release', async () => {
     expect(runs.b.signature).toBe('signed');
     expect(runs.b.attestations).toEqual([
       { type: 'slsaprovenance1', predicateType: SLSA_PROVENANCE_V1, status: 'attested', file: 'dist/release/sdk/provenance.intoto.json' },
+      { type: 'cyclonedx', predicateType: 'https://cyclonedx.org/bom', status: 'attested', file: 'dist/release/sdk/sbom.cdx.json' },
     ]);
+    const bom = JSON.parse(readFileSync(join(tmp, 'ws-bbbb', 'dist/release/sdk/sbom.cdx.json'), 'utf8'));
+    expect(bom.metadata.component).toMatchObject({ group: '@ameideio', name: 'ameide-sdk-ts', version: '0.3.0', purl: 'pkg:npm/%40ameideio/ameide-sdk-ts@0.3.0' });
     const written = JSON.parse(readFileSync(join(tmp, 'ws-bbbb', 'dist/release/sdk/provenance.intoto.json'), 'utf8'));
     expect(checkProvenance(written, { digest: runs.b.digest, sha: SHA_B, repository: 'https://github.com/ameideio/ameide' })).toEqual([]);
     const att = await new RegistryClient({ registry: reg.host, insecure: true }).getManifest('ameideio/ameide-sdk-ts', attestationTag(runs.b.digest));
@@ -157,13 +179,14 @@ describe('provenance attestation and verify against docker-registry', () => {
   it('a re-run attests nothing twice', async () => {
     const again = await release(SHA_B);
     expect(again.signature).toBe('already-signed');
-    expect(again.attestations.map((a) => a.status)).toEqual(['already-attested']);
+    expect(again.attestations.map((a) => a.status)).toEqual(['already-attested', 'already-attested']);
   });
 
   it('verify accepts the image for its SHA (by tag and by digest), and says what it checked', async () => {
     const byTag = await cli([`${image()}:${SHA_B}`, '--key', key.pub, '--sha', SHA_B, '--repo', 'https://github.com/ameideio/ameide']);
     expect(byTag.stdout).toContain(`ok   signature: ${runs.b.digest}`);
     expect(byTag.stdout).toContain(`ok   provenance: SLSA v1 provenance: subject ${runs.b.digest}, source commit ${SHA_B}`);
+    expect(byTag.stdout).toContain(`ok   sbom: CycloneDX SBOM of pkg:npm/%40ameideio/ameide-sdk-ts@0.3.0, git SHA ${SHA_B}`);
     expect(byTag.exitCode).toBe(0);
     const byDigest = await cli([runs.b.ref, '--key', key.pub, '--sha', SHA_B]);
     expect(byDigest.exitCode).toBe(0);
@@ -173,6 +196,7 @@ describe('provenance attestation and verify against docker-registry', () => {
     const r = await cli([runs.b.ref, '--key', key.pub, '--sha', SHA_A]);
     expect(r.exitCode).toBe(1);
     expect(r.stdout).toContain(`FAIL provenance: source commit is ${SHA_B}, expected ${SHA_A}`);
+    expect(r.stdout).toContain(`FAIL sbom: the SBOM names git SHA ${SHA_B}, expected ${SHA_A}`);
   });
 
   it('tampering fails: an unsigned image pushed under the tag', async () => {
@@ -187,7 +211,7 @@ describe('provenance attestation and verify against docker-registry', () => {
 
   it('tampering fails: a signed and attested image of another SHA pushed under the tag', async () => {
     const signedA = await release(SHA_A); // signs and attests A (its digest differs from B's)
-    expect(signedA.attestations.map((a) => a.status)).toEqual(['attested']);
+    expect(signedA.attestations.map((a) => a.status)).toEqual(['attested', 'attested']);
     const client = new RegistryClient({ registry: reg.host, insecure: true });
     const other = (await client.getManifest('ameideio/ameide-sdk-ts', signedA.digest))!;
     await client.putManifest('ameideio/ameide-sdk-ts', SHA_B, other.bytes, 'application/vnd.oci.image.manifest.v1+json');

@@ -22,7 +22,7 @@ export interface VerifyImageInput {
 }
 
 export interface VerifyCheck {
-  name: 'signature' | 'provenance';
+  name: 'signature' | 'provenance' | 'sbom';
   ok: boolean;
   detail: string;
 }
@@ -105,5 +105,42 @@ export async function verifyImage(input: VerifyImageInput): Promise<VerifyReport
           : 'no SLSA v1 provenance statement in the verified attestations',
     });
   }
+  const bom = await exec(verifyAttestationCommand(pinned, 'cyclonedx', input.signer, opts));
+  if (bom.exitCode !== 0) {
+    checks.push({ name: 'sbom', ok: false, detail: lastLine(bom) });
+  } else {
+    const statements = statementsOf(bom.stdout).filter((s) => (s as { predicateType?: string })?.predicateType === ATTESTATION_TYPES.cyclonedx);
+    const results = statements.map((s) => checkSbom(s, { digest, sha: input.sha }));
+    const accepted = results.some((p) => p.length === 0);
+    checks.push({
+      name: 'sbom',
+      ok: accepted,
+      detail: accepted
+        ? `CycloneDX SBOM of ${sbomComponent(statements[results.findIndex((p) => p.length === 0)])}, git SHA ${input.sha}`
+        : results.length
+          ? results.map((p) => p.join('; ')).join(' | ')
+          : 'no CycloneDX statement in the verified attestations',
+    });
+  }
   return { ok: checks.every((c) => c.ok), digest, checks };
+}
+
+interface SbomStatement {
+  subject?: { digest?: { sha256?: string } }[];
+  predicate?: { bomFormat?: string; metadata?: { component?: { purl?: string }; properties?: { name?: string; value?: string }[] } };
+}
+
+const sbomComponent = (s: unknown) => (s as SbomStatement)?.predicate?.metadata?.component?.purl ?? '(unnamed component)';
+
+/** The CycloneDX attestation is of this digest, is a CycloneDX document, and names the expected SHA. */
+export function checkSbom(statement: unknown, expected: { digest: string; sha: string }): string[] {
+  const s = statement as SbomStatement | null;
+  if (!s || typeof s !== 'object') return ['the attestation holds no in-toto statement'];
+  const problems: string[] = [];
+  const want = expected.digest.replace(/^sha256:/, '');
+  if (!(s.subject ?? []).some((x) => x?.digest?.sha256 === want)) problems.push(`the SBOM attestation is not about ${expected.digest}`);
+  if (s.predicate?.bomFormat !== 'CycloneDX') problems.push('the predicate is not a CycloneDX document');
+  const sha = s.predicate?.metadata?.properties?.find((p) => p.name === 'io.ameide:git.sha')?.value;
+  if (sha !== expected.sha) problems.push(`the SBOM names git SHA ${sha ?? '(none)'}, expected ${expected.sha}`);
+  return problems;
 }

@@ -2,12 +2,16 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { provenanceStatement, type ProvenanceInput } from '../../evidence/provenance';
-import type { Log } from '../types';
+import { generateSbom } from '../../evidence/sbom';
+import { findTool } from '../../tools';
+import type { VersionContext } from '../../version/types';
+import type { Log, PackManifest } from '../types';
 import type { RegistryClient } from './registry';
 import { ATTESTATION_TYPES, attest, attestationTag, type AttestationType, type RegistryAuth, type SignMode } from './sign';
 
 /**
- * The attest step of the ghcr flow, right after the signature: the image's evidence as cosign
+ * The attest step of the ghcr flow, right after the signature: the image's evidence (SLSA
+ * provenance, and the CycloneDX SBOM when there is one) as cosign
  * attestations on its digest, signed as the signature is. Each statement is also written under
  * dist/release/<project>/ for the GitHub Release. A type the digest already carries is not
  * attested twice (a re-run changes nothing).
@@ -48,7 +52,34 @@ export interface AttestInput {
   env: NodeJS.ProcessEnv;
   workspaceRoot: string;
   provenance: ProvenanceInput;
+  /** The image's CycloneDX SBOM (imageSbom), attested as `cyclonedx`. */
+  sbom?: { file: string; document: unknown };
   log: Log;
+}
+
+/**
+ * The CycloneDX SBOM of the project whose artifacts the image holds, written to
+ * dist/release/<project>/sbom.cdx.json. Runs before anything is pushed: a missing cdxgen
+ * stops the release there, not after an image went out without its SBOM.
+ */
+export async function imageSbom(args: {
+  workspaceRoot: string;
+  projectRoot: string;
+  project: string;
+  manifest: PackManifest;
+  context: VersionContext;
+  env: NodeJS.ProcessEnv;
+  log: Log;
+}): Promise<{ file: string; document: unknown }> {
+  const cdxgen = findTool('cdxgen', args.env, args.workspaceRoot);
+  const file = `${evidenceDir(args.project)}/sbom.cdx.json`;
+  const document = await generateSbom({
+    workspaceRoot: args.workspaceRoot, projectRoot: args.projectRoot, outFile: file, cdxgen, env: args.env,
+    ecosystem: args.manifest.ecosystem, name: args.manifest.name, version: args.manifest.version,
+    sha: args.context.GIT_SHA, ref: args.context.REF, commitTime: args.context.COMMIT_TIME,
+  });
+  args.log(`ghcr: SBOM of ${args.manifest.name} ${args.manifest.version}: ${file}`);
+  return { file, document };
 }
 
 export async function attestImage(input: AttestInput): Promise<AttestationResult[]> {
@@ -60,6 +91,7 @@ export async function attestImage(input: AttestInput): Promise<AttestationResult
   writeFileSync(join(input.workspaceRoot, file), `${JSON.stringify(statement, null, 2)}\n`);
 
   const documents: { type: AttestationType; file: string; predicate: unknown }[] = [{ type: 'slsaprovenance1', file, predicate: statement.predicate }];
+  if (input.sbom) documents.push({ type: 'cyclonedx', file: input.sbom.file, predicate: input.sbom.document });
   const present = await attestedPredicateTypes(input.client, input.repo, provenance.digest);
   const results: AttestationResult[] = [];
   const tmp = mkdtempSync(join(tmpdir(), 'ameide-attest-'));

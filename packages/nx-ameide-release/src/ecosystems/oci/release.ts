@@ -8,7 +8,7 @@ import type { Log, PackManifest } from '../types';
 import { buildImage, LABEL_CHANNEL, LABEL_PROJECT, OCI_CREATED, OCI_REVISION, OCI_SOURCE, OCI_TITLE, OCI_VERSION, type ImageBuild } from './image';
 import { imageFiles, ociImageName, type Contents } from './layout';
 import { RegistryClient, RegistryHttpError } from './registry';
-import { attestImage, type AttestationResult } from './attest';
+import { attestImage, imageSbom, type AttestationResult } from './attest';
 import { sign, signatureTag, type SignMode } from './sign';
 import { decideTags, devAncestryQuestion, imageChannel, type ImageChannel, type ImageFacts, type OurImage, type TagDecision } from './tags';
 
@@ -24,7 +24,8 @@ import { decideTags, devAncestryQuestion, imageChannel, type ImageChannel, type 
  *   6. decide        the pure tag policy (tags.ts); any refusal fails here, nothing written yet
  *   7. push          blobs (HEAD first, skip what exists), then the manifest once per tag to write
  *   8. sign          the digest, unless it is already signed or nothing was tagged
- *   9. attest        SLSA provenance of the digest (attest.ts), signed as the signature is
+ *   3b. sbom         the project's CycloneDX SBOM (attest.ts), before anything is written
+ *   9. attest        SLSA provenance and the SBOM of the digest (attest.ts), signed as the signature is
  */
 
 export interface OciReleaseInput {
@@ -42,6 +43,8 @@ export interface OciReleaseInput {
   source?: string;
   /** Image name under the namespace; default ociImageName(package name). */
   imageName?: string;
+  /** The project's root (workspace-relative): its SBOM is made from there; without it, no SBOM. */
+  projectRoot?: string;
 }
 
 export interface OciReleaseResult {
@@ -208,6 +211,12 @@ export async function ociRelease(input: OciReleaseInput): Promise<OciReleaseResu
     return { ...base, status: 'dry-run', decisions: [], tagsPushed: [], tagsUnchanged: [], tagsSkipped: [], signature: 'dry-run' };
   }
 
+  // 3b. sbom
+  const attesting = signMode === 'key' || signMode === 'keyless';
+  const sbom = attesting && input.projectRoot
+    ? await imageSbom({ workspaceRoot: input.workspaceRoot, projectRoot: input.projectRoot, project, manifest: first, context, env: toolEnv as NodeJS.ProcessEnv, log })
+    : undefined;
+
   // 4. preflight
   const client = new RegistryClient({ registry: reg.registry, insecure: reg.insecure, username: reg.username, password: reg.password });
   try {
@@ -289,6 +298,7 @@ export async function ociRelease(input: OciReleaseInput): Promise<OciReleaseResu
   let attestations: AttestationResult[] = [];
   if (reachable && (signMode === 'key' || signMode === 'keyless')) {
     attestations = await attestImage({
+      sbom,
       client, repo, ref, insecure: reg.insecure, mode: signMode,
       auth: { registry: reg.registry, username: reg.username, password: reg.password },
       key: { key: reg.cosignKey, password: reg.cosignPassword },
