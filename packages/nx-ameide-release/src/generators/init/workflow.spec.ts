@@ -285,10 +285,11 @@ echo "gh $*" >> "$RECORD"
 if [ "$2" = view ]; then exit ${releaseExists ? 0 : 1}; fi
 `);
       chmodSync(join(bin, 'gh'), 0o755);
-      writeFileSync(join(ws, 'dist/sdk/pack-manifest.json'), JSON.stringify({ files: [{ file: 'dist/sdk/sdk-1.2.3.tgz' }] }));
+      writeFileSync(join(ws, 'dist/sdk/pack-manifest.json'), JSON.stringify({ files: [{ file: 'dist/sdk/sdk-1.2.3.tgz', kind: 'tgz' }] }));
       writeFileSync(join(ws, 'dist/sdk/sdk-1.2.3.tgz'), 'tgz');
-      writeFileSync(join(ws, 'dist/go/pack-manifest.json'), JSON.stringify({ files: [{ file: 'dist/go/cache/v1.2.3.zip' }] }));
-      writeFileSync(join(ws, 'dist/go/cache/v1.2.3.zip'), 'zip');
+      const goFiles = [['go-zip', 'v1.2.3.zip'], ['go-mod', 'v1.2.3.mod'], ['go-info', 'v1.2.3.info'], ['go-list', 'list']];
+      writeFileSync(join(ws, 'dist/go/pack-manifest.json'), JSON.stringify({ files: goFiles.map(([kind, f]) => ({ kind, file: `dist/go/cache/${f}` })) }));
+      for (const [, f] of goFiles) writeFileSync(join(ws, 'dist/go/cache', f), f);
       writeFileSync(join(ws, 'dist/release/sdk/sbom.cdx.json'), '{}');
       writeFileSync(join(ws, 'dist/release/sdk/provenance.intoto.json'), '{}');
       writeFileSync(join(ws, 'dist/release/notes.md'), '# notes');
@@ -314,7 +315,10 @@ if [ "$2" = view ]; then exit ${releaseExists ? 0 : 1}; fi
 
   it('creates the release with the notes, the packed artifacts, each manifest and each SBOM and provenance (flat names)', () => {
     const { calls, assets } = releaseScript('v1.2.3', false);
-    expect(assets).toEqual(['go.pack-manifest.json', 'sdk-1.2.3.tgz', 'sdk.pack-manifest.json', 'sdk.provenance.intoto.json', 'sdk.sbom.cdx.json', 'v1.2.3.zip']);
+    expect(assets).toEqual([
+      'go.pack-manifest.json', 'go.v1.2.3.info', 'go.v1.2.3.mod', 'go.v1.2.3.zip',
+      'sdk-1.2.3.tgz', 'sdk.pack-manifest.json', 'sdk.provenance.intoto.json', 'sdk.sbom.cdx.json',
+    ]);
     const files = assets.map((a) => `$ASSETS/${a}`).join(' ');
     expect(calls).toEqual(['gh release view v1.2.3', `gh release create v1.2.3 --verify-tag --title v1.2.3 --notes-file dist/release/notes.md ${files}`]);
   });
