@@ -1,4 +1,5 @@
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { run } from '../exec';
 import type { CommitRecord } from '../git';
@@ -252,5 +253,16 @@ describe('release notes from a real repository', () => {
     expect(bad.exitCode).toBe(1);
     expect(bad.stderr).toContain('v9.9.9 does not name a commit');
     expect(bad.stderr).toContain('fix:');
+    expect(existsSync(join(r.dir, 'dist/other.md'))).toBe(false);
+
+    const notRepo = mkdtempSync(join(tmpdir(), 'ameide-not-a-repo-'));
+    try {
+      const none = await run({ command: process.execPath, args: [bin, 'notes', '--cwd', notRepo] });
+      expect(none.exitCode).toBe(1);
+      expect(none.stderr).toContain('is not inside a git work tree');
+      expect(existsSync(join(notRepo, 'dist'))).toBe(false);
+    } finally {
+      rmSync(notRepo, { recursive: true, force: true });
+    }
   });
 });

@@ -1,5 +1,5 @@
 import * as semver from 'semver';
-import { commitTime, commitsBetween, filesAt, readFileAt, resolveCommit, tagsMergedInto, tagsPointingAt, type CommitRecord } from '../git';
+import { commitTime, commitsBetween, filesAt, readFileAt, readHeadSha, resolveCommit, tagsMergedInto, tagsPointingAt, type CommitRecord } from '../git';
 import { releaseProjectOf } from '../plugin/projects';
 import { DEFAULT_RELEASE_TAG, PLUGIN } from '../plugin/targets';
 import { parseVersionTag, sortVersionTags } from '../version/tags';
@@ -201,6 +201,7 @@ const shortRef = (ref: string) => ref.replace(/^refs\/tags\//, '');
  * repository at `cwd`.
  */
 export async function releaseNotes(cwd: string, ref?: string): Promise<{ markdown: string; input: NotesInput }> {
+  await readHeadSha(cwd); // not a repository, or no commit yet: say so, not "unknown ref"
   let tag: string | null = null;
   let target = ref ? shortRef(ref) : 'HEAD';
   if (!ref) {
