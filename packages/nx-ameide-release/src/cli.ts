@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
-import { dirname, relative, resolve } from 'node:path';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { basename, dirname, relative, resolve } from 'node:path';
 import { contextDigest, formatContext, resolveContext, type ContextFormat } from './context';
 import { ReleaseError } from './errors';
 import { GitFactsError } from './git';
@@ -33,9 +33,13 @@ Usage:
       --output default dist/release/notes.md (under --cwd); - prints them instead
   nx-ameide-release verify <image[:tag|@digest]> --sha <commit> (--key <cosign.pub> |
       --certificate-identity-regexp <re> [--certificate-oidc-issuer <url>]) [--repo <url>]
+      [--artifact <file>]
       checks the image's cosign signature, then the SLSA v1 provenance attestation of
       the signed digest: its subject is that digest, its source commit is --sha (and
-      its repository --repo). Exit 0 only when every check passes.
+      its repository --repo), and the image's CycloneDX SBOM names --sha. With
+      --artifact <file>: that package file (a wheel, tarball, Go zip downloaded from
+      its registry) must be one the provenance lists as built into the image.
+      Exit 0 only when every check passes.
       --key: key-signed images (the transparency log is not consulted); keyless
       (GitHub Actions): the workflow identity, issuer default
       https://token.actions.githubusercontent.com. AMEIDE_OCI_INSECURE=true for a
@@ -81,7 +85,7 @@ interface Parsed {
 }
 
 /** Flags of the evidence commands (notes, verify), each taking a value. */
-const EVIDENCE_FLAGS = ['output', 'key', 'sha', 'repo', 'certificate-identity-regexp', 'certificate-oidc-issuer'];
+const EVIDENCE_FLAGS = ['output', 'key', 'sha', 'repo', 'artifact', 'certificate-identity-regexp', 'certificate-oidc-issuer'];
 
 function usageError(what: string): ReleaseError {
   return new ReleaseError(what, 'see nx-ameide-release --help');
@@ -171,8 +175,14 @@ async function notesCommand(args: Parsed): Promise<number> {
 
 const GITHUB_OIDC_ISSUER = 'https://token.actions.githubusercontent.com';
 
+/** A package file's name and sha256, read before cosign runs. */
+function readArtifact(file: string): { name: string; sha256: string } {
+  if (!existsSync(file)) throw new ReleaseError(`--artifact ${file} does not exist`, 'pass the path of the downloaded package file (wheel, sdist, .tgz, Go .zip)');
+  return { name: basename(file), sha256: createHash('sha256').update(readFileSync(file)).digest('hex') };
+}
+
 async function verifyCommand(args: Parsed): Promise<number> {
-  onlyFlags(args, ['key', 'sha', 'repo', 'certificate-identity-regexp', 'certificate-oidc-issuer'], 1);
+  onlyFlags(args, ['key', 'sha', 'repo', 'artifact', 'certificate-identity-regexp', 'certificate-oidc-issuer'], 1);
   const ref = args.positionals[0];
   if (!ref) throw usageError('verify needs the image: nx-ameide-release verify ghcr.io/<owner>/<image>:<tag> --sha <commit> --key cosign.pub');
   const { key, sha, repo } = args.flags;
@@ -180,10 +190,11 @@ async function verifyCommand(args: Parsed): Promise<number> {
   const identity = args.flags['certificate-identity-regexp'];
   if (Boolean(key) === Boolean(identity)) throw usageError('verify needs exactly one of --key <cosign.pub> or --certificate-identity-regexp <workflow identity>');
   const signer: Signer = key ? { key: resolve(key) } : { identityRegexp: identity, issuer: args.flags['certificate-oidc-issuer'] ?? GITHUB_OIDC_ISSUER };
-  const reg = ociRegistry(process.env);
   const cwd = resolve(args.cwd ?? process.cwd());
+  const artifacts = args.flags.artifact === undefined ? [] : [readArtifact(resolve(cwd, args.flags.artifact))];
+  const reg = ociRegistry(process.env);
   const report = await verifyImage({
-    ref, signer, sha, repository: repo, insecure: reg.insecure,
+    ref, signer, sha, repository: repo, artifacts, insecure: reg.insecure,
     auth: { registry: ref.split('/')[0], username: reg.username, password: reg.password },
     cosign: findTool('cosign', process.env, cwd), env: process.env,
   });

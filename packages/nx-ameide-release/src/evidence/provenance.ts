@@ -118,3 +118,15 @@ export function checkProvenance(statement: unknown, expected: { digest: string; 
   if (expected.repository && source?.uri !== expected.repository) problems.push(`source repository is ${source?.uri ?? '(none)'}, expected ${expected.repository}`);
   return problems;
 }
+
+/**
+ * Whether a package file (a wheel, a tarball, a Go zip) is one the provenance lists as built into
+ * the image: its sha256 among `resolvedDependencies`. How a consumer ties a package from a
+ * registry to the commit, through the image's signed provenance.
+ */
+export function checkArtifact(statement: unknown, artifact: { name: string; sha256: string }): string[] {
+  const deps = (statement as Partial<ProvenanceStatement> | null)?.predicate?.buildDefinition?.resolvedDependencies ?? [];
+  const hit = deps.find((d) => d?.digest?.sha256 === artifact.sha256);
+  if (!hit) return [`${artifact.name} (sha256:${artifact.sha256}) is not among the artifacts the provenance lists`];
+  return [];
+}

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { run, runOrThrow } from '../exec';
 import { RegistryClient } from '../ecosystems/oci/registry';
 import { ociRelease, type OciReleaseResult } from '../ecosystems/oci/release';
@@ -9,7 +9,7 @@ import { attestationTag } from '../ecosystems/oci/sign';
 import { startRegistry, type RegistryFixture } from '../ecosystems/oci/testing/registry-fixture';
 import type { PackManifest } from '../ecosystems/types';
 import type { VersionContext } from '../version/types';
-import { checkProvenance, LOCAL_BUILDER, OCI_BUILD_TYPE, provenanceStatement, runDetails, SLSA_PROVENANCE_V1 } from './provenance';
+import { checkArtifact, checkProvenance, LOCAL_BUILDER, OCI_BUILD_TYPE, provenanceStatement, runDetails, SLSA_PROVENANCE_V1 } from './provenance';
 import { checkSbom, repositoryOf, statementsOf, verifiedDigest } from './verify';
 
 /**
@@ -84,6 +84,16 @@ describe('checkProvenance (pure)', () => {
     ['no statement is refused', null, { digest: DIGEST, sha: SHA_A }, ['the attestation holds no in-toto statement']],
   ])('%s', (_name, statement, expected, problems) => {
     expect(checkProvenance(statement, expected)).toEqual(problems);
+  });
+});
+
+describe('checkArtifact (pure)', () => {
+  const s = provenanceStatement({ image: 'r/n', digest: DIGEST, project: 'p', context: context(SHA_A), artifacts: [{ file: 'dist/p/p-1.0.0.tgz', sha256: 'e'.repeat(64) }], env: {} });
+  it.each([
+    ['a file the provenance lists is accepted', { name: 'p-1.0.0.tgz', sha256: 'e'.repeat(64) }, []],
+    ['the same name with other bytes is refused', { name: 'p-1.0.0.tgz', sha256: 'f'.repeat(64) }, [`p-1.0.0.tgz (sha256:${'f'.repeat(64)}) is not among the artifacts the provenance lists`]],
+  ])('%s', (_name, artifact, problems) => {
+    expect(checkArtifact(s, artifact)).toEqual(problems);
   });
 });
 
@@ -190,6 +200,19 @@ describe('provenance attestation and verify against docker-registry', () => {
     expect(byTag.exitCode).toBe(0);
     const byDigest = await cli([runs.b.ref, '--key', key.pub, '--sha', SHA_B]);
     expect(byDigest.exitCode).toBe(0);
+  });
+
+  it('verify --artifact ties a package file to the image: the packed file passes, another file with its name fails', async () => {
+    const tgz = join(tmp, 'ws-bbbb', 'dist/sdk/ameideio-ameide-sdk-ts-0.3.0.tgz');
+    const ok = await cli([runs.b.ref, '--key', key.pub, '--sha', SHA_B, '--artifact', tgz]);
+    expect(ok.stdout).toContain('ok   artifact: ameideio-ameide-sdk-ts-0.3.0.tgz (sha256:');
+    expect(ok.exitCode).toBe(0);
+    const forged = join(tmp, 'forged', 'ameideio-ameide-sdk-ts-0.3.0.tgz');
+    mkdirSync(dirname(forged), { recursive: true });
+    writeFileSync(forged, 'not what was built');
+    const bad = await cli([runs.b.ref, '--key', key.pub, '--sha', SHA_B, '--artifact', forged]);
+    expect(bad.stdout).toMatch(/FAIL artifact: ameideio-ameide-sdk-ts-0\.3\.0\.tgz \(sha256:[0-9a-f]{64}\) is not among the artifacts the provenance lists/);
+    expect(bad.exitCode).toBe(1);
   });
 
   it('verify refuses the right image for another SHA', async () => {

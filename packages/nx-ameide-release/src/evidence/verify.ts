@@ -1,6 +1,6 @@
 import { run, type Command, type ExecResult } from '../exec';
 import { ATTESTATION_TYPES, verifyAttestationCommand, verifySignerCommand, withDockerConfig, type RegistryAuth, type Signer } from '../ecosystems/oci/sign';
-import { checkProvenance } from './provenance';
+import { checkArtifact, checkProvenance } from './provenance';
 
 /**
  * What a consumer runs before trusting an image: the signature by the expected signer, then
@@ -15,6 +15,8 @@ export interface VerifyImageInput {
   signer: Signer;
   sha: string; // the commit the image must come from
   repository?: string; // the source repository URL the provenance must name
+  /** Package files (name + sha256) that must be among the artifacts the provenance lists. */
+  artifacts?: { name: string; sha256: string }[];
   insecure: boolean; // plain-http loopback registry
   auth: RegistryAuth;
   cosign: string;
@@ -22,7 +24,7 @@ export interface VerifyImageInput {
 }
 
 export interface VerifyCheck {
-  name: 'signature' | 'provenance' | 'sbom';
+  name: 'signature' | 'provenance' | 'artifact' | 'sbom';
   ok: boolean;
   detail: string;
 }
@@ -104,6 +106,12 @@ export async function verifyImage(input: VerifyImageInput): Promise<VerifyReport
           ? results.map((p) => p.join('; ')).join(' | ')
           : 'no SLSA v1 provenance statement in the verified attestations',
     });
+    const good = statements.filter((_, i) => results[i].length === 0);
+    for (const artifact of input.artifacts ?? []) {
+      const problems = good.length ? good.map((s) => checkArtifact(s, artifact)) : [['no accepted provenance to check it against']];
+      const found = problems.some((p) => p.length === 0);
+      checks.push({ name: 'artifact', ok: found, detail: found ? `${artifact.name} (sha256:${artifact.sha256}) was built into this image` : problems[0].join('; ') });
+    }
   }
   const bom = await exec(verifyAttestationCommand(pinned, 'cyclonedx', input.signer, opts));
   if (bom.exitCode !== 0) {
