@@ -14,6 +14,7 @@ cd "$root"
 PNPM_VERSION=10.34.9
 COSIGN_VERSION=v2.4.1
 ACTIONLINT_VERSION=v1.7.7
+CDXGEN_VERSION=12.8.4
 # The sandbox's tools, on top of the project's tools/requirements-dev.txt.
 VENV_EXTRAS=(uv pypiserver passlib twine hatchling)
 
@@ -187,6 +188,26 @@ actionlint_bin() {
   echo "$gobin/actionlint $ACTIONLINT_VERSION"
 }
 step "actionlint $ACTIONLINT_VERSION" "needs network access to the Go module proxy (GOPROXY=$(go env GOPROXY)); retry, or put an actionlint $ACTIONLINT_VERSION binary at $gobin/actionlint" actionlint_bin
+
+# ---------------------------------------------------------------- cdxgen (CycloneDX SBOMs)
+
+cdxgen_version() {
+  local v
+  v="$(cdxgen --version 2>/dev/null || true)" # "CycloneDX Generator 12.8.4" (bold), then the runtime
+  grep -Eq "Generator $CDXGEN_VERSION" <<<"$v"
+}
+cdxgen_bin() {
+  if command -v cdxgen >/dev/null 2>&1 && cdxgen_version; then
+    echo "skip $(command -v cdxgen) is $CDXGEN_VERSION"
+    return
+  fi
+  # The SBOM of every image (src/evidence/sbom.ts). Global, next to node: the ghcr target finds it there.
+  # Optional native plugins are left out: the SBOMs are made from manifests and lockfiles only.
+  npm install -g --omit=optional --no-audit --no-fund "@cyclonedx/cdxgen@$CDXGEN_VERSION" >/dev/null
+  cdxgen_version
+  echo "$(command -v cdxgen) $CDXGEN_VERSION"
+}
+step "cdxgen $CDXGEN_VERSION" "needs network access to the npm registry (and root for npm install -g); retry, or set AMEIDE_CDXGEN to a cdxgen $CDXGEN_VERSION binary" cdxgen_bin
 
 case ":$PATH:" in
   *":$gobin:"*) ;;

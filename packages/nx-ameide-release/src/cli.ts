@@ -1,9 +1,14 @@
 import { createHash } from 'node:crypto';
-import { appendFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { basename, dirname, relative, resolve } from 'node:path';
 import { contextDigest, formatContext, resolveContext, type ContextFormat } from './context';
 import { ReleaseError } from './errors';
 import { GitFactsError } from './git';
+import { releaseNotes } from './evidence/notes';
+import { verifyImage } from './evidence/verify';
+import type { Signer } from './ecosystems/oci/sign';
+import { ociCredentials } from './registries';
+import { findTool } from './tools';
 import { DEFAULT_VERSION_OPTIONS } from './version/compute';
 import type { VersionOptions } from './version/types';
 
@@ -17,10 +22,28 @@ const OPTION_FLAGS = new Map(
   (Object.keys(DEFAULT_VERSION_OPTIONS) as (keyof VersionOptions)[]).map((k) => [kebab(k), k] as const),
 );
 
-const HELP = `nx-ameide-release: the version context of a git checkout
+const HELP = `nx-ameide-release: the version context of a git checkout, and the evidence of a release
 
 Usage:
   nx-ameide-release context [options]
+  nx-ameide-release notes [--cwd <dir>] [--ref <tag|commit>] [--output <file>]
+      release notes: the commits since the previous release tag reachable from the
+      release tag (default: the release tag at HEAD, else HEAD), grouped by Conventional
+      Commit type, and per release project the commits that touched it.
+      --output default dist/release/notes.md (under --cwd); - prints them instead
+  nx-ameide-release verify <image[:tag|@digest]> --sha <commit> (--key <cosign.pub> |
+      --certificate-identity-regexp <re> [--certificate-oidc-issuer <url>]) [--repo <url>]
+      [--artifact <file>]
+      checks the image's cosign signature, then the SLSA v1 provenance attestation of
+      the signed digest: its subject is that digest, its source commit is --sha (and
+      its repository --repo), and the image's CycloneDX SBOM names --sha. With
+      --artifact <file>: that package file (a wheel, tarball, Go zip downloaded from
+      its registry) must be one the provenance lists as built into the image.
+      Exit 0 only when every check passes.
+      --key: key-signed images (the transparency log is not consulted); keyless
+      (GitHub Actions): the workflow identity, issuer default
+      https://token.actions.githubusercontent.com. AMEIDE_OCI_INSECURE=true for a
+      plain-http loopback registry; OCI_USERNAME/OCI_PASSWORD for a private one.
 
 Options:
   --cwd <dir>                  checkout to read (default: the current directory)
@@ -50,19 +73,26 @@ checking that its GIT_SHA is HEAD.
 
 interface Parsed {
   command?: string;
+  /** Arguments after the command (e.g. the image reference of verify). */
+  positionals: string[];
   help: boolean;
   cwd?: string;
   format: Format;
   ref?: string;
+  /** The evidence commands' own flags (--output, --key, --sha, ...), by name. */
+  flags: Record<string, string>;
   options: VersionOptions;
 }
+
+/** Flags of the evidence commands (notes, verify), each taking a value. */
+const EVIDENCE_FLAGS = ['output', 'key', 'sha', 'repo', 'artifact', 'certificate-identity-regexp', 'certificate-oidc-issuer'];
 
 function usageError(what: string): ReleaseError {
   return new ReleaseError(what, 'see nx-ameide-release --help');
 }
 
 function parseArgs(argv: string[]): Parsed {
-  const parsed: Parsed = { help: false, format: 'json', options: {} };
+  const parsed: Parsed = { help: false, format: 'json', options: {}, positionals: [], flags: {} };
   const options = parsed.options as Record<string, unknown>;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
@@ -71,8 +101,8 @@ function parseArgs(argv: string[]): Parsed {
       continue;
     }
     if (!arg.startsWith('--')) {
-      if (parsed.command) throw usageError(`unexpected argument ${JSON.stringify(arg)}`);
-      parsed.command = arg;
+      if (parsed.command) parsed.positionals.push(arg);
+      else parsed.command = arg;
       continue;
     }
     const eq = arg.indexOf('=');
@@ -88,10 +118,11 @@ function parseArgs(argv: string[]): Parsed {
       continue;
     }
     if (negated) throw usageError(`--no-${name} is not a flag`);
-    if (!key && !['cwd', 'ref', 'format'].includes(name)) throw usageError(`unknown flag --${name}`);
+    if (!key && !['cwd', 'ref', 'format', ...EVIDENCE_FLAGS].includes(name)) throw usageError(`unknown flag --${name}`);
     const value = inline ?? argv[++i];
     if (value === undefined || (inline === undefined && value.startsWith('--'))) throw usageError(`--${name} needs a value`);
-    if (name === 'cwd') parsed.cwd = value;
+    if (EVIDENCE_FLAGS.includes(name)) parsed.flags[name] = value;
+    else if (name === 'cwd') parsed.cwd = value;
     else if (name === 'ref') parsed.ref = value;
     else if (name === 'format') {
       if (!(FORMATS as readonly string[]).includes(value)) throw usageError(`--format must be one of ${FORMATS.join(', ')}, got ${value}`);
@@ -118,6 +149,60 @@ async function digest(cwd: string, ref: string | undefined, options: VersionOpti
   }
 }
 
+/** A command refuses the positionals and evidence flags that are not its own. */
+function onlyFlags(args: Parsed, allowed: string[], positionals = 0): void {
+  const stray = Object.keys(args.flags).filter((f) => !allowed.includes(f));
+  if (stray.length) throw usageError(`${args.command} does not take --${stray.join(', --')}`);
+  if (args.positionals.length > positionals) throw usageError(`unexpected argument ${JSON.stringify(args.positionals[positionals])}`);
+}
+
+async function notesCommand(args: Parsed): Promise<number> {
+  onlyFlags(args, ['output']);
+  const cwd = resolve(args.cwd ?? process.cwd());
+  const { markdown, input } = await releaseNotes(cwd, args.ref);
+  const output = args.flags.output ?? 'dist/release/notes.md';
+  if (output === '-') {
+    process.stdout.write(markdown);
+    return 0;
+  }
+  const file = resolve(cwd, output);
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(file, markdown);
+  const what = input.tag ?? input.sha.slice(0, 7);
+  process.stdout.write(`notes of ${what}: ${input.commits.length} commit(s) since ${input.previousTag ?? 'the start'} -> ${relative(process.cwd(), file) || file}\n`);
+  return 0;
+}
+
+const GITHUB_OIDC_ISSUER = 'https://token.actions.githubusercontent.com';
+
+/** A package file's name and sha256, read before cosign runs. */
+function readArtifact(file: string): { name: string; sha256: string } {
+  if (!existsSync(file)) throw new ReleaseError(`--artifact ${file} does not exist`, 'pass the path of the downloaded package file (wheel, sdist, .tgz, Go .zip)');
+  return { name: basename(file), sha256: createHash('sha256').update(readFileSync(file)).digest('hex') };
+}
+
+async function verifyCommand(args: Parsed): Promise<number> {
+  onlyFlags(args, ['key', 'sha', 'repo', 'artifact', 'certificate-identity-regexp', 'certificate-oidc-issuer'], 1);
+  const ref = args.positionals[0];
+  if (!ref) throw usageError('verify needs the image: nx-ameide-release verify ghcr.io/<owner>/<image>:<tag> --sha <commit> --key cosign.pub');
+  const { key, sha, repo } = args.flags;
+  if (!sha || !/^[0-9a-f]{40}$/.test(sha)) throw usageError(`verify needs --sha <the 40-hex commit the image must come from>${sha ? `, got ${sha}` : ''}`);
+  const identity = args.flags['certificate-identity-regexp'];
+  if (Boolean(key) === Boolean(identity)) throw usageError('verify needs exactly one of --key <cosign.pub> or --certificate-identity-regexp <workflow identity>');
+  const signer: Signer = key ? { key: resolve(key) } : { identityRegexp: identity, issuer: args.flags['certificate-oidc-issuer'] ?? GITHUB_OIDC_ISSUER };
+  const cwd = resolve(args.cwd ?? process.cwd());
+  const artifacts = args.flags.artifact === undefined ? [] : [readArtifact(resolve(cwd, args.flags.artifact))];
+  const reg = ociCredentials(process.env);
+  const report = await verifyImage({
+    ref, signer, sha, repository: repo, artifacts, insecure: reg.insecure,
+    auth: { registry: ref.split('/')[0], username: reg.username, password: reg.password },
+    cosign: findTool('cosign', process.env, cwd), env: process.env,
+  });
+  for (const c of report.checks) process.stdout.write(`${c.ok ? 'ok  ' : 'FAIL'} ${c.name}: ${c.detail}\n`);
+  process.stdout.write(report.ok ? `verified: ${ref} (${report.digest}) comes from ${sha}\n` : `NOT verified: ${ref}\n`);
+  return report.ok ? 0 : 1;
+}
+
 export async function main(argv: string[]): Promise<number> {
   try {
     const args = parseArgs(argv);
@@ -125,10 +210,13 @@ export async function main(argv: string[]): Promise<number> {
       process.stdout.write(HELP);
       return 0;
     }
+    if (args.command === 'notes') return await notesCommand(args);
+    if (args.command === 'verify') return await verifyCommand(args);
     if (args.command !== 'context') {
       process.stderr.write(`${args.command ? `unknown command ${args.command}\n\n` : ''}${HELP}`);
       return 1;
     }
+    onlyFlags(args, []);
     const cwd = resolve(args.cwd ?? process.cwd());
     if (args.format === 'digest') {
       process.stdout.write(`${await digest(cwd, args.ref, args.options)}\n`);

@@ -3,6 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { createNodesFromFiles, type CreateNodes, type CreateNodesResult } from '@nx/devkit';
 import type { Ecosystem } from './ecosystems/types';
 import { DEFAULT_RELEASE_TAG, releaseTargets } from './plugin/targets';
+import { releaseProjectOf } from './plugin/projects';
 import type { VersionOptions } from './version/types';
 import { mergeConfig, resolveDestinations, type DestinationsConfig } from './destinations';
 import { projectDestinationsConfig, readGoModule, readPackageName, readRepositoryUrl } from './destination-facts';
@@ -22,11 +23,6 @@ export function detectEcosystem(rootAbs: string): Ecosystem | null {
   return null;
 }
 
-function readTags(file: string, json: any): { name?: string; tags: string[] } {
-  if (file.endsWith('project.json')) return { name: json.name, tags: json.tags ?? [] };
-  return { name: json.nx?.name ?? json.name, tags: json.nx?.tags ?? [] };
-}
-
 /**
  * A project opts in by carrying the release tag; its ecosystem comes from its manifests,
  * so adding an SDK needs no nx.json edit. Reads one small JSON file per candidate: no git,
@@ -43,18 +39,16 @@ export const createNodes: CreateNodes<PluginOptions> = [
         if (file.includes('node_modules/')) return {};
         const root = dirname(file);
         const rootAbs = join(ctx.workspaceRoot, root);
-        // A root with project.json is described by it; its package.json (if any) is not read twice.
-        if (file.endsWith('package.json') && existsSync(join(rootAbs, 'project.json'))) return {};
-        let json: any;
+        let json: unknown;
         try {
           json = JSON.parse(readFileSync(join(ctx.workspaceRoot, file), 'utf8'));
         } catch {
           return {};
         }
-        const { name, tags } = readTags(file, json);
-        if (!tags.includes(opts?.releaseTag ?? DEFAULT_RELEASE_TAG)) return {};
-        const ecosystem = detectEcosystem(rootAbs);
-        if (!ecosystem || !name) return {};
+        const project = releaseProjectOf(file, json, opts?.releaseTag ?? DEFAULT_RELEASE_TAG, existsSync(join(rootAbs, 'project.json')));
+        const ecosystem = project && detectEcosystem(rootAbs);
+        if (!project || !ecosystem) return {};
+        const name = project.name;
         // Destinations as far as configuration and files tell: the environment is applied at run time
         // (the graph is cached and must not depend on it), so no AMEIDE_* variable is read here.
         const own = projectDestinationsConfig(file, json);
@@ -68,7 +62,7 @@ export const createNodes: CreateNodes<PluginOptions> = [
             project: name,
             projectFile: file,
             // A second small read only where a check needs it: the npm name when a scope is set.
-            packageName: ecosystem === 'npm' ? (file.endsWith('package.json') ? json.name : scoped ? readPackageName(rootAbs) : undefined) : undefined,
+            packageName: ecosystem === 'npm' ? (file.endsWith('package.json') ? (json as { name?: string }).name : scoped ? readPackageName(rootAbs) : undefined) : undefined,
             goModule: ecosystem === 'go' ? readGoModule(rootAbs) : undefined,
             repositoryUrl: repositoryUrl(),
           },

@@ -96,17 +96,20 @@ export function goRegistry(_env: Env, destinations: Destinations): GoRegistry {
   return { remote: d.remote, branch: d.branch };
 }
 
-export function ociRegistry(env: Env, destinations: Destinations): OciRegistry {
-  const d = destinationOf(destinations, 'oci');
+/** OCI credentials and transport from the environment alone (no destination needed: `verify` takes the registry from the image reference). */
+export function ociCredentials(env: Env): Omit<OciRegistry, 'registry' | 'namespace'> {
   const ghToken = readSecret(env, 'GITHUB_TOKEN');
   const password = readSecret(env, 'OCI_PASSWORD') ?? ghToken;
   return {
-    registry: d.registry,
-    namespace: d.namespace,
     insecure: env.AMEIDE_OCI_INSECURE === 'true' || env.AMEIDE_OCI_INSECURE === '1',
     username: env.OCI_USERNAME || (password ? env.GITHUB_ACTOR || 'github-actions' : undefined),
     password,
     cosignKey: env.COSIGN_KEY || undefined,
     cosignPassword: readSecret(env, 'COSIGN_PASSWORD'),
   };
+}
+
+export function ociRegistry(env: Env, destinations: Destinations): OciRegistry {
+  const d = destinationOf(destinations, 'oci');
+  return { registry: d.registry, namespace: d.namespace, ...ociCredentials(env) };
 }

@@ -12,7 +12,7 @@ import { ReleaseError } from './errors';
 
 type Env = Record<string, string | undefined>;
 
-export type ToolName = 'uv' | 'python3' | 'twine' | 'go' | 'cosign' | 'npm' | 'pnpm' | 'yarn' | 'bun';
+export type ToolName = 'uv' | 'python3' | 'twine' | 'go' | 'cosign' | 'cdxgen' | 'npm' | 'pnpm' | 'yarn' | 'bun';
 
 interface ToolSpec {
   /** Environment variable naming the binary (a path, or a name looked up on PATH); wins over everything. */
@@ -47,6 +47,11 @@ export const TOOLS: Record<ToolName, ToolSpec> = {
     envVar: 'COSIGN_BIN',
     goInstall: true,
     install: '`go install github.com/sigstore/cosign/v2/cmd/cosign@v2` (it lands in $(go env GOPATH)/bin) or a release binary from github.com/sigstore/cosign; or set COSIGN_BIN to its path',
+  },
+  cdxgen: {
+    envVar: 'AMEIDE_CDXGEN',
+    nodeDir: true,
+    install: '`bash tools/setup.sh` (npm install -g @cyclonedx/cdxgen@12.8.4), or set AMEIDE_CDXGEN to its path',
   },
   npm: { nodeDir: true, install: 'npm comes with Node.js: install Node.js (nodejs.org) and put it on PATH' },
   pnpm: { install: '`npm install -g pnpm` or `corepack enable pnpm`, or choose npm (smokePackageManager: "npm")' },

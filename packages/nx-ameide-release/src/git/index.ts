@@ -2,3 +2,4 @@
 export { readGitFacts, readHeadSha, isAncestor, commitTime, ensureReleaseTagPushed, isoUtc, GitFactsError, type GitProblem } from './facts';
 export type { GitFacts } from '../version/facts';
 export { gitEnv } from './env';
+export { resolveCommit, tagsMergedInto, tagsPointingAt, commitsBetween, filesAt, readFileAt, remoteUrl, parseLog, type CommitRecord } from './history';

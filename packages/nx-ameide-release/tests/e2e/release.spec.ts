@@ -6,7 +6,8 @@
  */
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { RegistryClient } from '../../src/ecosystems/oci/registry';
 import { Registries } from './registries';
 import { REPO_ROOT, ScratchWorkspace } from './workspace';
 
@@ -270,6 +271,44 @@ describe('a release', () => {
     expect(run.output.match(/already-published/g)?.length).toBeGreaterThanOrEqual(4);
     expect(reg.goTags()).toEqual(tagsBefore);
     expect(ws.readJson('dist/ameide_sdk_go/ghcr-result.json').blobsUploaded).toBe(0);
+  });
+});
+
+describe('evidence of the release', () => {
+  const BIN = join(REPO_ROOT, 'packages/nx-ameide-release/bin/nx-ameide-release.js');
+  const ref = (image: string, tag: string) => `${env.AMEIDE_OCI_REGISTRY}/${env.AMEIDE_OCI_NAMESPACE}/${image}:${tag}`;
+  const verify = (imageRef: string, sha: string) =>
+    spawnSync(process.execPath, [BIN, 'verify', imageRef, '--key', env.COSIGN_PUBLIC_KEY, '--sha', sha], { encoding: 'utf8', env: { ...process.env, ...env } });
+
+  it('every image has a signature, a SLSA provenance and a CycloneDX attestation that verify accepts for the release SHA', () => {
+    for (const image of IMAGES) {
+      const r = verify(ref(image, '0.1.0'), shas.release);
+      const digest = reg.inspect(image, '0.1.0')!.Digest;
+      expect([image, r.status, r.stdout]).toEqual([image, 0, expect.stringContaining(`ok   provenance: SLSA v1 provenance: subject ${digest}, source commit ${shas.release}`)]);
+      expect(r.stdout).toContain(`ok   signature: ${digest}`);
+      expect(r.stdout).toContain(`ok   sbom: CycloneDX SBOM of `);
+    }
+    for (const p of ['configuration', 'ameide_sdk_ts', 'ameide_sdk_python', 'ameide_sdk_go']) {
+      const kinds = ws.readJson(`dist/${p}/ghcr-result.json`).attestations.map((a: any) => a.type);
+      expect([p, kinds]).toEqual([p, ['slsaprovenance1', 'cyclonedx']]);
+    }
+  });
+
+  it('tampering fails: another (signed) image under a tag is refused for the release SHA', async () => {
+    const client = new RegistryClient({ registry: env.AMEIDE_OCI_REGISTRY, insecure: true });
+    const repo = `${env.AMEIDE_OCI_NAMESPACE}/ameide-sdk-ts`;
+    const dev = (await client.getManifest(repo, 'dev'))!;
+    await client.putManifest(repo, 'tampered', dev.bytes, JSON.parse(dev.bytes.toString()).mediaType ?? 'application/vnd.oci.image.manifest.v1+json');
+    const r = verify(ref('ameide-sdk-ts', 'tampered'), shas.release);
+    expect(r.status).toBe(1);
+    expect(r.stdout).toMatch(new RegExp(`FAIL provenance: source commit is [0-9a-f]{40}, expected ${shas.release}`));
+  });
+
+  it('the release notes of v0.1.0 list the commits since the start, per package', () => {
+    const r = spawnSync(process.execPath, [BIN, 'notes', '--cwd', ws.dir, '--ref', 'v0.1.0', '--output', '-'], { encoding: 'utf8' });
+    expect(r.status).toBe(0);
+    expect(r.stdout.startsWith('# v0.1.0\n')).toBe(true);
+    for (const name of ['configuration', 'ameide_sdk_ts', 'ameide_sdk_python', 'ameide_sdk_go']) expect(r.stdout).toContain(`### ${name} (`);
   });
 });
 

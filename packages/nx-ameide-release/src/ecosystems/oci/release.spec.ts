@@ -12,7 +12,7 @@ import { goEcosystem } from '../go';
 import { readTar } from './image';
 import { RegistryClient } from './registry';
 import { ociRelease, type OciReleaseInput, type OciReleaseResult } from './release';
-import { signatureTag, verify } from './sign';
+import { attestationTag, signatureTag, verify } from './sign';
 import { startRegistry, type RegistryFixture } from './testing/registry-fixture';
 import { startTokenServer, type TokenServer } from './testing/token-server';
 import { resolveDestinations, type Destinations } from '../../destinations';
@@ -181,7 +181,9 @@ describe('ociRelease against docker-registry (anonymous)', () => {
     const latest = await skopeo(`${image()}:latest`);
     expect(latest.Digest).toBe(runs.relB.digest);
     const tags = [...latest.RepoTags].sort();
-    expect(tags.filter((t: string) => !t.endsWith('.sig'))).toEqual(['0.2', '0.2.0', shaA, shaB, 'dev', 'latest'].sort());
+    expect(tags.filter((t: string) => !/\.(sig|att)$/.test(t))).toEqual(['0.2', '0.2.0', shaA, shaB, 'dev', 'latest'].sort());
+    // the provenance attestations: one per signed digest, next to its signature
+    expect(tags.filter((t: string) => t.endsWith('.att')).sort()).toEqual([attestationTag(runs.devB.digest), attestationTag(runs.relB.digest)].sort());
     // cosign's signatures: one per signed digest (dev B and release B)
     expect(tags.filter((t: string) => t.endsWith('.sig')).sort()).toEqual([signatureTag(runs.devB.digest), signatureTag(runs.relB.digest)].sort());
     expect(latest.Labels).toEqual({

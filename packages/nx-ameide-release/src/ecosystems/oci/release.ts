@@ -10,6 +10,7 @@ import type { Log, PackManifest } from '../types';
 import { buildImage, LABEL_CHANNEL, LABEL_PROJECT, OCI_CREATED, OCI_REVISION, OCI_SOURCE, OCI_TITLE, OCI_VERSION, type ImageBuild } from './image';
 import { imageFiles, ociImageName, type Contents } from './layout';
 import { RegistryClient, RegistryHttpError } from './registry';
+import { attestImage, imageSbom, type AttestationResult } from './attest';
 import { sign, signatureTag, type SignMode } from './sign';
 import { decideTags, devAncestryQuestion, imageChannel, type ImageChannel, type ImageFacts, type OurImage, type TagDecision } from './tags';
 
@@ -25,6 +26,8 @@ import { decideTags, devAncestryQuestion, imageChannel, type ImageChannel, type 
  *   6. decide        the pure tag policy (tags.ts); any refusal fails here, nothing written yet
  *   7. push          blobs (HEAD first, skip what exists), then the manifest once per tag to write
  *   8. sign          the digest, unless it is already signed or nothing was tagged
+ *   3b. sbom         the project's CycloneDX SBOM (attest.ts), before anything is written
+ *   9. attest        SLSA provenance and the SBOM of the digest (attest.ts), signed as the signature is
  */
 
 export interface OciReleaseInput {
@@ -44,6 +47,8 @@ export interface OciReleaseInput {
   source?: string;
   /** Image name under the namespace; default ociImageName(package name). */
   imageName?: string;
+  /** The project's root (workspace-relative): its SBOM is made from there; without it, no SBOM. */
+  projectRoot?: string;
 }
 
 export interface OciReleaseResult {
@@ -60,6 +65,8 @@ export interface OciReleaseResult {
   blobsUploaded: number;
   blobsSkipped: number;
   signature: 'signed' | 'already-signed' | 'off' | 'not-needed' | 'dry-run';
+  /** The evidence attached to the digest (none when signing is off or nothing was tagged). */
+  attestations: AttestationResult[];
   contents?: Contents;
 }
 
@@ -124,7 +131,7 @@ export async function ociRelease(input: OciReleaseInput): Promise<OciReleaseResu
     log(`ghcr: ${image}: skipped (${reason})`);
     return {
       status, reason, image, digest: '', ref: '', channel, decisions: [], tagsPushed: [], tagsUnchanged: [], tagsSkipped: [],
-      blobsUploaded: 0, blobsSkipped: 0, signature: 'not-needed',
+      blobsUploaded: 0, blobsSkipped: 0, signature: 'not-needed', attestations: [],
     };
   };
   if (!channel) return empty('skipped', `channel ${context.CHANNEL} publishes no images`);
@@ -166,9 +173,9 @@ export async function ociRelease(input: OciReleaseInput): Promise<OciReleaseResu
   // 2. build
   const ourVersion = channel === 'dev' ? first.version : context.RELEASE_TAG.replace(/^v/, '') || first.version;
   let built: { build: ImageBuild; contents: Contents };
+  const source = input.source ?? input.env.AMEIDE_OCI_SOURCE ?? sourceFromPackageJson(input.workspaceRoot);
   try {
     const { files, contents } = imageFiles(project, manifests, (f) => readFileSync(isAbsolute(f) ? f : join(input.workspaceRoot, f)));
-    const source = input.source ?? input.env.AMEIDE_OCI_SOURCE ?? sourceFromPackageJson(input.workspaceRoot);
     const annotations: Record<string, string> = {
       [OCI_CREATED]: new Date(Date.parse(context.COMMIT_TIME)).toISOString().replace('.000Z', 'Z'),
       [OCI_REVISION]: context.GIT_SHA,
@@ -191,7 +198,7 @@ export async function ociRelease(input: OciReleaseInput): Promise<OciReleaseResu
   log(`ghcr: ${contents.files.length} file(s) under /ameide/${project}/, layer ${build.layer.digest} (${build.layer.size} bytes)`);
 
   const base: Omit<OciReleaseResult, 'status' | 'decisions' | 'tagsPushed' | 'tagsUnchanged' | 'tagsSkipped' | 'signature'> = {
-    image, digest, ref, channel, blobsUploaded: 0, blobsSkipped: 0, contents,
+    image, digest, ref, channel, blobsUploaded: 0, blobsSkipped: 0, contents, attestations: [],
   };
 
   // 3. dry-run stop
@@ -200,6 +207,12 @@ export async function ociRelease(input: OciReleaseInput): Promise<OciReleaseResu
     log(`ghcr: [dry-run] signing: ${signMode === 'unset' ? 'not configured (a real run fails: set COSIGN_KEY or pass --sign=off)' : signMode}`);
     return { ...base, status: 'dry-run', decisions: [], tagsPushed: [], tagsUnchanged: [], tagsSkipped: [], signature: 'dry-run' };
   }
+
+  // 3b. sbom
+  const attesting = signMode === 'key' || signMode === 'keyless';
+  const sbom = attesting && input.projectRoot
+    ? await imageSbom({ workspaceRoot: input.workspaceRoot, projectRoot: input.projectRoot, project, manifest: first, context, env: toolEnv as NodeJS.ProcessEnv, log })
+    : undefined;
 
   // 4. preflight
   const client = new RegistryClient({ registry: reg.registry, insecure: reg.insecure, username: reg.username, password: reg.password });
@@ -278,6 +291,19 @@ export async function ociRelease(input: OciReleaseInput): Promise<OciReleaseResu
     log(`ghcr: signature of ${digest}: ${signature}`);
   }
 
+  // 9. attest
+  let attestations: AttestationResult[] = [];
+  if (reachable && (signMode === 'key' || signMode === 'keyless')) {
+    attestations = await attestImage({
+      sbom,
+      client, repo, ref, insecure: reg.insecure, mode: signMode,
+      auth: { registry: reg.registry, username: reg.username, password: reg.password },
+      key: { key: reg.cosignKey, password: reg.cosignPassword },
+      cosign, env: toolEnv as NodeJS.ProcessEnv, workspaceRoot: input.workspaceRoot, log,
+      provenance: { image, digest, project, context, source, artifacts: manifests.flatMap((m) => m.files), env: input.env },
+    });
+  }
+
   const status = toWrite.length ? 'pushed' : reachable ? 'unchanged' : 'skipped';
   return {
     ...base,
@@ -290,5 +316,6 @@ export async function ociRelease(input: OciReleaseInput): Promise<OciReleaseResu
     blobsUploaded: client.stats.blobsUploaded,
     blobsSkipped: client.stats.blobsSkipped,
     signature,
+    attestations,
   };
 }

@@ -1,6 +1,6 @@
 import { ReleaseError } from '../../errors';
 import { resolveSignMode } from './release';
-import { signatureTag, signCommand, verifyCommand } from './sign';
+import { attestationTag, attestCommand, signatureTag, signCommand, verifyAttestationCommand, verifyCommand, verifySignerCommand } from './sign';
 
 const REF = `127.0.0.1:5000/ameideio/x@sha256:${'a'.repeat(64)}`;
 
@@ -30,6 +30,37 @@ describe('signCommand', () => {
   });
   it('names the signature tag as cosign does', () => {
     expect(signatureTag(`sha256:${'b'.repeat(64)}`)).toBe(`sha256-${'b'.repeat(64)}.sig`);
+  });
+});
+
+describe('attestCommand / verifyAttestationCommand', () => {
+  const predicate = { type: 'slsaprovenance1' as const, predicateFile: '/tmp/p.json' };
+  it('key attestation: the signing flags of the key mode, --replace, the password only in the env', () => {
+    const cmd = attestCommand({ ref: REF, insecure: true }, 'key', predicate, { key: '/k/cosign.key', password: 'pw-secret' }, { env: {} });
+    expect(cmd.args).toEqual([
+      'attest', '--yes', '--type', 'slsaprovenance1', '--predicate', '/tmp/p.json', '--replace',
+      '--key', '/k/cosign.key', '--tlog-upload=false', '--allow-insecure-registry', '--allow-http-registry', REF,
+    ]);
+    expect(cmd.env?.COSIGN_PASSWORD).toBe('pw-secret');
+  });
+  it('keyless attestation: no key', () => {
+    expect(attestCommand({ ref: REF, insecure: false }, 'keyless', { type: 'cyclonedx', predicateFile: 'b.json' }, {}, { env: {} }).args).toEqual([
+      'attest', '--yes', '--type', 'cyclonedx', '--predicate', 'b.json', '--replace', REF,
+    ]);
+  });
+  it('refuses to attest a tag', () => {
+    expect(() => attestCommand({ ref: 'r/x:latest', insecure: false }, 'keyless', predicate)).toThrow(/digest/);
+  });
+  it('verifies by key (tlog ignored: the project signs with tlog off) or by keyless identity', () => {
+    expect(verifyAttestationCommand({ ref: REF, insecure: false }, 'slsaprovenance1', { key: 'p.pub' }).args).toEqual([
+      'verify-attestation', '--type', 'slsaprovenance1', '--key', 'p.pub', '--insecure-ignore-tlog=true', REF,
+    ]);
+    expect(verifySignerCommand('ghcr.io/o/x:1.0.0', { identityRegexp: '^https://github.com/o/r/', issuer: 'https://token.actions.githubusercontent.com' }, false).args).toEqual([
+      'verify', '--certificate-identity-regexp', '^https://github.com/o/r/', '--certificate-oidc-issuer', 'https://token.actions.githubusercontent.com', '--output', 'json', 'ghcr.io/o/x:1.0.0',
+    ]);
+  });
+  it('names the attestation tag as cosign does', () => {
+    expect(attestationTag(`sha256:${'b'.repeat(64)}`)).toBe(`sha256-${'b'.repeat(64)}.att`);
   });
 });
 

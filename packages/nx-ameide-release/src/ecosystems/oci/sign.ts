@@ -103,3 +103,69 @@ export async function verify(target: SignTarget, publicKey: string, auth: Regist
   const res = await withDockerConfig(auth, verifyCommand(target, publicKey, opts), run);
   return res.exitCode === 0;
 }
+
+/** The tag cosign stores the attestations of a digest under (sha256-<hex>.att). */
+export function attestationTag(digest: string): string {
+  return `${digest.replace(':', '-')}.att`;
+}
+
+/** cosign's `--type` names of the attestations a release attaches, and the predicate type URI each stands for. */
+export const ATTESTATION_TYPES = {
+  slsaprovenance1: 'https://slsa.dev/provenance/v1',
+  cyclonedx: 'https://cyclonedx.org/bom',
+} as const;
+export type AttestationType = keyof typeof ATTESTATION_TYPES;
+
+/**
+ * The command data of an attestation (`cosign attest`), signed as the signature is: the same
+ * key (tlog off) or keyless mode. `--replace` swaps an older attestation of the same type
+ * instead of piling up a second one. Pure.
+ */
+export function attestCommand(
+  target: SignTarget,
+  mode: Exclude<SignMode, 'off'>,
+  attestation: { type: AttestationType; predicateFile: string },
+  key: { key?: string; password?: string } = {},
+  opts: CosignOptions = {},
+): Command {
+  const sign = signCommand(target, mode, key, opts);
+  const flags = sign.args.slice(2, -1); // the mode's and registry's flags between `sign --yes` and the ref
+  return {
+    ...sign,
+    args: ['attest', '--yes', '--type', attestation.type, '--predicate', attestation.predicateFile, '--replace', ...flags, target.ref],
+  };
+}
+
+/** Who must have signed: a public key (the project signs with tlog off), or a keyless identity from Fulcio. */
+export type Signer = { key: string } | { identityRegexp: string; issuer: string };
+
+function signerArgs(signer: Signer): string[] {
+  if ('key' in signer) return ['--key', signer.key, '--insecure-ignore-tlog=true'];
+  return ['--certificate-identity-regexp', signer.identityRegexp, '--certificate-oidc-issuer', signer.issuer];
+}
+
+/** `cosign verify` of a reference (tag or digest) by a signer; prints JSON with the digest it checked. Pure. */
+export function verifySignerCommand(ref: string, signer: Signer, insecure: boolean, opts: CosignOptions = {}): Command {
+  return { command: opts.cosign ?? 'cosign', args: ['verify', ...signerArgs(signer), ...insecureFlags(insecure), '--output', 'json', ref], env: { ...(opts.env ?? process.env) } };
+}
+
+/** `cosign verify-attestation --type <t>` of a digest by a signer; prints one DSSE envelope (JSON) per line. Pure. */
+export function verifyAttestationCommand(target: SignTarget, type: AttestationType, signer: Signer, opts: CosignOptions = {}): Command {
+  assertDigestRef(target.ref);
+  return {
+    command: opts.cosign ?? 'cosign',
+    args: ['verify-attestation', '--type', type, ...signerArgs(signer), ...insecureFlags(target.insecure), target.ref],
+    env: { ...(opts.env ?? process.env) },
+  };
+}
+
+export async function attest(
+  target: SignTarget,
+  mode: Exclude<SignMode, 'off'>,
+  attestation: { type: AttestationType; predicateFile: string },
+  auth: RegistryAuth,
+  key: { key?: string; password?: string } = {},
+  opts: CosignOptions = {},
+): Promise<void> {
+  await withDockerConfig(auth, attestCommand(target, mode, attestation, key, opts), runOrThrow);
+}

@@ -30,6 +30,7 @@ export default async function ghcrExecutor(options: GhcrOptions, ctx: ExecutorCo
       dryRun,
       log,
       sign: options.sign,
+      projectRoot: ctx.projectsConfigurations?.projects[project]?.root,
     });
     if (result.status === 'dry-run' || result.status === 'skipped') return;
     writeJson(join(dirname(manifestPath(workspaceRoot, project)), 'ghcr-result.json'), {

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { delimiter, join } from 'node:path';
+import { delimiter, dirname, join } from 'node:path';
 import { homedir } from 'node:os';
 import {
   detectPackageManager,
@@ -37,7 +37,7 @@ export const NAMED_INPUTS: Record<string, string[]> = {
 };
 
 /** Runtimes of the generated workflow, in one place. cosign: the release tools/setup.sh builds. */
-export const WORKFLOW_TOOLS = { node: '22', python: '3.11', go: '1.26', cosign: 'v2.4.1' };
+export const WORKFLOW_TOOLS = { node: '22', python: '3.11', go: '1.26', cosign: 'v2.4.1', cdxgen: '12.8.4' };
 
 /**
  * Registers the plugin (once), adds the named inputs pack needs, writes the CD workflow for the
@@ -125,6 +125,7 @@ export function workflowVars(tree: Tree, options: InitOptions) {
     exec: commands.exec,
     mainBranch,
     cosignRelease: WORKFLOW_TOOLS.cosign,
+    cdxgenVersion: WORKFLOW_TOOLS.cdxgen,
     setupNode: setupNodeSteps(pm, commands.ciInstall, pnpmVersionInput(tree, pm)),
     setupTools: setupToolSteps(requirements),
   };
@@ -212,6 +213,12 @@ const PREREQUISITES: Prerequisite[] = [
     why: 'image signatures: ghcr',
     get: `go install github.com/sigstore/cosign/v2/cmd/cosign@${WORKFLOW_TOOLS.cosign}  (the workflow installs it itself)`,
     extraDirs: (_root, env) => [env.GOBIN ?? '', join(env.GOPATH?.split(delimiter)[0] || join(homedir(), 'go'), 'bin')],
+  },
+  {
+    tool: 'cdxgen',
+    why: 'the CycloneDX SBOM of each image: ghcr',
+    get: `npm install -g @cyclonedx/cdxgen@${WORKFLOW_TOOLS.cdxgen}  (the workflow installs it itself)`,
+    extraDirs: () => [dirname(process.execPath)],
   },
 ];
 

@@ -158,8 +158,9 @@ describe('triggers and channels', () => {
 });
 
 describe('jobs', () => {
-  it('context -> verify -> publish, each with a timeout', () => {
-    expect(Object.keys(wf.jobs)).toEqual(['context', 'verify', 'publish']);
+  it('context -> verify -> publish -> github-release, each with a timeout', () => {
+    expect(Object.keys(wf.jobs)).toEqual(['context', 'verify', 'publish', 'github-release']);
+    expect([wf.jobs['github-release'].needs].flat().sort()).toEqual(['context', 'publish']);
     expect(wf.jobs.context.needs).toBeUndefined();
     expect([wf.jobs.verify.needs].flat()).toEqual(['context']);
     expect([wf.jobs.publish.needs].flat().sort()).toEqual(['context', 'verify']);
@@ -205,7 +206,8 @@ describe('jobs', () => {
     expect([dry, real, smoke, record].every((i) => i >= 0)).toBe(true);
     expect(dry < real && real < smoke && smoke < record).toBe(true);
     expect(s[record].if).toBe('always()');
-    expect(s[record].with!.path.split('\n')).toContain('dist/release/');
+    // the whole of dist/: packed artifacts, manifests, results and dist/release/ (SBOMs, provenance)
+    expect(s[record].with!.path).toBe('dist/');
     // Keyless signing needs the OIDC token; images need packages: write. Nothing else is widened.
     expect(wf.jobs.publish.permissions).toEqual({ contents: 'read', actions: 'read', packages: 'write', 'id-token': 'write' });
     expect(wf.permissions).toEqual({ contents: 'read', actions: 'read' });
@@ -238,6 +240,100 @@ describe('jobs', () => {
     const setup = readFileSync(join(ROOT, 'tools', 'setup.sh'), 'utf8');
     expect(/^COSIGN_VERSION=(\S+)$/m.exec(setup)?.[1]).toBe(WORKFLOW_TOOLS.cosign);
     expect(steps('publish').find((s) => s.uses?.startsWith('sigstore/cosign-installer@'))!.with).toEqual({ 'cosign-release': WORKFLOW_TOOLS.cosign });
+  });
+
+  it('installs the cdxgen tools/setup.sh installs, before the images are pushed', () => {
+    const setup = readFileSync(join(ROOT, 'tools', 'setup.sh'), 'utf8');
+    expect(/^CDXGEN_VERSION=(\S+)$/m.exec(setup)?.[1]).toBe(WORKFLOW_TOOLS.cdxgen);
+    const s = steps('publish');
+    const install = s.findIndex((x) => x.run === `npm install -g --omit=optional --no-audit --no-fund @cyclonedx/cdxgen@${WORKFLOW_TOOLS.cdxgen}`);
+    const publish = s.findIndex((x) => /-t publish ghcr$/m.test(x.run ?? ''));
+    expect(install).toBeGreaterThanOrEqual(0);
+    expect(install).toBeLessThan(publish);
+  });
+});
+
+describe('the github-release job', () => {
+  const job = () => wf.jobs['github-release'];
+  const named = (prefix: string) => (job().steps as Step[]).find((s) => s.name?.startsWith(prefix))!;
+
+  it('runs only on the release channel, after publish, with contents: write and no secret', () => {
+    expect(job().if).toBe("needs.context.outputs.CHANNEL == 'release'");
+    expect(job().permissions).toEqual({ contents: 'write' });
+    expect(JSON.stringify(job())).not.toContain('secrets.');
+    const checkout = (job().steps as Step[]).find((s) => s.uses?.startsWith('actions/checkout@'))!;
+    expect(checkout.with).toEqual({ 'fetch-depth': 0, 'persist-credentials': false });
+    const download = (job().steps as Step[]).find((s) => s.uses?.startsWith('actions/download-artifact@'))!;
+    expect(download.with).toEqual({ name: 'release-record-release', path: 'dist' });
+  });
+
+  it('writes the notes of the pushed tag with nx-ameide-release notes, the tag passed through env', () => {
+    const notes = named('release notes');
+    expect(notes.env).toEqual({ RELEASE_TAG: '${{ github.ref_name }}' });
+    expect(notes.run).toBe('pnpm exec nx-ameide-release notes --ref "$RELEASE_TAG" --output dist/release/notes.md');
+  });
+
+  /** Runs the release step's script in a workspace holding what the publish job left, gh replaced by a recorder. */
+  function releaseScript(tag: string, releaseExists: boolean): { calls: string[]; assets: string[] } {
+    const dir = mkdtempSync(join(tmpdir(), 'ameide-gh-'));
+    try {
+      const bin = join(dir, 'bin');
+      const ws = join(dir, 'ws');
+      for (const d of [bin, join(ws, 'dist/sdk'), join(ws, 'dist/go/cache'), join(ws, 'dist/release/sdk'), join(dir, 'tmp')]) require('node:fs').mkdirSync(d, { recursive: true });
+      writeFileSync(join(bin, 'gh'), `#!/bin/sh
+echo "gh $*" >> "$RECORD"
+if [ "$2" = view ]; then exit ${releaseExists ? 0 : 1}; fi
+`);
+      chmodSync(join(bin, 'gh'), 0o755);
+      writeFileSync(join(ws, 'dist/sdk/pack-manifest.json'), JSON.stringify({ files: [{ file: 'dist/sdk/sdk-1.2.3.tgz', kind: 'tgz' }] }));
+      writeFileSync(join(ws, 'dist/sdk/sdk-1.2.3.tgz'), 'tgz');
+      const goFiles = [['go-zip', 'v1.2.3.zip'], ['go-mod', 'v1.2.3.mod'], ['go-info', 'v1.2.3.info'], ['go-list', 'list']];
+      writeFileSync(join(ws, 'dist/go/pack-manifest.json'), JSON.stringify({ files: goFiles.map(([kind, f]) => ({ kind, file: `dist/go/cache/${f}` })) }));
+      for (const [, f] of goFiles) writeFileSync(join(ws, 'dist/go/cache', f), f);
+      writeFileSync(join(ws, 'dist/release/sdk/sbom.cdx.json'), '{}');
+      writeFileSync(join(ws, 'dist/release/sdk/provenance.intoto.json'), '{}');
+      writeFileSync(join(ws, 'dist/release/notes.md'), '# notes');
+      const step = named('create or update the GitHub Release');
+      writeFileSync(join(dir, 'record'), '');
+      execFileSync('bash', ['--noprofile', '--norc', '-eo', 'pipefail', '-c', step.run!], {
+        cwd: ws,
+        env: { PATH: `${bin}:/usr/bin:/bin`, RECORD: join(dir, 'record'), RUNNER_TEMP: join(dir, 'tmp'), RELEASE_TAG: tag, GH_TOKEN: 't', GH_REPO: 'o/r' },
+      });
+      const assets = require('node:fs').readdirSync(join(dir, 'tmp', 'release-assets')).sort();
+      const calls = readFileSync(join(dir, 'record'), 'utf8').split('\n').filter(Boolean).map((l: string) => l.split(join(dir, 'tmp', 'release-assets')).join('$ASSETS'));
+      return { calls, assets };
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+
+  it('passes every value through env, never an expression in the script', () => {
+    const step = named('create or update the GitHub Release');
+    expect(step.env).toEqual({ GH_TOKEN: '${{ github.token }}', GH_REPO: '${{ github.repository }}', RELEASE_TAG: '${{ github.ref_name }}' });
+    expect(step.run).not.toContain('${{');
+  });
+
+  it('creates the release with the notes, the packed artifacts, each manifest and each SBOM and provenance (flat names)', () => {
+    const { calls, assets } = releaseScript('v1.2.3', false);
+    expect(assets).toEqual([
+      'go.pack-manifest.json', 'go.v1.2.3.info', 'go.v1.2.3.mod', 'go.v1.2.3.zip',
+      'sdk-1.2.3.tgz', 'sdk.pack-manifest.json', 'sdk.provenance.intoto.json', 'sdk.sbom.cdx.json',
+    ]);
+    const files = assets.map((a) => `$ASSETS/${a}`).join(' ');
+    expect(calls).toEqual(['gh release view v1.2.3', `gh release create v1.2.3 --verify-tag --title v1.2.3 --notes-file dist/release/notes.md ${files}`]);
+  });
+
+  it('marks a release candidate as a prerelease', () => {
+    expect(releaseScript('v1.2.3-rc.1', false).calls[1]).toContain('--title v1.2.3-rc.1 --notes-file dist/release/notes.md --prerelease $ASSETS/');
+  });
+
+  it('a re-run updates the notes and replaces the assets of the existing release', () => {
+    const { calls, assets } = releaseScript('v1.2.3', true);
+    expect(calls).toEqual([
+      'gh release view v1.2.3',
+      'gh release edit v1.2.3 --notes-file dist/release/notes.md',
+      `gh release upload v1.2.3 --clobber ${assets.map((a) => `$ASSETS/${a}`).join(' ')}`,
+    ]);
   });
 });
 

@@ -1,0 +1,118 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { provenanceStatement, type ProvenanceInput } from '../../evidence/provenance';
+import { generateSbom } from '../../evidence/sbom';
+import { findTool } from '../../tools';
+import type { VersionContext } from '../../version/types';
+import type { Log, PackManifest } from '../types';
+import type { RegistryClient } from './registry';
+import { ATTESTATION_TYPES, attest, attestationTag, type AttestationType, type RegistryAuth, type SignMode } from './sign';
+
+/**
+ * The attest step of the ghcr flow, right after the signature: the image's evidence (SLSA
+ * provenance, and the CycloneDX SBOM when there is one) as cosign
+ * attestations on its digest, signed as the signature is. Each statement is also written under
+ * dist/release/<project>/ for the GitHub Release. A type the digest already carries is not
+ * attested twice (a re-run changes nothing).
+ */
+
+export interface AttestationResult {
+  type: AttestationType;
+  predicateType: string;
+  status: 'attested' | 'already-attested';
+  /** Workspace-relative file holding the full statement (or document). */
+  file: string;
+}
+
+/** Where a project's release evidence goes (uploaded with the GitHub Release). */
+export const evidenceDir = (project: string) => `dist/release/${project}`;
+
+/** The predicate types already attached to a digest, from the annotations of cosign's .att manifest. */
+export async function attestedPredicateTypes(client: RegistryClient, repo: string, digest: string): Promise<Set<string>> {
+  const m = await client.getManifest(repo, attestationTag(digest));
+  if (!m) return new Set();
+  try {
+    const body = JSON.parse(m.bytes.toString('utf8')) as { layers?: { annotations?: Record<string, string> }[] };
+    return new Set((body.layers ?? []).map((l) => l.annotations?.predicateType).filter((t): t is string => Boolean(t)));
+  } catch {
+    return new Set();
+  }
+}
+
+export interface AttestInput {
+  client: RegistryClient;
+  repo: string; // namespace/name
+  ref: string; // image@digest
+  insecure: boolean;
+  mode: Exclude<SignMode, 'off'>;
+  auth: RegistryAuth;
+  key: { key?: string; password?: string };
+  cosign: string;
+  env: NodeJS.ProcessEnv;
+  workspaceRoot: string;
+  provenance: ProvenanceInput;
+  /** The image's CycloneDX SBOM (imageSbom), attested as `cyclonedx`. */
+  sbom?: { file: string; document: unknown };
+  log: Log;
+}
+
+/**
+ * The CycloneDX SBOM of the project whose artifacts the image holds, written to
+ * dist/release/<project>/sbom.cdx.json. Runs before anything is pushed: a missing cdxgen
+ * stops the release there, not after an image went out without its SBOM.
+ */
+export async function imageSbom(args: {
+  workspaceRoot: string;
+  projectRoot: string;
+  project: string;
+  manifest: PackManifest;
+  context: VersionContext;
+  env: NodeJS.ProcessEnv;
+  log: Log;
+}): Promise<{ file: string; document: unknown }> {
+  const cdxgen = findTool('cdxgen', args.env, args.workspaceRoot);
+  const file = `${evidenceDir(args.project)}/sbom.cdx.json`;
+  const document = await generateSbom({
+    workspaceRoot: args.workspaceRoot, projectRoot: args.projectRoot, outFile: file, cdxgen, env: args.env,
+    ecosystem: args.manifest.ecosystem, name: args.manifest.name, version: args.manifest.version,
+    sha: args.context.GIT_SHA, ref: args.context.REF, commitTime: args.context.COMMIT_TIME,
+  });
+  args.log(`ghcr: SBOM of ${args.manifest.name} ${args.manifest.version}: ${file}`);
+  return { file, document };
+}
+
+export async function attestImage(input: AttestInput): Promise<AttestationResult[]> {
+  const { provenance, log } = input;
+  const dir = evidenceDir(provenance.project);
+  mkdirSync(join(input.workspaceRoot, dir), { recursive: true });
+  const statement = provenanceStatement(provenance);
+  const file = `${dir}/provenance.intoto.json`;
+  writeFileSync(join(input.workspaceRoot, file), `${JSON.stringify(statement, null, 2)}\n`);
+
+  const documents: { type: AttestationType; file: string; predicate: unknown }[] = [{ type: 'slsaprovenance1', file, predicate: statement.predicate }];
+  if (input.sbom) documents.push({ type: 'cyclonedx', file: input.sbom.file, predicate: input.sbom.document });
+  const present = await attestedPredicateTypes(input.client, input.repo, provenance.digest);
+  const results: AttestationResult[] = [];
+  const tmp = mkdtempSync(join(tmpdir(), 'ameide-attest-'));
+  try {
+    for (const doc of documents) {
+      const predicateType = ATTESTATION_TYPES[doc.type];
+      if (present.has(predicateType)) {
+        results.push({ type: doc.type, predicateType, status: 'already-attested', file: doc.file });
+      } else {
+        const predicateFile = join(tmp, `${doc.type}.json`);
+        writeFileSync(predicateFile, JSON.stringify(doc.predicate));
+        await attest({ ref: input.ref, insecure: input.insecure }, input.mode, { type: doc.type, predicateFile }, input.auth, input.key, {
+          cosign: input.cosign,
+          env: input.env,
+        });
+        results.push({ type: doc.type, predicateType, status: 'attested', file: doc.file });
+      }
+      log(`ghcr: ${doc.type} attestation of ${provenance.digest}: ${results[results.length - 1].status} (${doc.file})`);
+    }
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+  return results;
+}

@@ -1,0 +1,280 @@
+import { createHash } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { homedir, tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { run, runOrThrow } from '../exec';
+import { RegistryClient } from '../ecosystems/oci/registry';
+import { ociRelease, type OciReleaseResult } from '../ecosystems/oci/release';
+import { attestationTag } from '../ecosystems/oci/sign';
+import { startRegistry, type RegistryFixture } from '../ecosystems/oci/testing/registry-fixture';
+import type { PackManifest } from '../ecosystems/types';
+import type { VersionContext } from '../version/types';
+import { checkArtifact, checkProvenance, LOCAL_BUILDER, OCI_BUILD_TYPE, provenanceStatement, runDetails, SLSA_PROVENANCE_V1 } from './provenance';
+import { checkSbom, repositoryOf, statementsOf, verifiedDigest } from './verify';
+
+/**
+ * Provenance and `nx-ameide-release verify` against a real docker-registry on loopback with
+ * real cosign (key pair made here, tlog off as in the sandbox).
+ */
+jest.setTimeout(240_000);
+
+const COSIGN = process.env.COSIGN_BIN ?? join(homedir(), 'go/bin/cosign');
+const BIN = resolve(__dirname, '..', '..', 'bin', 'nx-ameide-release.js');
+const SHA_A = 'a'.repeat(40);
+const SHA_B = 'b'.repeat(40);
+const DIGEST = `sha256:${'d'.repeat(64)}`;
+
+function context(sha: string): VersionContext {
+  return {
+    BASE_VERSION: '0.3.0', GIT_SHA: sha, SHORT_SHA: sha.slice(0, 7), DATE: '20251113', DATETIME: '20251113153211', CHANNEL: 'release',
+    IS_RELEASE: true, NPM_VERSION: '0.3.0', NPM_DIST_TAG: 'latest', PYPI_VERSION: '0.3.0', GO_VERSION: 'v0.3.0', GO_PSEUDO_VERSION: '',
+    GHCR_TAGS: [sha], COMMIT_TIME: '2025-11-13T15:32:11Z', REF: 'refs/tags/v0.3.0', RELEASE_TAG: 'v0.3.0', IS_HIGHEST_RELEASE: true,
+  };
+}
+
+describe('provenanceStatement (pure)', () => {
+  const input = {
+    image: 'ghcr.io/ameideio/sdk', digest: DIGEST, project: 'sdk', context: context(SHA_A), source: 'https://github.com/ameideio/ameide',
+    artifacts: [{ file: 'dist/sdk/sdk-0.3.0.tgz', sha256: 'e'.repeat(64) }], env: {},
+  };
+
+  it('names the image digest as subject, the repository + SHA + ref as source, the context as parameters', () => {
+    const s = provenanceStatement(input);
+    expect(s.subject).toEqual([{ name: 'ghcr.io/ameideio/sdk', digest: { sha256: 'd'.repeat(64) } }]);
+    expect(s.predicateType).toBe(SLSA_PROVENANCE_V1);
+    expect(s.predicate.buildDefinition.buildType).toBe(OCI_BUILD_TYPE);
+    expect(s.predicate.buildDefinition.externalParameters.source).toEqual({ uri: 'https://github.com/ameideio/ameide', ref: 'refs/tags/v0.3.0', digest: { gitCommit: SHA_A } });
+    expect(s.predicate.buildDefinition.externalParameters.version).toEqual(context(SHA_A));
+    expect(s.predicate.buildDefinition.resolvedDependencies).toEqual([
+      { uri: 'git+https://github.com/ameideio/ameide@refs/tags/v0.3.0', digest: { gitCommit: SHA_A } },
+      { name: 'sdk-0.3.0.tgz', digest: { sha256: 'e'.repeat(64) } },
+    ]);
+    expect(s.predicate.runDetails).toEqual({ builder: { id: LOCAL_BUILDER } });
+  });
+
+  it('is the same bytes for the same input (no clock)', () => {
+    expect(JSON.stringify(provenanceStatement(input))).toBe(JSON.stringify(provenanceStatement({ ...input })));
+  });
+
+  it.each([
+    ['outside GitHub Actions: the local builder', {}, { builder: { id: LOCAL_BUILDER } }],
+    [
+      'in GitHub Actions: the workflow at its ref, and the run attempt',
+      { GITHUB_ACTIONS: 'true', GITHUB_SERVER_URL: 'https://github.com', GITHUB_WORKFLOW_REF: 'o/r/.github/workflows/cd-packages.yml@refs/tags/v0.3.0', GITHUB_REPOSITORY: 'o/r', GITHUB_RUN_ID: '42', GITHUB_RUN_ATTEMPT: '2' },
+      { builder: { id: 'https://github.com/o/r/.github/workflows/cd-packages.yml@refs/tags/v0.3.0' }, metadata: { invocationId: 'https://github.com/o/r/actions/runs/42/attempts/2' } },
+    ],
+  ])('runDetails %s', (_name, env, expected) => {
+    expect(runDetails(env)).toEqual(expected);
+  });
+
+  it('refuses a subject that is not a digest', () => {
+    expect(() => provenanceStatement({ ...input, digest: 'latest' })).toThrow(/digest/);
+  });
+});
+
+describe('checkProvenance (pure)', () => {
+  const good = provenanceStatement({ image: 'r/n', digest: DIGEST, project: 'p', context: context(SHA_A), source: 'https://github.com/o/r', artifacts: [], env: {} });
+  it.each([
+    ['the statement of the image and SHA is accepted', good, { digest: DIGEST, sha: SHA_A }, []],
+    ['and with the repository named', good, { digest: DIGEST, sha: SHA_A, repository: 'https://github.com/o/r' }, []],
+    ['another commit is refused', good, { digest: DIGEST, sha: SHA_B }, [`source commit is ${SHA_A}, expected ${SHA_B}`]],
+    ['another digest is refused', good, { digest: `sha256:${'f'.repeat(64)}`, sha: SHA_A }, [`subject digest ${DIGEST} is not the image digest sha256:${'f'.repeat(64)}`]],
+    ['another repository is refused', good, { digest: DIGEST, sha: SHA_A, repository: 'https://github.com/evil/r' }, ['source repository is https://github.com/o/r, expected https://github.com/evil/r']],
+    ['another predicate type is refused', { ...good, predicateType: 'https://cyclonedx.org/bom' }, { digest: DIGEST, sha: SHA_A }, [`predicate type is https://cyclonedx.org/bom, not ${SLSA_PROVENANCE_V1}`]],
+    ['no statement is refused', null, { digest: DIGEST, sha: SHA_A }, ['the attestation holds no in-toto statement']],
+  ])('%s', (_name, statement, expected, problems) => {
+    expect(checkProvenance(statement, expected)).toEqual(problems);
+  });
+});
+
+describe('checkArtifact (pure)', () => {
+  const s = provenanceStatement({ image: 'r/n', digest: DIGEST, project: 'p', context: context(SHA_A), artifacts: [{ file: 'dist/p/p-1.0.0.tgz', sha256: 'e'.repeat(64) }], env: {} });
+  it.each([
+    ['a file the provenance lists is accepted', { name: 'p-1.0.0.tgz', sha256: 'e'.repeat(64) }, []],
+    ['the same name with other bytes is refused', { name: 'p-1.0.0.tgz', sha256: 'f'.repeat(64) }, [`p-1.0.0.tgz (sha256:${'f'.repeat(64)}) is not among the artifacts the provenance lists`]],
+  ])('%s', (_name, artifact, problems) => {
+    expect(checkArtifact(s, artifact)).toEqual(problems);
+  });
+});
+
+describe('checkSbom (pure)', () => {
+  const statement = (sha: string, digest = 'd'.repeat(64), bomFormat = 'CycloneDX') => ({
+    subject: [{ digest: { sha256: digest } }],
+    predicate: { bomFormat, metadata: { properties: [{ name: 'io.ameide:git.sha', value: sha }] } },
+  });
+  it.each([
+    ['the SBOM of the digest naming the SHA is accepted', statement(SHA_A), []],
+    ['another SHA is refused', statement(SHA_B), [`the SBOM names git SHA ${SHA_B}, expected ${SHA_A}`]],
+    ['another digest is refused', statement(SHA_A, 'f'.repeat(64)), [`the SBOM attestation is not about ${DIGEST}`]],
+    ['a predicate that is not CycloneDX is refused', statement(SHA_A, 'd'.repeat(64), 'SPDX'), ['the predicate is not a CycloneDX document']],
+  ])('%s', (_name, s, problems) => {
+    expect(checkSbom(s, { digest: DIGEST, sha: SHA_A })).toEqual(problems);
+  });
+});
+
+describe('cosign output parsing', () => {
+  it('reads the verified digest from cosign verify --output json', () => {
+    const out = `\n[{"critical":{"identity":{"docker-reference":"r/n"},"image":{"docker-manifest-digest":"${DIGEST}"},"type":"cosign container image signature"},"optional":null}]\n`;
+    expect(verifiedDigest(out)).toBe(DIGEST);
+    expect(verifiedDigest('Error: no signatures found')).toBeNull();
+  });
+  it('decodes the statements of verify-attestation envelopes', () => {
+    const payload = Buffer.from(JSON.stringify({ predicateType: 'x' })).toString('base64');
+    expect(statementsOf(`{"payloadType":"application/vnd.in-toto+json","payload":"${payload}","signatures":[]}\n`)).toEqual([{ predicateType: 'x' }]);
+  });
+  it.each([
+    ['a tag', '127.0.0.1:5000/ns/img:1.2.3', '127.0.0.1:5000/ns/img'],
+    ['a digest', `127.0.0.1:5000/ns/img@${DIGEST}`, '127.0.0.1:5000/ns/img'],
+    ['no tag', 'ghcr.io/ns/img', 'ghcr.io/ns/img'],
+  ])('repositoryOf %s', (_name, ref, expected) => {
+    expect(repositoryOf(ref)).toBe(expected);
+  });
+});
+
+describe('provenance attestation and verify against docker-registry', () => {
+  let reg: RegistryFixture;
+  let tmp: string;
+  let key: { priv: string; pub: string };
+  const runs: Record<string, OciReleaseResult> = {};
+  const image = () => `${reg.host}/ameideio/ameide-sdk-ts`;
+  const env = () => ({ AMEIDE_OCI_REGISTRY: reg.host, AMEIDE_OCI_NAMESPACE: 'ameideio', AMEIDE_OCI_INSECURE: 'true', COSIGN_KEY: key.priv, COSIGN_PASSWORD: 'key-pass', COSIGN_BIN: COSIGN, AMEIDE_OCI_SOURCE: 'https://github.com/ameideio/ameide' });
+
+  /** A workspace holding what pack leaves for one SHA, released as one image tagged <sha>. */
+  async function release(sha: string): Promise<OciReleaseResult> {
+    const ws = join(tmp, `ws-${sha.slice(0, 4)}`);
+    mkdirSync(join(ws, 'dist/sdk'), { recursive: true });
+    const file = 'dist/sdk/ameideio-ameide-sdk-ts-0.3.0.tgz';
+    const bytes = Buffer.from(`tarball at ${sha}\n`.repeat(20));
+    writeFileSync(join(ws, file), bytes);
+    mkdirSync(join(ws, 'packages/sdk'), { recursive: true });
+    writeFileSync(join(ws, 'packages/sdk/package.json'), JSON.stringify({ name: '@ameideio/ameide-sdk-ts', version: '0.0.0', dependencies: {} }));
+    const ctx = context(sha);
+    const manifest: PackManifest = {
+      project: 'sdk', name: '@ameideio/ameide-sdk-ts', ecosystem: 'npm', version: '0.3.0', gitSha: sha, channel: 'release',
+      files: [{ file, kind: 'tgz', sha256: createHash('sha256').update(bytes).digest('hex') }],
+    };
+    return ociRelease({
+      project: 'sdk', projectRoot: 'packages/sdk', manifests: [manifest], workspaceRoot: ws, context: ctx, destinations: { oci: { registry: reg.host, namespace: 'ameideio' } }, env: env(), isAncestor: async () => true, dryRun: false, log: () => {},
+    });
+  }
+  const cli = (args: string[]) =>
+    run({ command: process.execPath, args: [BIN, 'verify', ...args], env: { ...process.env, AMEIDE_OCI_INSECURE: 'true', COSIGN_BIN: COSIGN } });
+
+  beforeAll(async () => {
+    tmp = mkdtempSync(join(tmpdir(), 'ameide-verify-'));
+    await runOrThrow({ command: COSIGN, args: ['generate-key-pair'], cwd: tmp, env: { ...process.env, COSIGN_PASSWORD: 'key-pass' } });
+    key = { priv: join(tmp, 'cosign.key'), pub: join(tmp, 'cosign.pub') };
+    reg = await startRegistry();
+    runs.b = await release(SHA_B);
+  });
+  afterAll(async () => {
+    await reg?.stop();
+    rmSync(tmp, { recursive: true, force: true });
+  });
+
+  it('the ghcr flow attests SLSA v1 provenance and the CycloneDX SBOM of the digest right after signing, and writes both for the release', async () => {
+    expect(runs.b.signature).toBe('signed');
+    expect(runs.b.attestations).toEqual([
+      { type: 'slsaprovenance1', predicateType: SLSA_PROVENANCE_V1, status: 'attested', file: 'dist/release/sdk/provenance.intoto.json' },
+      { type: 'cyclonedx', predicateType: 'https://cyclonedx.org/bom', status: 'attested', file: 'dist/release/sdk/sbom.cdx.json' },
+    ]);
+    const bom = JSON.parse(readFileSync(join(tmp, 'ws-bbbb', 'dist/release/sdk/sbom.cdx.json'), 'utf8'));
+    expect(bom.metadata.component).toMatchObject({ group: '@ameideio', name: 'ameide-sdk-ts', version: '0.3.0', purl: 'pkg:npm/%40ameideio/ameide-sdk-ts@0.3.0' });
+    const written = JSON.parse(readFileSync(join(tmp, 'ws-bbbb', 'dist/release/sdk/provenance.intoto.json'), 'utf8'));
+    expect(checkProvenance(written, { digest: runs.b.digest, sha: SHA_B, repository: 'https://github.com/ameideio/ameide' })).toEqual([]);
+    const att = await new RegistryClient({ registry: reg.host, insecure: true }).getManifest('ameideio/ameide-sdk-ts', attestationTag(runs.b.digest));
+    expect(att).not.toBeNull();
+  });
+
+  it('a re-run attests nothing twice', async () => {
+    const again = await release(SHA_B);
+    expect(again.signature).toBe('already-signed');
+    expect(again.attestations.map((a) => a.status)).toEqual(['already-attested', 'already-attested']);
+  });
+
+  it('verify accepts the image for its SHA (by tag and by digest), and says what it checked', async () => {
+    const byTag = await cli([`${image()}:${SHA_B}`, '--key', key.pub, '--sha', SHA_B, '--repo', 'https://github.com/ameideio/ameide']);
+    expect(byTag.stdout).toContain(`ok   signature: ${runs.b.digest}`);
+    expect(byTag.stdout).toContain(`ok   provenance: SLSA v1 provenance: subject ${runs.b.digest}, source commit ${SHA_B}`);
+    expect(byTag.stdout).toContain(`ok   sbom: CycloneDX SBOM of pkg:npm/%40ameideio/ameide-sdk-ts@0.3.0, git SHA ${SHA_B}`);
+    expect(byTag.exitCode).toBe(0);
+    const byDigest = await cli([runs.b.ref, '--key', key.pub, '--sha', SHA_B]);
+    expect(byDigest.exitCode).toBe(0);
+  });
+
+  it('verify --artifact ties a package file to the image: the packed file passes, another file with its name fails', async () => {
+    const tgz = join(tmp, 'ws-bbbb', 'dist/sdk/ameideio-ameide-sdk-ts-0.3.0.tgz');
+    const ok = await cli([runs.b.ref, '--key', key.pub, '--sha', SHA_B, '--artifact', tgz]);
+    expect(ok.stdout).toContain('ok   artifact: ameideio-ameide-sdk-ts-0.3.0.tgz (sha256:');
+    expect(ok.exitCode).toBe(0);
+    const forged = join(tmp, 'forged', 'ameideio-ameide-sdk-ts-0.3.0.tgz');
+    mkdirSync(dirname(forged), { recursive: true });
+    writeFileSync(forged, 'not what was built');
+    const bad = await cli([runs.b.ref, '--key', key.pub, '--sha', SHA_B, '--artifact', forged]);
+    expect(bad.stdout).toMatch(/FAIL artifact: ameideio-ameide-sdk-ts-0\.3\.0\.tgz \(sha256:[0-9a-f]{64}\) is not among the artifacts the provenance lists/);
+    expect(bad.exitCode).toBe(1);
+  });
+
+  it('verify refuses the right image for another SHA', async () => {
+    const r = await cli([runs.b.ref, '--key', key.pub, '--sha', SHA_A]);
+    expect(r.exitCode).toBe(1);
+    expect(r.stdout).toContain(`FAIL provenance: source commit is ${SHA_B}, expected ${SHA_A}`);
+    expect(r.stdout).toContain(`FAIL sbom: the SBOM names git SHA ${SHA_B}, expected ${SHA_A}`);
+  });
+
+  it('tampering fails: an unsigned image pushed under the tag', async () => {
+    const client = new RegistryClient({ registry: reg.host, insecure: true });
+    runs.a = await ociRelease({ ...(await releaseInputOff(SHA_A)) });
+    const other = (await client.getManifest('ameideio/ameide-sdk-ts', runs.a.digest))!;
+    await client.putManifest('ameideio/ameide-sdk-ts', 'tampered-unsigned', other.bytes, 'application/vnd.oci.image.manifest.v1+json');
+    const r = await cli([`${image()}:tampered-unsigned`, '--key', key.pub, '--sha', SHA_B]);
+    expect(r.exitCode).toBe(1);
+    expect(r.stdout).toContain('FAIL signature:');
+  });
+
+  it('tampering fails: a signed and attested image of another SHA pushed under the tag', async () => {
+    const signedA = await release(SHA_A); // signs and attests A (its digest differs from B's)
+    expect(signedA.attestations.map((a) => a.status)).toEqual(['attested', 'attested']);
+    const client = new RegistryClient({ registry: reg.host, insecure: true });
+    const other = (await client.getManifest('ameideio/ameide-sdk-ts', signedA.digest))!;
+    await client.putManifest('ameideio/ameide-sdk-ts', SHA_B, other.bytes, 'application/vnd.oci.image.manifest.v1+json');
+    const r = await cli([`${image()}:${SHA_B}`, '--key', key.pub, '--sha', SHA_B]);
+    expect(r.stdout).toContain('ok   signature:');
+    expect(r.stdout).toContain(`FAIL provenance: source commit is ${SHA_A}, expected ${SHA_B}`);
+    expect(r.exitCode).toBe(1);
+  });
+
+  it('tampering fails: another key', async () => {
+    const otherDir = join(tmp, 'other-key');
+    mkdirSync(otherDir);
+    await runOrThrow({ command: COSIGN, args: ['generate-key-pair'], cwd: otherDir, env: { ...process.env, COSIGN_PASSWORD: 'x' } });
+    const r = await cli([runs.b.ref, '--key', join(otherDir, 'cosign.pub'), '--sha', SHA_B]);
+    expect(r.exitCode).toBe(1);
+    expect(r.stdout).toContain('FAIL signature:');
+  });
+
+  it('bad input is refused before cosign runs', async () => {
+    const noSha = await cli([runs.b.ref, '--key', key.pub]);
+    expect(noSha.exitCode).toBe(1);
+    expect(noSha.stderr).toContain('--sha');
+    const both = await cli([runs.b.ref, '--key', key.pub, '--certificate-identity-regexp', '.*', '--sha', SHA_B]);
+    expect(both.stderr).toContain('exactly one of --key');
+  });
+
+  /** The input of an unsigned release of `sha` (sign off: nothing attested). */
+  async function releaseInputOff(sha: string) {
+    const ws = join(tmp, `ws-off-${sha.slice(0, 4)}`);
+    mkdirSync(join(ws, 'dist/sdk'), { recursive: true });
+    const file = 'dist/sdk/x.tgz';
+    const bytes = Buffer.from(`unsigned ${sha}\n`);
+    writeFileSync(join(ws, file), bytes);
+    const manifest: PackManifest = {
+      project: 'sdk', name: '@ameideio/ameide-sdk-ts', ecosystem: 'npm', version: '0.3.0', gitSha: sha, channel: 'release',
+      files: [{ file, kind: 'tgz', sha256: createHash('sha256').update(bytes).digest('hex') }],
+    };
+    return {
+      project: 'sdk', manifests: [manifest], workspaceRoot: ws, context: { ...context(sha), GHCR_TAGS: ['unsigned'] }, destinations: { oci: { registry: reg.host, namespace: 'ameideio' } }, env: env(),
+      isAncestor: async () => true, dryRun: false, log: () => {}, sign: 'off' as const,
+    };
+  }
+});

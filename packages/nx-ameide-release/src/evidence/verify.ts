@@ -1,0 +1,154 @@
+import { run, type Command, type ExecResult } from '../exec';
+import { ATTESTATION_TYPES, verifyAttestationCommand, verifySignerCommand, withDockerConfig, type RegistryAuth, type Signer } from '../ecosystems/oci/sign';
+import { checkArtifact, checkProvenance } from './provenance';
+
+/**
+ * What a consumer runs before trusting an image: the signature by the expected signer, then
+ * the SLSA provenance attestation of the digest the signature covers, whose subject must be
+ * that digest and whose source must be the expected commit. The digest is pinned after the
+ * first check: the attestation is read from image@digest, so a tag moved in between cannot
+ * swap the image under the check.
+ */
+
+export interface VerifyImageInput {
+  ref: string; // registry/namespace/name[:tag|@sha256:…]
+  signer: Signer;
+  sha: string; // the commit the image must come from
+  repository?: string; // the source repository URL the provenance must name
+  /** Package files (name + sha256) that must be among the artifacts the provenance lists. */
+  artifacts?: { name: string; sha256: string }[];
+  insecure: boolean; // plain-http loopback registry
+  auth: RegistryAuth;
+  cosign: string;
+  env: NodeJS.ProcessEnv;
+}
+
+export interface VerifyCheck {
+  name: 'signature' | 'provenance' | 'artifact' | 'sbom';
+  ok: boolean;
+  detail: string;
+}
+
+export interface VerifyReport {
+  ok: boolean;
+  digest: string | null;
+  checks: VerifyCheck[];
+}
+
+/** `host/ns/name:tag` or `host/ns/name@sha256:…` -> `host/ns/name`. */
+export function repositoryOf(ref: string): string {
+  const at = ref.indexOf('@');
+  const noDigest = at >= 0 ? ref.slice(0, at) : ref;
+  const slash = noDigest.lastIndexOf('/');
+  const colon = noDigest.lastIndexOf(':');
+  return colon > slash ? noDigest.slice(0, colon) : noDigest;
+}
+
+const lastLine = (r: ExecResult) => (r.stderr || r.stdout).trim().split('\n').filter(Boolean).slice(-1)[0] ?? `exit ${r.exitCode}`;
+
+/** The digest cosign verified, from `cosign verify --output json` (one JSON array per line). */
+export function verifiedDigest(stdout: string): string | null {
+  for (const line of stdout.split('\n')) {
+    if (!line.trim().startsWith('[')) continue;
+    try {
+      const payloads = JSON.parse(line) as { critical?: { image?: { 'docker-manifest-digest'?: string } } }[];
+      const d = payloads[0]?.critical?.image?.['docker-manifest-digest'];
+      if (d) return d;
+    } catch {
+      /* not the JSON line */
+    }
+  }
+  return null;
+}
+
+/** The in-toto statements of `cosign verify-attestation` output (one DSSE envelope per line). */
+export function statementsOf(stdout: string): unknown[] {
+  const out: unknown[] = [];
+  for (const line of stdout.split('\n')) {
+    if (!line.trim().startsWith('{')) continue;
+    try {
+      const envelope = JSON.parse(line) as { payload?: string };
+      if (envelope.payload) out.push(JSON.parse(Buffer.from(envelope.payload, 'base64').toString('utf8')));
+    } catch {
+      /* not an envelope */
+    }
+  }
+  return out;
+}
+
+export async function verifyImage(input: VerifyImageInput): Promise<VerifyReport> {
+  const opts = { cosign: input.cosign, env: input.env };
+  const exec = (cmd: Command) => withDockerConfig(input.auth, cmd, run);
+  const checks: VerifyCheck[] = [];
+
+  const sig = await exec(verifySignerCommand(input.ref, input.signer, input.insecure, opts));
+  const digest = sig.exitCode === 0 ? verifiedDigest(sig.stdout) : null;
+  if (!digest) {
+    checks.push({ name: 'signature', ok: false, detail: sig.exitCode === 0 ? 'cosign printed no verified digest' : lastLine(sig) });
+    return { ok: false, digest: null, checks };
+  }
+  checks.push({ name: 'signature', ok: true, detail: `${digest} signed by ${'key' in input.signer ? input.signer.key : input.signer.identityRegexp}` });
+
+  const pinned = { ref: `${repositoryOf(input.ref)}@${digest}`, insecure: input.insecure };
+  const att = await exec(verifyAttestationCommand(pinned, 'slsaprovenance1', input.signer, opts));
+  if (att.exitCode !== 0) {
+    checks.push({ name: 'provenance', ok: false, detail: lastLine(att) });
+  } else {
+    const statements = statementsOf(att.stdout).filter((s) => (s as { predicateType?: string })?.predicateType === ATTESTATION_TYPES.slsaprovenance1);
+    const results = statements.map((s) => checkProvenance(s, { digest, sha: input.sha, repository: input.repository }));
+    const accepted = results.some((p) => p.length === 0);
+    checks.push({
+      name: 'provenance',
+      ok: accepted,
+      detail: accepted
+        ? `SLSA v1 provenance: subject ${digest}, source commit ${input.sha}`
+        : results.length
+          ? results.map((p) => p.join('; ')).join(' | ')
+          : 'no SLSA v1 provenance statement in the verified attestations',
+    });
+    const good = statements.filter((_, i) => results[i].length === 0);
+    for (const artifact of input.artifacts ?? []) {
+      const problems = good.length ? good.map((s) => checkArtifact(s, artifact)) : [['no accepted provenance to check it against']];
+      const found = problems.some((p) => p.length === 0);
+      checks.push({ name: 'artifact', ok: found, detail: found ? `${artifact.name} (sha256:${artifact.sha256}) was built into this image` : problems[0].join('; ') });
+    }
+  }
+  const bom = await exec(verifyAttestationCommand(pinned, 'cyclonedx', input.signer, opts));
+  if (bom.exitCode !== 0) {
+    checks.push({ name: 'sbom', ok: false, detail: lastLine(bom) });
+  } else {
+    const statements = statementsOf(bom.stdout).filter((s) => (s as { predicateType?: string })?.predicateType === ATTESTATION_TYPES.cyclonedx);
+    const results = statements.map((s) => checkSbom(s, { digest, sha: input.sha }));
+    const accepted = results.some((p) => p.length === 0);
+    checks.push({
+      name: 'sbom',
+      ok: accepted,
+      detail: accepted
+        ? `CycloneDX SBOM of ${sbomComponent(statements[results.findIndex((p) => p.length === 0)])}, git SHA ${input.sha}`
+        : results.length
+          ? results.map((p) => p.join('; ')).join(' | ')
+          : 'no CycloneDX statement in the verified attestations',
+    });
+  }
+  return { ok: checks.every((c) => c.ok), digest, checks };
+}
+
+interface SbomStatement {
+  subject?: { digest?: { sha256?: string } }[];
+  predicate?: { bomFormat?: string; metadata?: { component?: { purl?: string }; properties?: { name?: string; value?: string }[] } };
+}
+
+const sbomComponent = (s: unknown) => (s as SbomStatement)?.predicate?.metadata?.component?.purl ?? '(unnamed component)';
+
+/** The CycloneDX attestation is of this digest, is a CycloneDX document, and names the expected SHA. */
+export function checkSbom(statement: unknown, expected: { digest: string; sha: string }): string[] {
+  const s = statement as SbomStatement | null;
+  if (!s || typeof s !== 'object') return ['the attestation holds no in-toto statement'];
+  const problems: string[] = [];
+  const want = expected.digest.replace(/^sha256:/, '');
+  if (!(s.subject ?? []).some((x) => x?.digest?.sha256 === want)) problems.push(`the SBOM attestation is not about ${expected.digest}`);
+  if (s.predicate?.bomFormat !== 'CycloneDX') problems.push('the predicate is not a CycloneDX document');
+  const sha = s.predicate?.metadata?.properties?.find((p) => p.name === 'io.ameide:git.sha')?.value;
+  if (sha !== expected.sha) problems.push(`the SBOM names git SHA ${sha ?? '(none)'}, expected ${expected.sha}`);
+  return problems;
+}
