@@ -48,7 +48,7 @@ export const createNodes: CreateNodes<PluginOptions> = [
         if (!tags.includes(opts?.releaseTag ?? DEFAULT_RELEASE_TAG)) return {};
         const ecosystem = detectEcosystem(rootAbs);
         if (!ecosystem || !name) return {};
-        return { projects: { [root]: { targets: releaseTargets({ root, name, ecosystem }) } } };
+        return { projects: { [root]: { targets: releaseTargets({ root, name, ecosystem, releaseTag: opts?.releaseTag }) } } };
       },
       files,
       options,

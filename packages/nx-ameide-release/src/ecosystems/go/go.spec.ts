@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { ReleaseError } from '../../errors';
 import type { VersionContext } from '../../version/types';
-import type { PublishInput } from '../types';
+import type { CheckInput, PublishInput } from '../types';
 import { goEcosystem, type GoPackManifest } from './index';
 import { readZip } from './modzip';
 
@@ -77,6 +77,7 @@ const mirrorEnv = {
   GIT_CONFIG_KEY_0: `url.${bare}.insteadOf`,
   GIT_CONFIG_VALUE_0: 'https://github.com/ameideio/ameide-sdk-go',
 };
+const checkInput = (input: PublishInput, projectRoot: string): CheckInput => ({ ...input, projectRoot, project: input.manifest.project, timeoutMs: 10_000 });
 const publishInput = (manifest: GoPackManifest, ctx: VersionContext, env: Record<string, string> = mirrorEnv): PublishInput => ({
   workspaceRoot: ws,
   manifest,
@@ -216,18 +217,19 @@ describe('go publish to the mirror repository', () => {
   it('skips dev and build channels without error', async () => {
     const dev = context(release1.GIT_SHA, release1.COMMIT_TIME, 'v0.1.0', 'dev');
     const devManifest = { ...manifest, version: '', channel: 'dev' as const, files: [], skipped: 'Go modules are only versioned on the release channel (GO_VERSION is empty on dev)' };
-    await expect(goEcosystem.preflight(publishInput(devManifest, dev))).resolves.toBeUndefined();
+    await expect(goEcosystem.checks(checkInput(publishInput(devManifest, dev), PROJECT_ROOT))).resolves.toEqual([]);
     await expect(goEcosystem.publish(publishInput(devManifest, dev))).resolves.toEqual({ status: 'skipped', reason: devManifest.skipped });
     expect(git(['for-each-ref'], bare)).toBe('');
   });
 
-  it('fails preflight when the mirror is unreachable', async () => {
-    await expect(goEcosystem.preflight(publishInput(manifest, release1, { AMEIDE_GO_REMOTE: join(root, 'no-such-repo.git') }))).rejects.toThrow(/not reachable[\s\S]*AMEIDE_GO_REMOTE/);
+  it('its checks name an unreachable mirror, with the option to set', async () => {
+    const found = await goEcosystem.checks(checkInput(publishInput(manifest, release1, { AMEIDE_GO_REMOTE: join(root, 'no-such-repo.git') }), PROJECT_ROOT));
+    expect(found).toEqual([expect.objectContaining({ check: 'destination', problem: expect.stringMatching(/not reachable/), fix: expect.stringMatching(/AMEIDE_GO_REMOTE/) })]);
   });
 
   it('first push to an empty bare repository: one commit recording the source SHA, annotated tag', async () => {
     const input = publishInput(manifest, release1);
-    await goEcosystem.preflight(input);
+    expect(await goEcosystem.checks(checkInput(input, PROJECT_ROOT))).toEqual([]);
     await expect(goEcosystem.lookup(input)).resolves.toEqual({ state: 'absent' });
     const out = await goEcosystem.publish(input);
     expect(out.status).toBe('published');
@@ -317,7 +319,7 @@ const PAYLOAD = join(__dirname, '../../../../ameide_sdk_go');
 
     const env = { GIT_CONFIG_COUNT: '1', GIT_CONFIG_KEY_0: `url.${pbare}.insteadOf`, GIT_CONFIG_VALUE_0: 'https://github.com/ameideio/ameide-sdk-go' };
     const input: PublishInput = { workspaceRoot: pws, manifest: m, context: ctx, env, log };
-    await goEcosystem.preflight(input);
+    expect(await goEcosystem.checks(checkInput(input, 'packages/ameide_sdk_go'))).toEqual([]);
     await expect(goEcosystem.publish(input)).resolves.toMatchObject({ status: 'published' });
     await goEcosystem.smoke(input);
     expect(logs.join('\n')).toContain(`Version:v0.1.0 SourceSHA:${ctx.GIT_SHA}}`);

@@ -6,7 +6,7 @@ import { ReleaseError } from '../../errors';
 import { goRegistry } from '../../registries';
 import { withRetry } from '../../retry';
 import type { VersionContext } from '../../version/types';
-import type { ArtifactFile, EcosystemAdapter, LookupResult, PackInput, PackManifest, PublishInput, PublishOutcome } from '../types';
+import type { ArtifactFile, CheckInput, EcosystemAdapter, Finding, LookupResult, PackInput, PackManifest, PublishInput, PublishOutcome } from '../types';
 import { commitTagPush, isPushRace, isTransientGitError, lsRemoteRef, readRemoteTag, redactRemote } from './git';
 import { gitEnv } from '../../git/env';
 import { checkModulePath, checkPathMajor, escapeModulePath, GO_TAG_RE, goLang } from './module';
@@ -271,20 +271,47 @@ async function publish(input: PublishInput): Promise<PublishOutcome> {
   );
 }
 
-async function preflight(input: PublishInput): Promise<void> {
-  if (releaseOnly(input)) return; // publish() reports the skip; dev and build publish no Go versions
-  checkSameSha(input);
-  tagOf(input.manifest);
-  packedFiles(input);
+/**
+ * Go's own preflight checks, all of them, without writing: every go.mod problem (path, major,
+ * replace, retract), and on the release channel the mirror reachable with the credentials git
+ * has (git ls-remote) and the tag not held by another source SHA.
+ */
+async function checks(input: CheckInput): Promise<Finding[]> {
+  const out: Finding[] = [];
+  let modWhere = join(input.projectRoot, 'go.mod');
+  try {
+    const { mod, where } = readGoMod(input.workspaceRoot, input.projectRoot);
+    modWhere = where;
+    for (const p of goModProblems(mod, input.context.GO_VERSION)) out.push({ check: 'guard', problem: `${where}: ${p.what}`, fix: p.fix });
+  } catch (e) {
+    out.push(e instanceof ReleaseError ? { check: 'guard', problem: `${modWhere}: ${e.what}`, fix: e.fix } : { check: 'guard', problem: (e as Error).message, fix: `fix ${modWhere}` });
+  }
+  if (input.context.CHANNEL !== 'release' || !input.context.GO_VERSION) return out; // dev and build publish no Go versions
   const { remote, branch } = mirror(input.env);
   try {
-    await withRetry(() => lsRemoteRef(remote, `refs/heads/${branch}`, gitEnv(input.env)), isTransientGitError);
+    await lsRemoteRef(remote, `refs/heads/${branch}`, gitEnv(input.env));
   } catch (e) {
-    throw new ReleaseError(
-      `the Go mirror ${redactRemote(remote)} is not reachable: ${(e as Error).message.split('\n').slice(-1)[0]}`,
-      'set AMEIDE_GO_REMOTE to the SDK repository and give git credentials for it (a credential helper, or GIT_CONFIG_* insteadOf for a local mirror)',
-    );
+    const last = (e as Error).message.split('\n').filter(Boolean).slice(-1)[0];
+    const auth = /Authentication failed|returned error: 40[13]|Permission denied|could not read Username/i.test((e as Error).message);
+    out.push({
+      check: auth ? 'credentials' : 'destination',
+      problem: `the Go mirror ${redactRemote(remote)} ${auth ? 'refused the credentials git has for it' : 'is not reachable'} (git ls-remote: ${last})`,
+      fix: auth
+        ? `check them with \`git ls-remote ${redactRemote(remote)}\` (a credential helper, or GIT_CONFIG_* for the CI token)`
+        : 'set AMEIDE_GO_REMOTE to the SDK repository and give git credentials for it (a credential helper, or GIT_CONFIG_* insteadOf for a local mirror)',
+    });
+    return out;
   }
+  if (!input.manifest || input.manifest.skipped || !GO_TAG_RE.test(input.manifest.version)) return out;
+  const found = await lookup({ ...input, manifest: input.manifest });
+  if (found.state === 'present' && found.gitSha !== input.context.GIT_SHA) {
+    try {
+      outcomeOfPresent(found, { ...input, manifest: input.manifest }, input.manifest.version, remote);
+    } catch (e) {
+      if (e instanceof ReleaseError) out.push({ check: 'version', problem: e.what, fix: e.fix });
+    }
+  }
+  return out;
 }
 
 function plan(input: PublishInput): string[] {
@@ -389,4 +416,4 @@ async function smoke(input: PublishInput): Promise<void> {
   }
 }
 
-export const goEcosystem: EcosystemAdapter = { ecosystem: 'go', pack, plan, preflight, lookup, publish, smoke };
+export const goEcosystem: EcosystemAdapter = { ecosystem: 'go', pack, plan, checks, lookup, publish, smoke };

@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { ReleaseError } from '../../errors';
-import type { PackManifest, PublishInput } from '../types';
+import type { CheckInput, PackManifest, PublishInput } from '../types';
 import type { VersionContext } from '../../version/types';
 import { createNpmEcosystem } from './index';
 import { packumentUrl } from './registry-client';
@@ -53,6 +53,9 @@ describe('npm adapter against a real Verdaccio', () => {
   function input(manifest: PackManifest, context: VersionContext, env = reg.env()): PublishInput {
     return { workspaceRoot: ws.root, manifest, context, env, log };
   }
+  function checkInput(manifest: PackManifest, context: VersionContext, env = reg.env()): CheckInput {
+    return { workspaceRoot: ws.root, projectRoot: `packages/${manifest.project}`, project: manifest.project, manifest, context, env, log, timeoutMs: 5000 };
+  }
   async function packument(name: string): Promise<any> {
     const res = await fetch(packumentUrl(reg.url, name), { headers: { authorization: `Bearer ${reg.token}` } });
     return res.json();
@@ -80,15 +83,19 @@ describe('npm adapter against a real Verdaccio', () => {
     if (ws) rmSync(ws.root, { recursive: true, force: true });
   });
 
-  it('preflight: refuses a missing token, an unreachable registry and the build channel; passes when all is set', async () => {
+  it('checks: a missing token, an unreachable registry (host and time named), a refused token; none when all is set', async () => {
     const m = await pack('cfg', ctx('B'));
-    await expect(npmEcosystem.preflight(input(m, ctx('B'), { AMEIDE_NPM_REGISTRY: reg.url }))).rejects.toThrow(/set NPM_TOKEN or NPM_TOKEN_FILE/);
+    expect(await npmEcosystem.checks(checkInput(m, ctx('B'), { AMEIDE_NPM_REGISTRY: reg.url }))).toEqual([
+      expect.objectContaining({ check: 'credentials', fix: expect.stringMatching(/set NPM_TOKEN or NPM_TOKEN_FILE/) }),
+    ]);
     const dead = `http://127.0.0.1:${await freePort()}/`;
-    await expect(npmEcosystem.preflight(input(m, ctx('B'), { AMEIDE_NPM_REGISTRY: dead, NPM_TOKEN: reg.token }))).rejects.toThrow(
-      /not reachable.*ECONNREFUSED/s,
-    );
-    await expect(npmEcosystem.preflight(input(m, ctx('B', { CHANNEL: 'build' })))).rejects.toThrow(/build channel never publishes/);
-    await expect(npmEcosystem.preflight(input(m, ctx('B')))).resolves.toBeUndefined();
+    expect(await npmEcosystem.checks(checkInput(m, ctx('B'), { AMEIDE_NPM_REGISTRY: dead, NPM_TOKEN: reg.token }))).toEqual([
+      expect.objectContaining({ check: 'destination', problem: expect.stringMatching(/cannot reach 127\.0\.0\.1:\d+ .*ECONNREFUSED, gave up after at most 5 s/) }),
+    ]);
+    const refused = await npmEcosystem.checks(checkInput(m, ctx('B'), { AMEIDE_NPM_REGISTRY: reg.url, NPM_TOKEN: 'not-a-token' }));
+    expect(refused).toEqual([expect.objectContaining({ check: 'credentials', problem: expect.stringMatching(/refused the token in NPM_TOKEN \(GET -\/whoami/) })]);
+    expect(JSON.stringify(refused)).not.toContain('not-a-token');
+    expect(await npmEcosystem.checks(checkInput(m, ctx('B')))).toEqual([]);
   });
 
   it('dev publish: uploads, records the SHA, and says the registry set latest to the first dev version', async () => {

@@ -5,19 +5,24 @@ import type { SignMode } from '../../ecosystems/oci/sign';
 import { isAncestor } from '../../git';
 import { ociRegistry } from '../../registries';
 import { manifestPath, readPackManifest, runExecutor, writeJson, type CommonOptions } from '../common';
+import { assertPreflight } from '../../flow/preflight';
 
 export interface GhcrOptions extends CommonOptions {
   sign?: SignMode;
 }
 
 export default async function ghcrExecutor(options: GhcrOptions, ctx: ExecutorContext) {
-  return runExecutor('ghcr', options, ctx, async ({ workspaceRoot, project, dryRun, log, context }) => {
+  return runExecutor('ghcr', options, ctx, async ({ workspaceRoot, project, projectRoot, dryRun, log, context }) => {
     const vc = await context();
     if (vc.CHANNEL === 'build') {
       log(`channel 'build' (ref ${vc.REF}): no image is pushed.`);
       return;
     }
     const manifest = readPackManifest(workspaceRoot, project, vc);
+    if (!dryRun) {
+      // The same checks as the run-wide preflight, for this image, right before the push.
+      await assertPreflight({ workspaceRoot, project, projectRoot, ecosystem: options.ecosystem, context, env: process.env, log, packages: false, images: true, sign: options.sign });
+    }
     const result = await ociRelease({
       project,
       manifests: [manifest],
