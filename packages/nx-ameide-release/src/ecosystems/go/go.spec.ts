@@ -276,6 +276,23 @@ describe('go publish to the mirror repository', () => {
     expect(git(['show', 'v0.2.0:hello.go'], bare)).toContain('hello again');
   });
 
+  it('a backport (v0.1.1 after v0.2.0) lives on release/v0.1 from v0.1.0; the default branch does not move', async () => {
+    write('hello.go', 'package ameide\n\nfunc Hello() string { return "hello, patched" }\n');
+    const fix = commit('backport fix', '2025-11-15T09:00:00Z');
+    const backport = { ...fix, GO_VERSION: 'v0.1.1', REF: 'refs/tags/v0.1.1', RELEASE_TAG: 'v0.1.1', IS_HIGHEST_RELEASE: false };
+    const m = await pack(backport);
+    const mainBefore = git(['rev-parse', 'main'], bare);
+    expect(goEcosystem.plan(publishInput(m, backport)).join('\n')).toContain('branch release/v0.1');
+    await expect(goEcosystem.publish(publishInput(m, backport))).resolves.toMatchObject({ status: 'published', detail: expect.stringContaining('on release/v0.1') });
+    expect(git(['rev-parse', 'main'], bare)).toBe(mainBefore);
+    expect(git(['rev-parse', 'v0.1.1^{commit}'], bare)).toBe(git(['rev-parse', 'release/v0.1'], bare));
+    expect(git(['rev-parse', 'v0.1.1^{commit}^'], bare)).toBe(git(['rev-parse', 'v0.1.0^{commit}'], bare));
+    // a re-run is already-published and moves no branch
+    const refs = git(['for-each-ref', '--format=%(objectname) %(refname)'], bare);
+    await expect(goEcosystem.publish(publishInput(m, backport))).resolves.toMatchObject({ status: 'already-published' });
+    expect(git(['for-each-ref', '--format=%(objectname) %(refname)'], bare)).toBe(refs);
+  });
+
   it('a tag made by hand (no Source-SHA) is never taken over', async () => {
     const manual = git(['commit-tree', 'main^{tree}', '-m', 'made by hand'], bare);
     git(['tag', 'v0.9.0', manual], bare);

@@ -7,7 +7,8 @@ import { goRegistry } from '../../registries';
 import { withRetry } from '../../retry';
 import type { VersionContext } from '../../version/types';
 import type { ArtifactFile, CheckInput, EcosystemAdapter, Finding, LookupResult, PackInput, PackManifest, PublishInput, PublishOutcome } from '../types';
-import { commitTagPush, isPushRace, isTransientGitError, lsRemoteRef, readRemoteTag, redactRemote } from './git';
+import * as semver from 'semver';
+import { commitTagPush, isPushRace, isTransientGitError, lsRemoteRef, lsRemoteTags, mirrorBranchFor, readRemoteTag, redactRemote } from './git';
 import { gitEnv } from '../../git/env';
 import { checkModulePath, checkPathMajor, escapeModulePath, GO_TAG_RE, goLang } from './module';
 import { parseGoMod, replaces, retractionOf, type ModFile } from './modfile';
@@ -219,6 +220,14 @@ async function lookup(input: PublishInput): Promise<LookupResult> {
   return facts ? { state: 'present', gitSha: facts.sourceSha } : { state: 'absent' };
 }
 
+/** The highest tag of the same vX.Y line below `tag` in the mirror: where a new release/vX.Y branch starts. */
+async function lineStart(remote: string, tag: string, env: NodeJS.ProcessEnv): Promise<string | undefined> {
+  const m = GO_TAG_RE.exec(tag);
+  if (!m) return undefined;
+  const line = (await lsRemoteTags(remote, `v${m[1]}.${m[2]}.*`, env)).map((t) => t.tag).filter((t) => semver.valid(t) && semver.lt(t, tag));
+  return line.sort(semver.rcompare)[0];
+}
+
 /** Present-from-same-SHA is done; present from another SHA (or from no recorded SHA) is refused, naming both. */
 function outcomeOfPresent(found: LookupResult & { state: 'present' }, input: PublishInput, tag: string, remote: string): PublishOutcome {
   const ours = input.manifest.gitSha;
@@ -234,7 +243,8 @@ async function publish(input: PublishInput): Promise<PublishOutcome> {
   if (skip) return { status: 'skipped', reason: skip };
   checkSameSha(input);
   const tag = tagOf(input.manifest);
-  const { remote, branch } = mirror(input.env);
+  const { remote, branch: defaultBranch } = mirror(input.env);
+  const branch = mirrorBranchFor(tag, input.context.IS_HIGHEST_RELEASE, defaultBranch);
   const files = packedFiles(input);
   const env = gitEnv(input.env);
   const identity = {
@@ -247,10 +257,12 @@ async function publish(input: PublishInput): Promise<PublishOutcome> {
       if (attempt > 1) input.log(`retrying the Go mirror push (attempt ${attempt})`);
       const found = await lookup(input);
       if (found.state === 'present') return outcomeOfPresent(found, input, tag, remote);
+      const startFrom = branch === defaultBranch ? undefined : await lineStart(remote, tag, env);
       const { commit, reused } = await commitTagPush(
         {
           remote,
           branch,
+          startFrom,
           tag,
           files,
           sourceSha: input.manifest.gitSha,
@@ -316,8 +328,9 @@ async function checks(input: CheckInput): Promise<Finding[]> {
 
 function plan(input: PublishInput): string[] {
   const skip = releaseOnly(input);
-  const { remote, branch } = mirror(input.env);
+  const { remote, branch: defaultBranch } = mirror(input.env);
   if (skip) return [`go ${input.manifest.name}: skipped (${skip})`];
+  const branch = mirrorBranchFor(input.manifest.version, input.context.IS_HIGHEST_RELEASE, defaultBranch);
   const g = (input.manifest as GoPackManifest).go;
   return [
     `go ${input.manifest.name} ${input.manifest.version}`,
