@@ -267,6 +267,19 @@ describe('after the preflight, failures are recoverable', () => {
   });
 });
 
+describe('nx affected', () => {
+  it('publishes only what changed, but every release project\'s preflight gates it', () => {
+    const graph = JSON.parse(ws.nxCommand(['affected', '-t', 'publish', '--base=HEAD~1', '--head=HEAD', '--graph=stdout']));
+    const tasks = Object.keys(graph.tasks.tasks);
+    expect(tasks.filter((t) => t.endsWith(':publish')).sort()).toEqual(['ameide_sdk_ts:publish', 'configuration:publish']);
+    expect(tasks.filter((t) => t.endsWith(':preflight')).sort()).toEqual(['ameide_sdk_go', 'ameide_sdk_python', 'ameide_sdk_ts', 'configuration'].map((p) => `${p}:preflight`));
+    for (const publish of ['ameide_sdk_ts:publish', 'configuration:publish']) {
+      const deps = graph.tasks.dependencies[publish].map((d: { id: string } | string) => (typeof d === 'string' ? d : d.id));
+      expect(deps).toEqual(expect.arrayContaining(['ameide_sdk_go:preflight', 'ameide_sdk_python:preflight']));
+    }
+  });
+});
+
 describe('a backport', () => {
   it('v1.9.1 after v2.0.0: refused with a hint that works as printed; with --allowBackport latest, 2.0 and the mirror default branch stay', async () => {
     ws.git('checkout', '-q', '-b', 'release-1.9', shas.base);
