@@ -1,9 +1,10 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ReleaseError } from '../errors';
+import { findingOf } from '../findings';
 import { adapterFor } from '../ecosystems';
 import { ociChecks } from '../ecosystems/oci/release';
-import type { CheckInput, CheckKind, Ecosystem, Finding, Log, PackManifest } from '../ecosystems/types';
+import type { CheckInput, Ecosystem, Finding, Log, PackManifest } from '../ecosystems/types';
 import { ensureReleaseTagPushed, isAncestor } from '../git';
 import { sha256File } from '../hash';
 import type { Env } from '../registries';
@@ -27,17 +28,12 @@ import type { VersionContext } from '../version/types';
  *   4. image        the same for the OCI image, when the run pushes one (ghcr)
  */
 
+export { findingOf };
+
 /** One row of the preflight table. */
 export interface Problem extends Finding {
   project: string;
   ecosystem: Ecosystem | 'oci';
-}
-
-/** A thrown error as a finding: a ReleaseError keeps its what and fix; anything else says to re-run. */
-export function findingOf(check: CheckKind, err: unknown): Finding {
-  if (err instanceof ReleaseError) return { check, problem: err.where ? `${err.where}: ${err.what}` : err.what, fix: err.fix };
-  const message = err instanceof Error ? err.message : String(err);
-  return { check, problem: message.split('\n')[0], fix: 'check the cause above, then run the same command again (nothing was uploaded)' };
 }
 
 const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\s*\n\s*/g, ' / ').trim();

@@ -10,6 +10,7 @@ import type { ArtifactFile, CheckInput, EcosystemAdapter, Finding, LookupResult,
 import * as semver from 'semver';
 import { commitTagPush, isPushRace, isTransientGitError, lsRemoteRef, lsRemoteTags, mirrorBranchFor, readRemoteTag, redactRemote } from './git';
 import { gitEnv } from '../../git/env';
+import { findingOf } from '../../findings';
 import { checkModulePath, checkPathMajor, escapeModulePath, GO_TAG_RE, goLang } from './module';
 import { parseGoMod, replaces, retractionOf, type ModFile } from './modfile';
 import { hash1, MAX_ZIP_FILE, readFiles, readZip, selectModuleFiles, writeZip, type ZipEntry } from './modzip';
@@ -290,13 +291,11 @@ async function publish(input: PublishInput): Promise<PublishOutcome> {
  */
 async function checks(input: CheckInput): Promise<Finding[]> {
   const out: Finding[] = [];
-  let modWhere = join(input.projectRoot, 'go.mod');
   try {
     const { mod, where } = readGoMod(input.workspaceRoot, input.projectRoot);
-    modWhere = where;
     for (const p of goModProblems(mod, input.context.GO_VERSION)) out.push({ check: 'guard', problem: `${where}: ${p.what}`, fix: p.fix });
   } catch (e) {
-    out.push(e instanceof ReleaseError ? { check: 'guard', problem: `${modWhere}: ${e.what}`, fix: e.fix } : { check: 'guard', problem: (e as Error).message, fix: `fix ${modWhere}` });
+    out.push(findingOf('guard', e));
   }
   if (input.context.CHANNEL !== 'release' || !input.context.GO_VERSION) return out; // dev and build publish no Go versions
   const { remote, branch } = mirror(input.env);
@@ -320,7 +319,7 @@ async function checks(input: CheckInput): Promise<Finding[]> {
     try {
       outcomeOfPresent(found, { ...input, manifest: input.manifest }, input.manifest.version, remote);
     } catch (e) {
-      if (e instanceof ReleaseError) out.push({ check: 'version', problem: e.what, fix: e.fix });
+      out.push(findingOf('version', e));
     }
   }
   return out;

@@ -3,9 +3,10 @@ import { join } from 'node:path';
 import * as semver from 'semver';
 import { ReleaseError } from '../../errors';
 import { npmRegistry, type NpmRegistry } from '../../registries';
-import { withRetry, type RetryOptions } from '../../retry';
+import { type RetryOptions } from '../../retry';
 import type { CheckInput, Finding, LookupResult, PublishInput, PublishOutcome } from '../types';
 import { credentialSource } from '../../credentials';
+import { findingOf } from '../../findings';
 import { probe } from '../../net';
 import { planDistTags, publishTag, releaseHolderIsNewer, type TagAction } from './dist-tags';
 import { guardSourceManifest, registryVersion } from './manifest';
@@ -14,7 +15,6 @@ import {
   distTagAddArgs,
   distTagRmArgs,
   getPackument,
-  httpGet,
   NpmCommandError,
   NpmSession,
   publishArgs,
@@ -90,7 +90,7 @@ export async function checksNpm(input: CheckInput, deps: NpmDeps = {}): Promise<
   try {
     guardSourceManifest(JSON.parse(readFileSync(join(input.workspaceRoot, where), 'utf8')), input.context, where);
   } catch (e) {
-    out.push(e instanceof ReleaseError ? { check: 'guard', problem: `${where}: ${e.what}`, fix: e.fix } : { check: 'guard', problem: `${where}: ${(e as Error).message}`, fix: `fix ${where}` });
+    out.push(findingOf('guard', e));
   }
   const registry = npmRegistry(input.env);
   const source = credentialSource(input.env, 'NPM_TOKEN', 'NODE_AUTH_TOKEN');

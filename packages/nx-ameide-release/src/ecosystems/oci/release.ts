@@ -5,6 +5,7 @@ import { ociRegistry, type Env, type OciRegistry } from '../../registries';
 import type { VersionContext } from '../../version/types';
 import type { Finding, Log, PackManifest } from '../types';
 import { credentialSource } from '../../credentials';
+import { findingOf } from '../../findings';
 import { networkCode } from '../../net';
 import { buildImage, LABEL_CHANNEL, LABEL_PROJECT, OCI_CREATED, OCI_REVISION, OCI_SOURCE, OCI_TITLE, OCI_VERSION, type ImageBuild } from './image';
 import { imageFiles, ociImageName, type Contents } from './layout';
@@ -319,7 +320,7 @@ export async function ociChecks(input: OciReleaseInput & { timeoutMs: number }):
       out.push({ check: 'guard', problem: `COSIGN_KEY points at ${reg.cosignKey}, which does not exist`, fix: 'give the path of a cosign.key (cosign generate-key-pair) or a KMS URI' });
     }
   } catch (e) {
-    if (e instanceof ReleaseError) out.push({ check: 'guard', problem: e.what, fix: e.fix });
+    out.push(findingOf('guard', e));
   }
   const first = manifests[0];
   const repo = `${reg.namespace}/${input.imageName ?? ociImageName(first.name)}`;

@@ -7,6 +7,7 @@ import { pypiRegistry, type PypiRegistry } from '../../registries';
 import { isTransientError, withRetry, type RetryOptions } from '../../retry';
 import type { ArtifactFile, CheckInput, Finding, LookupResult, PublishInput, PublishOutcome } from '../types';
 import { credentialSource } from '../../credentials';
+import { findingOf } from '../../findings';
 import { probe } from '../../net';
 import { checkPlaceholderVersion, readPyproject } from './pyproject';
 import { distributionStem, inspectDist, resolvePythonTools, uvPublish, type PythonTools } from './commands';
@@ -273,7 +274,7 @@ export async function checksPypi(input: CheckInput): Promise<Finding[]> {
   try {
     checkPlaceholderVersion(readPyproject(readFileSync(join(input.workspaceRoot, where), 'utf8'), where), where);
   } catch (e) {
-    out.push(e instanceof ReleaseError ? { check: 'guard', problem: `${where}: ${e.what}`, fix: e.fix } : { check: 'guard', problem: `${where}: ${(e as Error).message}`, fix: `fix ${where}` });
+    out.push(findingOf('guard', e));
   }
   const registry = pypiRegistry(input.env);
   if (!registry.username || !registry.password) {
