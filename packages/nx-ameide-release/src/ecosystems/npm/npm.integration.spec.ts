@@ -173,8 +173,8 @@ describe('npm adapter against a real Verdaccio', () => {
     const err = await capture(npmEcosystem.publish(input(ms, ctx('C'), { AMEIDE_NPM_REGISTRY: reg.url, NPM_TOKEN: 'rejected-token-0123456789' }))).catch(
       (e) => e,
     );
-    expect(err).toBeInstanceOf(Error);
-    expect(err.message).toMatch(/E40[13]|40[13]/);
+    expect(err).toBeInstanceOf(ReleaseError);
+    expect(err.message).toMatch(/refused to publish @fx\/sdk@\S+ with the token in NPM_TOKEN \(HTTP 40[13]: [^)]*\); nothing was uploaded\n  fix: check it with `npm whoami --registry /);
     expect(err.message).not.toContain('rejected-token-0123456789');
     expect(Date.now() - started).toBeLessThan(15000);
     expect((await packument('@fx/sdk')).versions?.[clean(devVersion('C'))]).toBeUndefined();

@@ -194,6 +194,13 @@ export async function publishNpm(input: PublishInput, deps: NpmDeps = {}): Promi
         });
         status = 'published';
       } catch (e) {
+        if (e instanceof NpmCommandError && /\bE40[13]\b|40[13] (Unauthorized|Forbidden)/i.test(e.text)) {
+          const source = credentialSource(input.env, 'NPM_TOKEN', 'NODE_AUTH_TOKEN');
+          throw new ReleaseError(
+            `${registry.url} refused to publish ${id} with the token in ${source} (${/\bE403\b|403 Forbidden/i.test(e.text) ? 'HTTP 403: not allowed to publish this package' : 'HTTP 401: the token is not valid'}); nothing was uploaded`,
+            `check it with \`npm whoami --registry ${registry.url}\` using that token, and that its user may publish ${manifest.name}; then run the same command again`,
+          );
+        }
         if (!(e instanceof NpmCommandError && e.kind === 'exists')) throw e;
         // Another run published it between lookup and upload: decide by its SHA.
         packument = await getPackument(registry, manifest.name, deps.retry);
