@@ -257,14 +257,24 @@ export async function ociRelease(input: OciReleaseInput): Promise<OciReleaseResu
   const tagsSkipped = decisions.flatMap((d) => (d.action === 'skip' ? [{ tag: d.tag, reason: `${d.code}: ${d.reason}` }] : []));
 
   // 7. push
-  if (toWrite.length) {
-    await client.uploadBlob(repo, build.layer.digest, build.layer.bytes);
-    await client.uploadBlob(repo, build.config.digest, build.config.bytes);
-    for (const tag of toWrite) {
-      const got = await client.putManifest(repo, tag, build.manifest.bytes, build.manifest.mediaType);
-      if (got !== digest) throw new Error(`registry stored ${repo}:${tag} as ${got}, expected ${digest}`);
-      log(`ghcr: pushed ${image}:${tag}`);
+  const pushed: string[] = [];
+  try {
+    if (toWrite.length) {
+      await client.uploadBlob(repo, build.layer.digest, build.layer.bytes);
+      await client.uploadBlob(repo, build.config.digest, build.config.bytes);
+      for (const tag of toWrite) {
+        const got = await client.putManifest(repo, tag, build.manifest.bytes, build.manifest.mediaType);
+        if (got !== digest) throw new Error(`registry stored ${repo}:${tag} as ${got}, expected ${digest}`);
+        pushed.push(tag);
+        log(`ghcr: pushed ${image}:${tag}`);
+      }
     }
+  } catch (e) {
+    // Per tag, what the registry holds now: the same command pushes the rest (blobs already there are not sent again).
+    const rest = toWrite.filter((t) => !pushed.includes(t));
+    log(`ghcr: push failed; ${image}: tags on ${digest}: ${[...tagsUnchanged, ...pushed].join(', ') || 'none'}; not pushed: ${rest.join(', ')}; not signed yet`);
+    log('ghcr: run the same command again on this commit to push and sign the rest');
+    throw e;
   }
 
   // 8. sign
