@@ -3,7 +3,7 @@ import { appendFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { contextDigest, formatContext, resolveContext, type ContextFormat } from './context';
 import { ReleaseError } from './errors';
-import { GitFactsError } from './git';
+import { GitFactsError, readHeadSha } from './git';
 import { DEFAULT_VERSION_OPTIONS } from './version/compute';
 import type { VersionOptions } from './version/types';
 
@@ -104,12 +104,17 @@ function parseArgs(argv: string[]): Parsed {
  */
 async function digest(cwd: string, ref: string | undefined, options: VersionOptions): Promise<string> {
   try {
-    return contextDigest(await resolveContext({ workspaceRoot: cwd, env: process.env, options: { ...options, ref } }));
+    // allowBackport: the digest identifies the inputs, it is not a gate. A backport's pack gets
+    // --allowBackport (forwarded by Nx), this command does not: refusing here would give every
+    // backport commit one constant error digest, and a cache hit would restore another commit's pack.
+    return contextDigest(await resolveContext({ workspaceRoot: cwd, env: process.env, options: { ...options, allowBackport: true, ref } }));
   } catch (e) {
     if (e instanceof GitFactsError && e.problem === 'not-a-repo') return 'no-git';
     if (e instanceof GitFactsError && e.problem === 'no-commits') return 'no-commits';
     const message = e instanceof Error ? e.message : String(e);
-    return `error-${createHash('sha256').update(message).digest('hex').slice(0, 16)}`;
+    // The commit is part of even an error digest: one refusal on two commits must never share a cache entry.
+    const head = await readHeadSha(cwd).catch(() => '');
+    return `error-${createHash('sha256').update(`${head}\n${message}`).digest('hex').slice(0, 16)}`;
   }
 }
 
