@@ -102,6 +102,25 @@ export function mirrorBranchFor(tag: string, isHighestRelease: boolean, defaultB
   return m ? `release/v${m[1]}.${m[2]}` : defaultBranch;
 }
 
+/**
+ * Push rights on the mirror, proven without writing: `git push --dry-run` of a throwaway
+ * commit runs the receive-pack handshake, where a server refuses credentials that may only
+ * read (GitHub answers 403), and sends nothing. Throws the git error when refused.
+ */
+export async function checkPushAccess(remote: string, env: NodeJS.ProcessEnv): Promise<void> {
+  const dir = tempRepoDir('ameide-go-pushcheck-');
+  try {
+    const at = { env, cwd: dir };
+    await git(['init', '-q', '.'], at);
+    const tree = (await git(['mktree'], { ...at, input: '' })).stdout.trim();
+    const who = { GIT_AUTHOR_NAME: 'preflight', GIT_AUTHOR_EMAIL: 'preflight@localhost', GIT_COMMITTER_NAME: 'preflight', GIT_COMMITTER_EMAIL: 'preflight@localhost', GIT_AUTHOR_DATE: '@0 +0000', GIT_COMMITTER_DATE: '@0 +0000' };
+    const commit = (await git(['commit-tree', tree, '-m', 'preflight push check (never pushed)'], { ...at, extraEnv: who })).stdout.trim();
+    await git(['push', '--dry-run', '--porcelain', remote, `${commit}:refs/heads/ameide-preflight-check`], at);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 export interface TagFacts {
   commit: string;
   /** Source SHA recorded by the tag's commit (or, failing that, by the annotated tag's message). */

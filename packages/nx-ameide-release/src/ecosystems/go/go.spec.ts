@@ -227,6 +227,16 @@ describe('go publish to the mirror repository', () => {
     expect(found).toEqual([expect.objectContaining({ check: 'destination', problem: expect.stringMatching(/not reachable/), fix: expect.stringMatching(/AMEIDE_GO_REMOTE/) })]);
   });
 
+  it('its checks prove push rights without writing: a mirror that can be read but not pushed is named', async () => {
+    const refsBefore = git(['for-each-ref'], bare);
+    // pushes go elsewhere (as a read-only token would be refused): ls-remote works, push --dry-run does not
+    const readOnly = { ...mirrorEnv, GIT_CONFIG_COUNT: '2', GIT_CONFIG_KEY_1: `url.${join(root, 'no-push-here.git')}.pushInsteadOf`, GIT_CONFIG_VALUE_1: 'https://github.com/ameideio/ameide-sdk-go' };
+    const found = await goEcosystem.checks(checkInput(publishInput(manifest, release1, readOnly), PROJECT_ROOT));
+    expect(found).toEqual([expect.objectContaining({ check: 'destination', problem: expect.stringMatching(/not reachable for reading and pushing/) })]);
+    expect(await goEcosystem.checks(checkInput(publishInput(manifest, release1), PROJECT_ROOT))).toEqual([]);
+    expect(git(['for-each-ref'], bare)).toBe(refsBefore); // the dry-run push wrote nothing
+  });
+
   it('first push to an empty bare repository: one commit recording the source SHA, annotated tag', async () => {
     const input = publishInput(manifest, release1);
     expect(await goEcosystem.checks(checkInput(input, PROJECT_ROOT))).toEqual([]);

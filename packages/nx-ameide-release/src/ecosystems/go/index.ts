@@ -8,7 +8,7 @@ import { withRetry } from '../../retry';
 import type { VersionContext } from '../../version/types';
 import type { ArtifactFile, CheckInput, EcosystemAdapter, Finding, LookupResult, PackInput, PackManifest, PublishInput, PublishOutcome } from '../types';
 import * as semver from 'semver';
-import { commitTagPush, isPushRace, isTransientGitError, lsRemoteRef, lsRemoteTags, mirrorBranchFor, readRemoteTag, redactRemote } from './git';
+import { checkPushAccess, commitTagPush, isPushRace, isTransientGitError, lsRemoteRef, lsRemoteTags, mirrorBranchFor, readRemoteTag, redactRemote } from './git';
 import { gitEnv } from '../../git/env';
 import { findingOf } from '../../findings';
 import { checkModulePath, checkPathMajor, escapeModulePath, GO_TAG_RE, goLang } from './module';
@@ -287,7 +287,8 @@ async function publish(input: PublishInput): Promise<PublishOutcome> {
 /**
  * Go's own preflight checks, all of them, without writing: every go.mod problem (path, major,
  * replace, retract), and on the release channel the mirror reachable with the credentials git
- * has (git ls-remote) and the tag not held by another source SHA.
+ * has (git ls-remote, then `git push --dry-run` of a throwaway commit: push rights, no write) and
+ * the tag not held by another source SHA.
  */
 async function checks(input: CheckInput): Promise<Finding[]> {
   const out: Finding[] = [];
@@ -301,12 +302,13 @@ async function checks(input: CheckInput): Promise<Finding[]> {
   const { remote, branch } = mirror(input.env);
   try {
     await lsRemoteRef(remote, `refs/heads/${branch}`, gitEnv(input.env));
+    await checkPushAccess(remote, gitEnv(input.env));
   } catch (e) {
     const last = (e as Error).message.split('\n').filter(Boolean).slice(-1)[0];
     const auth = /Authentication failed|returned error: 40[13]|Permission denied|could not read Username/i.test((e as Error).message);
     out.push({
       check: auth ? 'credentials' : 'destination',
-      problem: `the Go mirror ${redactRemote(remote)} ${auth ? 'refused the credentials git has for it' : 'is not reachable'} (git ls-remote: ${last})`,
+      problem: `the Go mirror ${redactRemote(remote)} ${auth ? 'refused the credentials git has for it' : 'is not reachable for reading and pushing'} (${last})`,
       fix: auth
         ? `check them with \`git ls-remote ${redactRemote(remote)}\` (a credential helper, or GIT_CONFIG_* for the CI token)`
         : 'set AMEIDE_GO_REMOTE to the SDK repository and give git credentials for it (a credential helper, or GIT_CONFIG_* insteadOf for a local mirror)',
