@@ -146,6 +146,25 @@ describe('nx-ameide-release context (real process, real git)', () => {
     expect(digest).toMatchObject({ exitCode: 0, stderr: '' });
   });
 
+  it('digest of a backport: the context --allowBackport gives (never one constant error digest for every backport commit)', async () => {
+    const b = await repo();
+    await b.commit('one', '2025-11-13T10:00:00Z');
+    await b.tag('v2.0.0', { annotated: true });
+    const digests: string[] = [];
+    for (const [i, when] of ['2025-11-14T10:00:00Z', '2025-11-15T10:00:00Z'].entries()) {
+      await b.git('checkout', '-q', '-B', `fix-${i}`, 'v2.0.0');
+      await b.commit(`fix ${i}`, when);
+      await b.tag(`v1.9.${i + 1}`, { annotated: true });
+      const ref = `refs/tags/v1.9.${i + 1}`;
+      const d = await cli(['context', '--cwd', b.dir, '--format', 'digest', '--ref', ref]);
+      const allowed = await cli(['context', '--cwd', b.dir, '--format', 'digest', '--ref', ref, '--allow-backport']);
+      expect(d).toMatchObject({ exitCode: 0, stdout: expect.stringMatching(/^[0-9a-f]{64}\n$/) });
+      expect(d.stdout).toBe(allowed.stdout);
+      digests.push(d.stdout);
+    }
+    expect(digests[0]).not.toBe(digests[1]);
+  });
+
   it('digest still prints one stable line outside a repository and in an empty one', async () => {
     const plain = mkdtempSync(join(tmpdir(), 'ameide-plain-'));
     cleanup.push(() => rmSync(plain, { recursive: true, force: true }));

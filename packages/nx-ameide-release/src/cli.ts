@@ -3,7 +3,7 @@ import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } fr
 import { basename, dirname, relative, resolve } from 'node:path';
 import { contextDigest, formatContext, resolveContext, type ContextFormat } from './context';
 import { ReleaseError } from './errors';
-import { GitFactsError } from './git';
+import { GitFactsError, readHeadSha } from './git';
 import { releaseNotes } from './evidence/notes';
 import { verifyImage } from './evidence/verify';
 import type { Signer } from './ecosystems/oci/sign';
@@ -140,12 +140,17 @@ function parseArgs(argv: string[]): Parsed {
 async function digest(cwd: string, ref: string | undefined, options: VersionOptions): Promise<string> {
   try {
     // No warning here: the digest is a cache input Nx computes on every run; the task's own context prints it.
-    return contextDigest(await resolveContext({ workspaceRoot: cwd, env: process.env, options: { ...options, ref }, warn: () => undefined }));
+    // allowBackport: the digest identifies the inputs, it is not a gate. A backport's pack gets
+    // --allowBackport (forwarded by Nx), this command does not: refusing here would give every
+    // backport commit one constant error digest, and a cache hit would restore another commit's pack.
+    return contextDigest(await resolveContext({ workspaceRoot: cwd, env: process.env, options: { ...options, allowBackport: true, ref }, warn: () => undefined }));
   } catch (e) {
     if (e instanceof GitFactsError && e.problem === 'not-a-repo') return 'no-git';
     if (e instanceof GitFactsError && e.problem === 'no-commits') return 'no-commits';
     const message = e instanceof Error ? e.message : String(e);
-    return `error-${createHash('sha256').update(message).digest('hex').slice(0, 16)}`;
+    // The commit is part of even an error digest: one refusal on two commits must never share a cache entry.
+    const head = await readHeadSha(cwd).catch(() => '');
+    return `error-${createHash('sha256').update(`${head}\n${message}`).digest('hex').slice(0, 16)}`;
   }
 }
 

@@ -35,12 +35,16 @@ describe('createNodes', () => {
     });
     const projects = await infer(root, ['packages/sdk_go/project.json', 'packages/sdk_py/project.json', 'packages/cfg/package.json']);
     expect(Object.keys(projects).sort()).toEqual(['packages/cfg', 'packages/sdk_go', 'packages/sdk_py']);
-    expect(Object.keys(projects['packages/sdk_go'].targets!)).toEqual(['version', 'pack', 'publish', 'ghcr', 'smoke']);
+    expect(Object.keys(projects['packages/sdk_go'].targets!)).toEqual(['version', 'pack', 'preflight', 'publish', 'ghcr', 'smoke']);
     expect(projects['packages/sdk_go'].targets!.pack.options).toEqual({ ecosystem: 'go' });
     expect(projects['packages/sdk_py'].targets!.pack.options).toEqual({ ecosystem: 'pypi' });
     expect(projects['packages/cfg'].targets!.publish.options).toEqual({ ecosystem: 'npm', destinations: {} });
     expect(projects['packages/cfg'].targets!.pack.outputs).toEqual(['{workspaceRoot}/dist/cfg']);
-    expect(projects['packages/cfg'].targets!.publish.dependsOn).toEqual(['pack', '^publish']);
+    expect(projects['packages/cfg'].targets!.publish.dependsOn).toEqual([
+      { target: 'pack', params: 'forward' },
+      { target: 'publish', dependencies: true, params: 'forward' },
+      { target: 'preflight', projects: 'tag:ameide:release', params: 'forward' },
+    ]);
     expect(projects['packages/cfg'].targets!.pack.dependsOn).toEqual(['build', '^build']);
     expect(projects['packages/cfg'].targets!.pack.cache).toBe(true);
     for (const t of Object.values(projects['packages/cfg'].targets!)) expect(t.metadata?.description).toBeTruthy();
@@ -63,7 +67,10 @@ describe('createNodes', () => {
       'libs/a/package.json': JSON.stringify({ name: 'a', version: '0.0.0' }),
     });
     expect(Object.keys(await infer(root, ['libs/a/project.json']))).toEqual([]);
-    expect(Object.keys(await infer(root, ['libs/a/project.json'], { releaseTag: 'publish:yes' }))).toEqual(['libs/a']);
+    const custom = await infer(root, ['libs/a/project.json'], { releaseTag: 'publish:yes' });
+    expect(Object.keys(custom)).toEqual(['libs/a']);
+    // the run-wide preflight gate follows the configured tag
+    expect(custom['libs/a'].targets!.publish.dependsOn).toContainEqual({ target: 'preflight', projects: 'tag:publish:yes', params: 'forward' });
   });
 
   it('puts the configured destinations into publish/ghcr/smoke options and the resolved ones into their metadata', async () => {

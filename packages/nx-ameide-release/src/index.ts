@@ -68,7 +68,7 @@ export const createNodes: CreateNodes<PluginOptions> = [
           },
           env: {},
         });
-        return { projects: { [root]: { targets: releaseTargets({ root, name, ecosystem, destinations: { config, resolution } }) } } };
+        return { projects: { [root]: { targets: releaseTargets({ root, name, ecosystem, releaseTag: opts?.releaseTag, destinations: { config, resolution } }) } } };
       },
       files,
       options,

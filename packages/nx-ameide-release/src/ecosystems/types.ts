@@ -68,6 +68,31 @@ export interface PublishInput {
   smokePackageManager?: string;
 }
 
+/** What a preflight check looked at: the rows of the preflight table are grouped by it. */
+export type CheckKind = 'guard' | 'artifact' | 'destination' | 'credentials' | 'version';
+
+/**
+ * One problem a check found, with a fix that works as printed. Never carries a secret:
+ * name the variable that holds it (NPM_TOKEN, PYPI_PASSWORD_FILE...), never its value.
+ */
+export interface Finding {
+  check: CheckKind;
+  problem: string;
+  fix: string;
+}
+
+/**
+ * What an ecosystem's checks get: the publish input, with the manifest null when pack left
+ * none (the artifact check reports that; the source guards and the destination still run).
+ */
+export interface CheckInput extends Omit<PublishInput, 'manifest'> {
+  projectRoot: string; // workspace-relative
+  project: string;
+  manifest: PackManifest | null;
+  /** Bounded time for every network probe of the check, in ms. */
+  timeoutMs: number;
+}
+
 /**
  * The contract every ecosystem implements. Dry-run is not an argument: the executor
  * prints plan() and never calls publish() when dry-run is on.
@@ -78,8 +103,14 @@ export interface EcosystemAdapter {
   pack(input: PackInput): Promise<PackManifest>;
   /** Human lines: each artifact, destination, version, tag. Pure (no network). */
   plan(input: PublishInput): string[];
-  /** Credentials present, registry reachable; throws ReleaseError with the fix. No writes. */
-  preflight(input: PublishInput): Promise<void>;
+  /**
+   * Everything this ecosystem can check WITHOUT WRITING, all of it, not just the first
+   * problem: its own source guards, its destination reachable within input.timeoutMs, its
+   * credentials valid (an authenticated read, never an upload), and the version not held by
+   * another SHA (lookup). The shared checks (context, artifacts, the table) live in
+   * src/flow/preflight.ts; an adapter adds only what is its own. [] means ready to publish.
+   */
+  checks(input: CheckInput): Promise<Finding[]>;
   lookup(input: PublishInput): Promise<LookupResult>;
   /** Idempotent: same version from same SHA -> already-published; from another SHA -> ReleaseError naming both. */
   publish(input: PublishInput): Promise<PublishOutcome>;

@@ -2,12 +2,12 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ExecutorContext, TaskGraph } from '@nx/devkit';
+import type { ExecutorContext } from '@nx/devkit';
 import { createTempRepo, type TempRepo } from '../git/testing';
 import type { PackManifest } from '../ecosystems/types';
 import publishExecutor from './publish/executor';
 import ghcrExecutor from './ghcr/executor';
-import { runDestinationRefusals } from './run-destinations';
+import preflightExecutor from './preflight/executor';
 
 /**
  * The executors resolve destinations before anything else: a project whose destination is
@@ -121,35 +121,14 @@ describe('destinations are resolved before any side effect', () => {
   });
 });
 
-describe('run-wide: one refused destination anywhere in the run stops every upload', () => {
-  const task = (project: string, target: string) => ({ id: `${project}:${target}`, target: { project, target }, overrides: {}, outputs: [], parallelism: true });
-  const scoped = { npm: { scope: '@acme' } };
-  const projects = {
-    c2: { root: 'packages/c2', targets: { publish: { options: { ecosystem: 'npm', destinations: scoped } }, ghcr: { options: { ecosystem: 'npm', destinations: {} } } } },
-    a2: { root: 'packages/a2', targets: { publish: { options: { ecosystem: 'npm', destinations: scoped } }, pack: { options: { ecosystem: 'npm' } } } },
-    g2: { root: 'packages/g2', targets: { publish: { options: { ecosystem: 'go', destinations: {} } } } },
-  };
-
-  it('reads each task\'s project files: the scope of another publish task, the namespace of a ghcr task; pack tasks and derivable remotes pass', () => {
-    const graph = { tasks: { a: task('a2', 'publish'), b: task('a2', 'pack'), c: task('c2', 'ghcr'), d: task('g2', 'publish') } } as unknown as TaskGraph;
-    const refusals = runDestinationRefusals(graph, projects as never, repo.dir, {});
-    expect(refusals.map((r) => r.key).sort()).toEqual(['npm.scope', 'oci.namespace']);
-    expect(refusals.find((r) => r.key === 'npm.scope')!.what).toMatch(/a2: npm package @other\/a2 is outside the scope @acme/);
-    expect(runDestinationRefusals(graph, projects as never, repo.dir, { AMEIDE_OCI_NAMESPACE: 'acme', AMEIDE_NPM_SCOPE: '@other' }).map((r) => r.key)).toEqual([]);
-  });
-
-  it('a publish of a package in scope is refused, with no request, because another publish task of the run is out of scope', async () => {
-    packed('c2', { name: '@acme/c2', ecosystem: 'npm', files: [{ file: 'dist/c2/acme-c2-0.1.0.tgz', sha256: 'ab'.repeat(32), kind: 'tgz' }] });
+describe('run-wide: a refused destination is a preflight problem (every publish waits for every preflight)', () => {
+  it('the preflight of an out-of-scope package lists the refusal in its table, naming the option, and makes no request', async () => {
+    packed('a2', { name: '@other/a2', ecosystem: 'npm', files: [] });
     Object.assign(process.env, { GITHUB_REF: 'refs/tags/v0.1.0', AMEIDE_NPM_REGISTRY: `http://${registry}/`, NPM_TOKEN: 'npm-token-0123456789' });
-    const context = {
-      ...ctx('c2'),
-      projectsConfigurations: { version: 2, projects },
-      taskGraph: { tasks: { a: task('c2', 'publish'), b: task('a2', 'publish') } },
-    } as unknown as ExecutorContext;
-    const { result, out } = await run(() => publishExecutor({ ecosystem: 'npm', destinations: scoped }, context));
+    const { result, out } = await run(() => preflightExecutor({ ecosystem: 'npm', destinations: { npm: { scope: '@acme' } } }, ctx('a2')));
     expect(result.success).toBe(false);
-    expect(out).toMatch(/this run cannot publish anything: 1 destination\(s\) cannot be used:\n\s+- a2: npm package @other\/a2 is outside the scope @acme/);
-    expect(out).toMatch(/packages\/a2\/package\.json \(this project only\)/);
+    expect(out).toMatch(/\| a2 \| npm \| destination \| [^|]*@other\/a2 is outside the scope @acme/);
+    expect(out).toMatch(/AMEIDE_NPM_SCOPE/);
     expect(requests).toEqual([]);
   });
 });

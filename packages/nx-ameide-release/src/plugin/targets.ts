@@ -11,6 +11,8 @@ export interface ReleaseProject {
   root: string; // workspace-relative, e.g. packages/ameide_sdk_ts
   name: string; // Nx project name
   ecosystem: Ecosystem;
+  /** The Nx tag that marks release projects (plugin option releaseTag); default DEFAULT_RELEASE_TAG. */
+  releaseTag?: string;
   /** nx.json + the project's own destinations (the executors resolve them at run time, AMEIDE_* on top) and what they resolve to now. */
   destinations?: { config: unknown; resolution: DestinationResolution };
 }
@@ -28,11 +30,44 @@ export function distDir(project: string): string {
   return `dist/${project}`;
 }
 
+/**
+ * The publish order, as data (each line says why it stands there). `params: 'forward'` makes
+ * flags given to the run (--allowBackport, --dry-run, --sign=off) reach the tasks a target
+ * depends on: a backport's pack must compute the same context as its publish.
+ */
+export function releaseDependsOn(releaseTag: string = DEFAULT_RELEASE_TAG): Record<'pack' | 'preflight' | 'publish' | 'ghcr' | 'smoke', TargetConfiguration['dependsOn']> {
+  const everyReleaseProject = `tag:${releaseTag}`;
+  return {
+    // The project's own Nx build (when it has one) and its workspace dependencies' builds run
+    // first: the TS SDK compiles against configuration's dist/, which a cache hit on
+    // configuration's pack would not restore. pack itself never rebuilds then. No params are
+    // forwarded to build: a run-commands build would pass --allowBackport on to tsc.
+    pack: ['build', '^build'],
+    // Checks the packed artifacts: they must exist first.
+    preflight: [{ target: 'pack', params: 'forward' }],
+    publish: [
+      { target: 'pack', params: 'forward' },
+      // A package goes up after the workspace packages it depends on (consumers can install it at once).
+      { target: 'publish', dependencies: true, params: 'forward' },
+      // Every release project's preflight: one problem anywhere and Nx runs no publish at all.
+      { target: 'preflight', projects: everyReleaseProject, params: 'forward' },
+    ],
+    // An image never exists for a package whose upload failed (the signature follows the push).
+    ghcr: [{ target: 'publish', params: 'forward' }],
+    // Consumers install only after everything of the run is published and pushed.
+    smoke: [
+      { target: 'publish', projects: everyReleaseProject, params: 'forward' },
+      { target: 'ghcr', projects: everyReleaseProject, params: 'forward' },
+    ],
+  };
+}
+
 /** The inferred targets of one release project. Pure: createNodes runs on every nx command. */
 export function releaseTargets(p: ReleaseProject): Record<string, TargetConfiguration> {
   const what = { npm: 'npm tarball', pypi: 'wheel + sdist', go: 'Go module (GOPROXY layout)' }[p.ecosystem];
   const options = { ecosystem: p.ecosystem };
-  // publish, ghcr and smoke get the configured destinations as an option and show the resolved ones in their metadata.
+  const dependsOn = releaseDependsOn(p.releaseTag);
+  // preflight, publish, ghcr and smoke get the configured destinations as an option and show the resolved ones in their metadata.
   const dest = (kinds: DestinationKind[]) =>
     p.destinations
       ? { options: { ...options, destinations: pickKinds(p.destinations.config ?? {}, kinds) }, metadata: destinationsMetadata(p.destinations.resolution, kinds) }
@@ -47,34 +82,43 @@ export function releaseTargets(p: ReleaseProject): Record<string, TargetConfigur
     pack: {
       executor: `${PLUGIN}:pack`,
       cache: true,
-      // The project's own Nx build (when it has one) and its workspace dependencies' builds run
-      // first: the TS SDK compiles against configuration's dist/, which a cache hit on
-      // configuration's pack would not restore. pack itself never rebuilds then.
-      dependsOn: ['build', '^build'],
+      dependsOn: dependsOn.pack,
       inputs: ['production', '^production', CONTEXT_RUNTIME_INPUT],
       outputs: [`{workspaceRoot}/${distDir(p.name)}`],
       options,
       metadata: { description: `Pack the ${what} from a stamped temp copy into ${distDir(p.name)}/ (sources keep 0.0.0).` },
     },
+    preflight: {
+      executor: `${PLUGIN}:preflight`,
+      cache: false,
+      dependsOn: dependsOn.preflight,
+      options: dest([p.ecosystem, 'oci']).options,
+      metadata: {
+        description:
+          'Check, without writing, everything the publish needs: guards, packed artifacts (sha256), destination reachable, credentials valid, version not held by another SHA. Every publish waits for the preflight of every release project.',
+        ...dest([p.ecosystem, 'oci']).metadata,
+      },
+    },
     publish: {
       executor: `${PLUGIN}:publish`,
       cache: false,
-      dependsOn: ['pack', '^publish'],
+      dependsOn: dependsOn.publish,
       options: dest([p.ecosystem]).options,
-      metadata: { description: `Publish the ${what} to its registry (idempotent per SHA; --dry-run prints the plan).`, ...dest([p.ecosystem]).metadata },
+      metadata: { description: `Publish the ${what} to its registry after every release project's preflight passed (idempotent per SHA; --dry-run prints the plan).`, ...dest([p.ecosystem]).metadata },
     },
     ghcr: {
       executor: `${PLUGIN}:ghcr`,
       cache: false,
-      dependsOn: ['pack'],
+      dependsOn: dependsOn.ghcr,
       options: dest(['oci']).options,
-      metadata: { description: 'Push the packed artifacts as a reproducible OCI image, tagged per channel, signed with cosign.', ...dest(['oci']).metadata },
+      metadata: { description: 'Push the packed artifacts as a reproducible OCI image, tagged per channel, signed with cosign; only after the package itself is published.', ...dest(['oci']).metadata },
     },
     smoke: {
       executor: `${PLUGIN}:smoke`,
       cache: false,
+      dependsOn: dependsOn.smoke,
       options: dest([p.ecosystem]).options,
-      metadata: { description: 'Install the published version from its registry outside the workspace, as a consumer would, and check it.', ...dest([p.ecosystem]).metadata },
+      metadata: { description: 'Install the published version from its registry outside the workspace, as a consumer would, and check it (after every publish and ghcr of the run).', ...dest([p.ecosystem]).metadata },
     },
   };
 }

@@ -246,7 +246,7 @@ function checkRelease(facts: GitFacts, tag: VersionTag, opts: Required<VersionOp
   if (higher.length > 0 && !opts.allowBackport) {
     throw new ReleaseError(
       `release refused: ${higher[0].tag} is higher than ${tag.tag} (no accidental rollback)`,
-      `tag a version above ${higher[0].tag}, or pass --allow-backport (allowBackport: true) to publish ${tag.tag} without moving latest or ${tag.major}.${tag.minor}`,
+      `tag a version above ${higher[0].tag}, or release ${tag.tag} as a backport (latest and ${tag.major}.${tag.minor} stay where they are): nx run-many -t publish ghcr --allowBackport (the CLI: nx-ameide-release context --allow-backport; nx.json: allowBackport: true)`,
     );
   }
   return { highest: higher.length === 0 && tag.prerelease === '' };

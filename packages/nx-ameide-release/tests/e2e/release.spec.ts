@@ -152,7 +152,7 @@ describe('guards that publish nothing', () => {
   it('a missing credential for one ecosystem stops the whole run before any upload', async () => {
     const run = ws.nx(MAIN, ['pack', 'publish'], [], { PYPI_PASSWORD_FILE: '' });
     expect(run.code).not.toBe(0);
-    expect(run.output).toMatch(/credentials are missing, so nothing is uploaded/);
+    expect(run.output).toMatch(/nothing is uploaded by any project of this run/);
     expect(run.output).toMatch(/PYPI_PASSWORD/);
     expect(await reg.npmVersions(NPM[0])).not.toContain(npmVersion[shas.second]);
   });
@@ -181,7 +181,7 @@ describe('dev versions over time', () => {
     expect(reg.inspect('configuration', 'dev')!.Labels['org.opencontainers.image.revision']).toBe(shas.second);
   });
 
-  it('a registry down mid-run fails the run; once it is back, the re-run completes what is missing', async () => {
+  it('a registry down before the run stops every upload (preflight); once it is back, the re-run publishes all', async () => {
     ws.commit('third commit');
     shas.third = recordHead();
     await sandbox.stopService(env, 'pypi');
@@ -193,11 +193,12 @@ describe('dev versions over time', () => {
     }
     expect(run.code).not.toBe(0);
     const version = npmVersion[shas.third];
-    expect(await reg.npmVersions(NPM[0])).toContain(version); // the other registries went ahead
+    expect(run.output).toMatch(/\| ameide_sdk_python \| pypi \| destination \| PyPI index: cannot reach 127\.0\.0\.1:\d+/);
+    expect(await reg.npmVersions(NPM[0])).not.toContain(version); // preflight stopped the other registries too
     expect((await reg.pypiFiles('ameide-sdk-python')).filter((f) => f.endsWith('.whl'))).toHaveLength(2);
     const rerun = ws.nx(MAIN, ['pack', 'publish']);
     expectOk(rerun);
-    expect(rerun.output).toMatch(/\[publish configuration\] already-published/);
+    expect(rerun.output).toMatch(/\[publish configuration\] published/);
     expect(rerun.output).toMatch(/\[publish ameide_sdk_python\] published/);
     expect((await reg.pypiFiles('ameide-sdk-python')).filter((f) => f.endsWith('.whl'))).toHaveLength(3);
   });

@@ -77,6 +77,50 @@ export async function lsRemoteRef(remote: string, ref: string, env: NodeJS.Proce
   return id ? { id, peeled: peeled ?? id } : null;
 }
 
+/** Tags of the remote matching a glob (e.g. v1.9.*), each with the commit it peels to. */
+export async function lsRemoteTags(remote: string, glob: string, env: NodeJS.ProcessEnv): Promise<{ tag: string; commit: string }[]> {
+  const { stdout } = await git(['ls-remote', '--tags', remote, `refs/tags/${glob}`], { env });
+  const byTag = new Map<string, string>();
+  for (const line of stdout.split('\n')) {
+    const [sha, name] = line.trim().split(/\s+/);
+    if (!name?.startsWith('refs/tags/')) continue;
+    const peeled = name.endsWith('^{}');
+    const tag = name.slice('refs/tags/'.length).replace(/\^\{\}$/, '');
+    if (peeled || !byTag.has(tag)) byTag.set(tag, sha);
+  }
+  return [...byTag].map(([tag, commit]) => ({ tag, commit }));
+}
+
+/**
+ * The mirror branch a release's commit goes on. The default branch follows the highest
+ * release only; any other release (a backport such as v1.9.1 after v2.0.0, or a prerelease)
+ * lives on `release/vX.Y`, and only its tag points at it: the default branch never moves back.
+ */
+export function mirrorBranchFor(tag: string, isHighestRelease: boolean, defaultBranch: string): string {
+  if (isHighestRelease) return defaultBranch;
+  const m = /^v(\d+)\.(\d+)\./.exec(tag);
+  return m ? `release/v${m[1]}.${m[2]}` : defaultBranch;
+}
+
+/**
+ * Push rights on the mirror, proven without writing: `git push --dry-run` of a throwaway
+ * commit runs the receive-pack handshake, where a server refuses credentials that may only
+ * read (GitHub answers 403), and sends nothing. Throws the git error when refused.
+ */
+export async function checkPushAccess(remote: string, env: NodeJS.ProcessEnv): Promise<void> {
+  const dir = tempRepoDir('ameide-go-pushcheck-');
+  try {
+    const at = { env, cwd: dir };
+    await git(['init', '-q', '.'], at);
+    const tree = (await git(['mktree'], { ...at, input: '' })).stdout.trim();
+    const who = { GIT_AUTHOR_NAME: 'preflight', GIT_AUTHOR_EMAIL: 'preflight@localhost', GIT_COMMITTER_NAME: 'preflight', GIT_COMMITTER_EMAIL: 'preflight@localhost', GIT_AUTHOR_DATE: '@0 +0000', GIT_COMMITTER_DATE: '@0 +0000' };
+    const commit = (await git(['commit-tree', tree, '-m', 'preflight push check (never pushed)'], { ...at, extraEnv: who })).stdout.trim();
+    await git(['push', '--dry-run', '--porcelain', remote, `${commit}:refs/heads/ameide-preflight-check`], at);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 export interface TagFacts {
   commit: string;
   /** Source SHA recorded by the tag's commit (or, failing that, by the annotated tag's message). */
@@ -113,6 +157,8 @@ export interface MirrorCommit {
   commitTime: string; // ISO; author, committer and tagger date, so the commit id is reproducible
   identity: { name: string; email: string };
   subject: string;
+  /** A tag whose commit is the parent when `branch` does not exist yet (a new release/vX.Y line starts from its last tag). */
+  startFrom?: string;
 }
 
 /**
@@ -127,6 +173,11 @@ export async function commitTagPush(m: MirrorCommit, env: NodeJS.ProcessEnv, log
     await git(['init', '-q', '.'], at);
     const head = await lsRemoteRef(m.remote, `refs/heads/${m.branch}`, env);
     if (head) await git(['fetch', '-q', '--no-tags', m.remote, `+refs/heads/${m.branch}:refs/remotes/origin/${m.branch}`], at);
+    let base: string | null = null;
+    if (!head && m.startFrom) {
+      await git(['fetch', '-q', '--no-tags', m.remote, `+refs/tags/${m.startFrom}:refs/tags/${m.startFrom}`], at);
+      base = (await git(['rev-parse', `refs/tags/${m.startFrom}^{commit}`], at)).stdout.trim();
+    }
     for (const f of m.files) {
       const file = join(dir, f.name);
       mkdirSync(dirname(file), { recursive: true });
@@ -158,7 +209,7 @@ export async function commitTagPush(m: MirrorCommit, env: NodeJS.ProcessEnv, log
     }
     if (!commit) {
       const message = `${m.subject}\n\nSynced from the source repository at ${m.sourceSha}.\n\n${trailers}`;
-      const parents = head ? ['-p', head.id] : [];
+      const parents = head ? ['-p', head.id] : base ? ['-p', base] : [];
       commit = (await git(['commit-tree', tree, ...parents, '-F', '-'], { ...at, input: message, extraEnv: who })).stdout.trim();
     }
     await git(['tag', '-a', m.tag, '-F', '-', commit], { ...at, input: `${m.subject}\n\n${trailers}`, extraEnv: who });

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { ReleaseError } from '../../errors';
 import type { VersionContext } from '../../version/types';
-import type { PublishInput } from '../types';
+import type { CheckInput, PublishInput } from '../types';
 import { goEcosystem, type GoPackManifest } from './index';
 import { readZip } from './modzip';
 
@@ -77,6 +77,7 @@ const mirrorEnv = {
   GIT_CONFIG_KEY_0: `url.${bare}.insteadOf`,
   GIT_CONFIG_VALUE_0: 'https://github.com/ameideio/ameide-sdk-go',
 };
+const checkInput = (input: PublishInput, projectRoot: string): CheckInput => ({ ...input, projectRoot, project: input.manifest.project, timeoutMs: 10_000 });
 const publishInput = (manifest: GoPackManifest, ctx: VersionContext, env: Record<string, string> = mirrorEnv): PublishInput => ({
   workspaceRoot: ws,
   manifest,
@@ -247,7 +248,7 @@ describe('go publish to the mirror repository', () => {
         channel === 'dev'
           ? 'Go publishes no version on the dev channel (only a vX.Y.Z release tags the mirror); the module zip at this SHA goes into the dev image only'
           : 'Go publishes no version on the build channel (only a vX.Y.Z release tags the mirror)';
-      await expect(goEcosystem.preflight(publishInput(devManifest, ctx))).resolves.toBeUndefined();
+      await expect(goEcosystem.checks(checkInput(publishInput(devManifest, ctx), PROJECT_ROOT))).resolves.toEqual([]);
       await expect(goEcosystem.publish(publishInput(devManifest, ctx))).resolves.toEqual({ status: 'skipped', reason });
       expect(goEcosystem.plan(publishInput(devManifest, ctx))).toEqual([`go ${MOD}: skipped (${reason})`]);
       await expect(goEcosystem.smoke(publishInput(devManifest, ctx))).resolves.toEqual({ skipped: reason });
@@ -255,13 +256,24 @@ describe('go publish to the mirror repository', () => {
     expect(git(['for-each-ref'], bare)).toBe('');
   });
 
-  it('fails preflight when the mirror is unreachable', async () => {
-    await expect(goEcosystem.preflight(publishInput(manifest, release1, { AMEIDE_GO_REMOTE: join(root, 'no-such-repo.git') }))).rejects.toThrow(/not reachable[\s\S]*AMEIDE_GO_REMOTE/);
+  it('its checks name an unreachable mirror, with the option to set', async () => {
+    const found = await goEcosystem.checks(checkInput(publishInput(manifest, release1, { AMEIDE_GO_REMOTE: join(root, 'no-such-repo.git') }), PROJECT_ROOT));
+    expect(found).toEqual([expect.objectContaining({ check: 'destination', problem: expect.stringMatching(/not reachable/), fix: expect.stringMatching(/AMEIDE_GO_REMOTE/) })]);
+  });
+
+  it('its checks prove push rights without writing: a mirror that can be read but not pushed is named', async () => {
+    const refsBefore = git(['for-each-ref'], bare);
+    // pushes go elsewhere (as a read-only token would be refused): ls-remote works, push --dry-run does not
+    const readOnly = { ...mirrorEnv, GIT_CONFIG_COUNT: '2', GIT_CONFIG_KEY_1: `url.${join(root, 'no-push-here.git')}.pushInsteadOf`, GIT_CONFIG_VALUE_1: 'https://github.com/ameideio/ameide-sdk-go' };
+    const found = await goEcosystem.checks(checkInput(publishInput(manifest, release1, readOnly), PROJECT_ROOT));
+    expect(found).toEqual([expect.objectContaining({ check: 'destination', problem: expect.stringMatching(/not reachable for reading and pushing/) })]);
+    expect(await goEcosystem.checks(checkInput(publishInput(manifest, release1), PROJECT_ROOT))).toEqual([]);
+    expect(git(['for-each-ref'], bare)).toBe(refsBefore); // the dry-run push wrote nothing
   });
 
   it('first push to an empty bare repository: one commit recording the source SHA, annotated tag', async () => {
     const input = publishInput(manifest, release1);
-    await goEcosystem.preflight(input);
+    expect(await goEcosystem.checks(checkInput(input, PROJECT_ROOT))).toEqual([]);
     await expect(goEcosystem.lookup(input)).resolves.toEqual({ state: 'absent' });
     const out = await goEcosystem.publish(input);
     expect(out.status).toBe('published');
@@ -314,6 +326,23 @@ describe('go publish to the mirror repository', () => {
     expect(git(['show', 'v0.2.0:hello.go'], bare)).toContain('hello again');
   });
 
+  it('a backport (v0.1.1 after v0.2.0) lives on release/v0.1 from v0.1.0; the default branch does not move', async () => {
+    write('hello.go', 'package ameide\n\nfunc Hello() string { return "hello, patched" }\n');
+    const fix = commit('backport fix', '2025-11-15T09:00:00Z');
+    const backport = { ...fix, GO_VERSION: 'v0.1.1', REF: 'refs/tags/v0.1.1', RELEASE_TAG: 'v0.1.1', IS_HIGHEST_RELEASE: false };
+    const m = await pack(backport);
+    const mainBefore = git(['rev-parse', 'main'], bare);
+    expect(goEcosystem.plan(publishInput(m, backport)).join('\n')).toContain('branch release/v0.1');
+    await expect(goEcosystem.publish(publishInput(m, backport))).resolves.toMatchObject({ status: 'published', detail: expect.stringContaining('on release/v0.1') });
+    expect(git(['rev-parse', 'main'], bare)).toBe(mainBefore);
+    expect(git(['rev-parse', 'v0.1.1^{commit}'], bare)).toBe(git(['rev-parse', 'release/v0.1'], bare));
+    expect(git(['rev-parse', 'v0.1.1^{commit}^'], bare)).toBe(git(['rev-parse', 'v0.1.0^{commit}'], bare));
+    // a re-run is already-published and moves no branch
+    const refs = git(['for-each-ref', '--format=%(objectname) %(refname)'], bare);
+    await expect(goEcosystem.publish(publishInput(m, backport))).resolves.toMatchObject({ status: 'already-published' });
+    expect(git(['for-each-ref', '--format=%(objectname) %(refname)'], bare)).toBe(refs);
+  });
+
   it('a tag made by hand (no Source-SHA) is never taken over', async () => {
     const manual = git(['commit-tree', 'main^{tree}', '-m', 'made by hand'], bare);
     git(['tag', 'v0.9.0', manual], bare);
@@ -358,7 +387,7 @@ const PAYLOAD = join(__dirname, '../../../../ameide_sdk_go');
     const env = { GIT_CONFIG_COUNT: '1', GIT_CONFIG_KEY_0: `url.${pbare}.insteadOf`, GIT_CONFIG_VALUE_0: 'https://github.com/ameideio/ameide-sdk-go' };
     const destinations = resolveDestinations({ ecosystem: 'go', facts: { project: 'ameide_sdk_go', goModule: m.name }, env }).destinations;
     const input: PublishInput = { workspaceRoot: pws, manifest: m, context: ctx, destinations, env, log };
-    await goEcosystem.preflight(input);
+    expect(await goEcosystem.checks(checkInput(input, 'packages/ameide_sdk_go'))).toEqual([]);
     await expect(goEcosystem.publish(input)).resolves.toMatchObject({ status: 'published' });
     await goEcosystem.smoke(input);
     expect(logs.join('\n')).toContain(`Version:v0.1.0 SourceSHA:${ctx.GIT_SHA}}`);

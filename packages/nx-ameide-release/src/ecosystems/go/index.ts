@@ -6,9 +6,11 @@ import { ReleaseError } from '../../errors';
 import { goRegistry } from '../../registries';
 import { withRetry } from '../../retry';
 import type { VersionContext } from '../../version/types';
-import type { ArtifactFile, EcosystemAdapter, LookupResult, PackInput, PackManifest, PublishInput, PublishOutcome } from '../types';
-import { commitTagPush, isPushRace, isTransientGitError, lsRemoteRef, readRemoteTag, redactRemote } from './git';
+import type { ArtifactFile, CheckInput, EcosystemAdapter, Finding, LookupResult, PackInput, PackManifest, PublishInput, PublishOutcome } from '../types';
+import * as semver from 'semver';
+import { checkPushAccess, commitTagPush, isPushRace, isTransientGitError, lsRemoteRef, lsRemoteTags, mirrorBranchFor, readRemoteTag, redactRemote } from './git';
 import { gitEnv } from '../../git/env';
+import { findingOf } from '../../findings';
 import { checkModulePath, checkPathMajor, escapeModulePath, GO_TAG_RE, goLang, modulePseudoVersion } from './module';
 import { parseGoMod, replaces, retractionOf, type ModFile } from './modfile';
 import { hash1, MAX_ZIP_FILE, readFiles, readZip, selectModuleFiles, writeZip, type ZipEntry } from './modzip';
@@ -227,6 +229,14 @@ async function lookup(input: PublishInput): Promise<LookupResult> {
   return facts ? { state: 'present', gitSha: facts.sourceSha } : { state: 'absent' };
 }
 
+/** The highest tag of the same vX.Y line below `tag` in the mirror: where a new release/vX.Y branch starts. */
+async function lineStart(remote: string, tag: string, env: NodeJS.ProcessEnv): Promise<string | undefined> {
+  const m = GO_TAG_RE.exec(tag);
+  if (!m) return undefined;
+  const line = (await lsRemoteTags(remote, `v${m[1]}.${m[2]}.*`, env)).map((t) => t.tag).filter((t) => semver.valid(t) && semver.lt(t, tag));
+  return line.sort(semver.rcompare)[0];
+}
+
 /** Present-from-same-SHA is done; present from another SHA (or from no recorded SHA) is refused, naming both. */
 function outcomeOfPresent(found: LookupResult & { state: 'present' }, input: PublishInput, tag: string, remote: string): PublishOutcome {
   const ours = input.manifest.gitSha;
@@ -242,7 +252,8 @@ async function publish(input: PublishInput): Promise<PublishOutcome> {
   if (skip) return { status: 'skipped', reason: skip };
   checkSameSha(input);
   const tag = tagOf(input.manifest);
-  const { remote, branch } = mirror(input);
+  const { remote, branch: defaultBranch } = mirror(input);
+  const branch = mirrorBranchFor(tag, input.context.IS_HIGHEST_RELEASE, defaultBranch);
   const files = packedFiles(input);
   const env = gitEnv(input.env);
   const identity = {
@@ -255,10 +266,12 @@ async function publish(input: PublishInput): Promise<PublishOutcome> {
       if (attempt > 1) input.log(`retrying the Go mirror push (attempt ${attempt})`);
       const found = await lookup(input);
       if (found.state === 'present') return outcomeOfPresent(found, input, tag, remote);
+      const startFrom = branch === defaultBranch ? undefined : await lineStart(remote, tag, env);
       const { commit, reused } = await commitTagPush(
         {
           remote,
           branch,
+          startFrom,
           tag,
           files,
           sourceSha: input.manifest.gitSha,
@@ -279,26 +292,54 @@ async function publish(input: PublishInput): Promise<PublishOutcome> {
   );
 }
 
-async function preflight(input: PublishInput): Promise<void> {
-  if (releaseOnly(input)) return; // publish() reports the skip; dev and build publish no Go versions
-  checkSameSha(input);
-  tagOf(input.manifest);
-  packedFiles(input);
+/**
+ * Go's own preflight checks, all of them, without writing: every go.mod problem (path, major,
+ * replace, retract), and on the release channel the mirror reachable with the credentials git
+ * has (git ls-remote, then `git push --dry-run` of a throwaway commit: push rights, no write) and
+ * the tag not held by another source SHA.
+ */
+async function checks(input: CheckInput): Promise<Finding[]> {
+  const out: Finding[] = [];
+  try {
+    const { mod, where } = readGoMod(input.workspaceRoot, input.projectRoot);
+    for (const p of goModProblems(mod, input.context.GO_VERSION)) out.push({ check: 'guard', problem: `${where}: ${p.what}`, fix: p.fix });
+  } catch (e) {
+    out.push(findingOf('guard', e));
+  }
+  if (input.context.CHANNEL !== 'release' || !input.context.GO_VERSION) return out; // dev and build publish no Go versions
   const { remote, branch } = mirror(input);
   try {
-    await withRetry(() => lsRemoteRef(remote, `refs/heads/${branch}`, gitEnv(input.env)), isTransientGitError);
+    await lsRemoteRef(remote, `refs/heads/${branch}`, gitEnv(input.env));
+    await checkPushAccess(remote, gitEnv(input.env));
   } catch (e) {
-    throw new ReleaseError(
-      `the Go mirror ${redactRemote(remote)} is not reachable: ${(e as Error).message.split('\n').slice(-1)[0]}`,
-      'check destinations.go.remote (docs/destinations.md; AMEIDE_GO_REMOTE overrides it) and give git credentials for it (a credential helper, or GIT_CONFIG_* insteadOf for a local mirror)',
-    );
+    const last = (e as Error).message.split('\n').filter(Boolean).slice(-1)[0];
+    const auth = /Authentication failed|returned error: 40[13]|Permission denied|could not read Username/i.test((e as Error).message);
+    out.push({
+      check: auth ? 'credentials' : 'destination',
+      problem: `the Go mirror ${redactRemote(remote)} ${auth ? 'refused the credentials git has for it' : 'is not reachable for reading and pushing'} (${last})`,
+      fix: auth
+        ? `check them with \`git ls-remote ${redactRemote(remote)}\` (a credential helper, or GIT_CONFIG_* for the CI token)`
+        : 'check destinations.go.remote (docs/destinations.md; AMEIDE_GO_REMOTE overrides it) and give git credentials for it (a credential helper, or GIT_CONFIG_* insteadOf for a local mirror)',
+    });
+    return out;
   }
+  if (!input.manifest || input.manifest.skipped || !GO_TAG_RE.test(input.manifest.version)) return out;
+  const found = await lookup({ ...input, manifest: input.manifest });
+  if (found.state === 'present' && found.gitSha !== input.context.GIT_SHA) {
+    try {
+      outcomeOfPresent(found, { ...input, manifest: input.manifest }, input.manifest.version, remote);
+    } catch (e) {
+      out.push(findingOf('version', e));
+    }
+  }
+  return out;
 }
 
 function plan(input: PublishInput): string[] {
   const skip = releaseOnly(input);
-  const { remote, branch } = mirror(input);
+  const { remote, branch: defaultBranch } = mirror(input);
   if (skip) return [`go ${input.manifest.name}: skipped (${skip})`];
+  const branch = mirrorBranchFor(input.manifest.version, input.context.IS_HIGHEST_RELEASE, defaultBranch);
   const g = (input.manifest as GoPackManifest).go;
   return [
     `go ${input.manifest.name} ${input.manifest.version}`,
@@ -330,7 +371,7 @@ export function smokeProgram(mod: string, sources: string): string {
 }
 
 /** The mirror remote and branch; credentials in the remote URL are registered for redaction before any git runs. */
-function mirror(input: PublishInput): { remote: string; branch: string } {
+function mirror(input: Pick<PublishInput, 'env' | 'destinations'>): { remote: string; branch: string } {
   const { remote, branch } = goRegistry(input.env, input.destinations);
   redactRemote(remote);
   return { remote, branch };
@@ -395,4 +436,4 @@ async function smoke(input: PublishInput): Promise<void | { skipped: string }> {
   }
 }
 
-export const goEcosystem: EcosystemAdapter = { ecosystem: 'go', pack, plan, preflight, lookup, publish, smoke };
+export const goEcosystem: EcosystemAdapter = { ecosystem: 'go', pack, plan, checks, lookup, publish, smoke };

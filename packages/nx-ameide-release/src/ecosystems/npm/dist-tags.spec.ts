@@ -5,10 +5,17 @@ const dev1 = '0.1.0-dev.20251113100000';
 const dev2 = '0.1.0-dev.20251114100000';
 
 describe('planDistTags', () => {
-  it('first-ever dev publish: nothing to fix, but says clearly that latest points at the dev version', () => {
-    const plan = planDistTags({ name, version: dev1, distTag: 'dev', distTags: { dev: dev1, latest: dev1 }, versions: [dev1], holderIsNewer: false });
-    expect(plan.actions).toEqual([]);
-    expect(plan.notes.join('\n')).toMatch(/no release of @fx\/sdk exists yet.*latest at dev version 0\.1\.0-dev\.20251113100000/);
+  it.each<[string, Record<string, string>, string[], boolean, { tag: string; version: string }[]]>([
+    ['first-ever dev publish: the registry already put latest on it, nothing to change', { dev: dev1, latest: dev1 }, [dev1], false, []],
+    ['second dev publish, no release yet: latest follows dev (never the first snapshot)', { dev: dev2, latest: dev1 }, [dev1, dev2], false, [{ tag: 'latest', version: dev2 }]],
+    ['dev moves and latest follows it in the same plan', { dev: dev1, latest: dev1 }, [dev1, dev2], false, [{ tag: 'dev', version: dev2 }, { tag: 'latest', version: dev2 }]],
+    ['a late run of an older commit, no release yet: latest follows the newer dev, not ours', { dev: dev2, latest: dev1 }, [dev1, dev2], true, [{ tag: 'latest', version: dev2 }]],
+  ])('until the first release, latest follows dev: %s', (_n, distTags, versions, holderIsNewer, adds) => {
+    const plan = planDistTags({ name, version: versions.includes(dev2) && !holderIsNewer ? dev2 : dev1, distTag: 'dev', distTags, versions, holderIsNewer });
+    expect(plan.actions).toEqual(adds.map((a) => ({ op: 'add', ...a })));
+    const after = { ...distTags, ...Object.fromEntries(adds.map((a) => [a.tag, a.version])) };
+    expect(after.latest).toBe(after.dev);
+    if (adds.some((a) => a.tag === 'latest')) expect(plan.notes.join('\n')).toMatch(/no release of @fx\/sdk exists yet, so dist-tag latest follows dev/);
   });
 
   it('dev publish after a release: latest goes back to the highest release', () => {

@@ -1,8 +1,15 @@
 import * as semver from 'semver';
 
 /**
- * Dist-tag policy, pure. A tag only moves forward; `latest` never names a dev (prerelease)
- * version while a release exists.
+ * Dist-tag policy, pure. The one rule for `latest` (docs/publish-flow.md, "npm latest"):
+ *
+ *   - a release always takes `latest`, unless a higher release holds it (a backport never does);
+ *   - while a release exists, `latest` never names a dev (prerelease) version;
+ *   - until a package's first release, `latest` follows `dev`: the registry sets `latest` on a
+ *     package's first publish whatever the tag, so without this rule `npm i <pkg>` would install
+ *     the FIRST dev build forever. With it, `latest` is never an older snapshot than `dev`.
+ *
+ * Every other tag only moves forward.
  */
 
 /** Tags the release creates for one publish and removes right after (a late run must not move `dev`). */
@@ -56,17 +63,15 @@ export function planDistTags(input: TagPlanInput): TagPlan {
     }
   }
   const latest = after.latest;
-  if (latest && semver.valid(latest) && semver.prerelease(latest)) {
-    const release = highestRelease(versions);
-    if (release) {
+  const release = highestRelease(versions);
+  if (release) {
+    if (latest && semver.valid(latest) && semver.prerelease(latest)) {
       actions.push({ op: 'add', tag: 'latest', version: release });
       notes.push(`dist-tag latest restored to ${release} (the registry had it on dev version ${latest})`);
-    } else {
-      notes.push(
-        `no release of ${name} exists yet, so the registry points dist-tag latest at dev version ${latest}; ` +
-          'the first vX.Y.Z release takes latest over (consumers should install @dev until then)',
-      );
     }
+  } else if (after.dev && latest !== after.dev) {
+    actions.push({ op: 'add', tag: 'latest', version: after.dev });
+    notes.push(`no release of ${name} exists yet, so dist-tag latest follows dev (${after.dev}${latest ? `, was ${latest}` : ''}); the first vX.Y.Z release takes latest over`);
   }
   return { actions, notes };
 }

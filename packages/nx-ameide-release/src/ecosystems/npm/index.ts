@@ -1,6 +1,6 @@
 import type { EcosystemAdapter } from '../types';
 import { packNpm } from './pack';
-import { lookupNpm, planNpm, preflightNpm, publishNpm, type NpmDeps } from './publish';
+import { checksNpm, lookupNpm, planNpm, publishNpm, type NpmDeps } from './publish';
 import { smokeNpm } from './smoke';
 
 /**
@@ -14,7 +14,7 @@ export function createNpmEcosystem(deps: NpmDeps = {}): EcosystemAdapter {
     ecosystem: 'npm',
     pack: (input) => packNpm(input),
     plan: (input) => planNpm(input),
-    preflight: (input) => preflightNpm(input),
+    checks: (input) => checksNpm(input, deps),
     lookup: (input) => lookupNpm(input, deps),
     publish: (input) => publishNpm(input, deps),
     smoke: (input) => smokeNpm(input),

@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ReleaseError } from '../../errors';
-import type { PackManifest, PublishInput } from '../types';
+import type { CheckInput, PackManifest, PublishInput } from '../types';
 import type { VersionContext } from '../../version/types';
 import { createNpmEcosystem } from './index';
 import { packumentUrl } from './registry-client';
@@ -55,6 +55,10 @@ describe('npm adapter against a real Verdaccio', () => {
     const destinations = resolveDestinations({ ecosystem: 'npm', facts: { project: manifest.project, packageName: manifest.name }, env }).destinations;
     return { workspaceRoot: ws.root, manifest, context, destinations, env, log };
   }
+  function checkInput(manifest: PackManifest, context: VersionContext, env = reg.env()): CheckInput {
+    const destinations = resolveDestinations({ ecosystem: 'npm', facts: { project: manifest.project, packageName: manifest.name }, env }).destinations;
+    return { workspaceRoot: ws.root, projectRoot: `packages/${manifest.project}`, project: manifest.project, manifest, context, destinations, env, log, timeoutMs: 5000 };
+  }
   async function packument(name: string): Promise<any> {
     const res = await fetch(packumentUrl(reg.url, name), { headers: { authorization: `Bearer ${reg.token}` } });
     return res.json();
@@ -82,18 +86,22 @@ describe('npm adapter against a real Verdaccio', () => {
     if (ws) rmSync(ws.root, { recursive: true, force: true });
   });
 
-  it('preflight: refuses a missing token, an unreachable registry and the build channel; passes when all is set', async () => {
+  it('checks: a missing token, an unreachable registry (host and time named), a refused token; none when all is set', async () => {
     const m = await pack('cfg', ctx('B'));
-    await expect(npmEcosystem.preflight(input(m, ctx('B'), { AMEIDE_NPM_REGISTRY: reg.url }))).rejects.toThrow(/set NPM_TOKEN or NPM_TOKEN_FILE/);
+    expect(await npmEcosystem.checks(checkInput(m, ctx('B'), { AMEIDE_NPM_REGISTRY: reg.url }))).toEqual([
+      expect.objectContaining({ check: 'credentials', fix: expect.stringMatching(/set NPM_TOKEN or NPM_TOKEN_FILE/) }),
+    ]);
     const dead = `http://127.0.0.1:${await freePort()}/`;
-    await expect(npmEcosystem.preflight(input(m, ctx('B'), { AMEIDE_NPM_REGISTRY: dead, NPM_TOKEN: reg.token }))).rejects.toThrow(
-      /not reachable.*ECONNREFUSED/s,
-    );
-    await expect(npmEcosystem.preflight(input(m, ctx('B', { CHANNEL: 'build' })))).rejects.toThrow(/build channel never publishes/);
-    await expect(npmEcosystem.preflight(input(m, ctx('B')))).resolves.toBeUndefined();
+    expect(await npmEcosystem.checks(checkInput(m, ctx('B'), { AMEIDE_NPM_REGISTRY: dead, NPM_TOKEN: reg.token }))).toEqual([
+      expect.objectContaining({ check: 'destination', problem: expect.stringMatching(/cannot reach 127\.0\.0\.1:\d+ .*ECONNREFUSED, gave up after at most 5 s/) }),
+    ]);
+    const refused = await npmEcosystem.checks(checkInput(m, ctx('B'), { AMEIDE_NPM_REGISTRY: reg.url, NPM_TOKEN: 'not-a-token' }));
+    expect(refused).toEqual([expect.objectContaining({ check: 'credentials', problem: expect.stringMatching(/refused the token in NPM_TOKEN \(GET -\/whoami/) })]);
+    expect(JSON.stringify(refused)).not.toContain('not-a-token');
+    expect(await npmEcosystem.checks(checkInput(m, ctx('B')))).toEqual([]);
   });
 
-  it('dev publish: uploads, records the SHA, and says the registry set latest to the first dev version', async () => {
+  it('dev publish: uploads and records the SHA; before any release, latest is on dev', async () => {
     const m = await pack('cfg', ctx('B'));
     await expect(npmEcosystem.lookup(input(m, ctx('B')))).resolves.toEqual({ state: 'absent' });
     const outcome = await capture(npmEcosystem.publish(input(m, ctx('B'))));
@@ -101,7 +109,6 @@ describe('npm adapter against a real Verdaccio', () => {
     await expect(npmEcosystem.lookup(input(m, ctx('B')))).resolves.toEqual({ state: 'present', gitSha: sha.B });
     const doc = await packument('@fx/cfg');
     expect(doc['dist-tags']).toEqual({ dev: clean(devVersion('B')), latest: clean(devVersion('B')) });
-    expect(output.join('\n')).toMatch(/no release of @fx\/cfg exists yet, so the registry points dist-tag latest at dev version/);
   });
 
   it('re-run on the same SHA: already-published, nothing uploaded', async () => {
@@ -133,6 +140,7 @@ describe('npm adapter against a real Verdaccio', () => {
     expect(doc['dist-tags'].dev).toBe(clean(devVersion('B')));
     expect(Object.keys(doc['dist-tags']).filter((t) => t.startsWith(TEMP_TAG_PREFIX))).toEqual([]);
     expect(output.join('\n')).toMatch(/dist-tag dev stays on/);
+    expect(doc['dist-tags'].latest).toBe(clean(devVersion('B'))); // no release yet: latest follows dev, not the older commit
   });
 
   it('release publish takes latest; a later dev publish leaves latest on the release', async () => {
@@ -168,8 +176,8 @@ describe('npm adapter against a real Verdaccio', () => {
     const err = await capture(npmEcosystem.publish(input(ms, ctx('C'), { AMEIDE_NPM_REGISTRY: reg.url, NPM_TOKEN: 'rejected-token-0123456789' }))).catch(
       (e) => e,
     );
-    expect(err).toBeInstanceOf(Error);
-    expect(err.message).toMatch(/E40[13]|40[13]/);
+    expect(err).toBeInstanceOf(ReleaseError);
+    expect(err.message).toMatch(/refused to publish @fx\/sdk@\S+ with the token in NPM_TOKEN \(HTTP 40[13]: [^)]*\); nothing was uploaded\n  fix: check it with `npm whoami --registry /);
     expect(err.message).not.toContain('rejected-token-0123456789');
     expect(Date.now() - started).toBeLessThan(15000);
     expect((await packument('@fx/sdk')).versions?.[clean(devVersion('C'))]).toBeUndefined();

@@ -1,18 +1,20 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as semver from 'semver';
 import { ReleaseError } from '../../errors';
 import { npmRegistry, type NpmRegistry } from '../../registries';
-import { withRetry, type RetryOptions } from '../../retry';
-import type { LookupResult, PublishInput, PublishOutcome } from '../types';
+import { type RetryOptions } from '../../retry';
+import type { CheckInput, Finding, LookupResult, PublishInput, PublishOutcome } from '../types';
+import { credentialSource } from '../../credentials';
+import { findingOf } from '../../findings';
+import { probe } from '../../net';
 import { planDistTags, publishTag, releaseHolderIsNewer, type TagAction } from './dist-tags';
-import { registryVersion } from './manifest';
+import { guardSourceManifest, registryVersion } from './manifest';
 import { sha256File } from './pack';
 import {
   distTagAddArgs,
   distTagRmArgs,
   getPackument,
-  httpGet,
   NpmCommandError,
   NpmSession,
   publishArgs,
@@ -76,33 +78,58 @@ export async function lookupNpm(input: PublishInput, deps: NpmDeps = {}): Promis
   return lookupIn(packument, registryVersion(input.manifest.version));
 }
 
-export async function preflightNpm(input: PublishInput): Promise<void> {
-  if (input.context.CHANNEL === 'build') {
-    throw new ReleaseError(
-      `channel is 'build' (ref ${input.context.REF || 'unknown'}): the build channel never publishes`,
-      'publish from refs/heads/main (dev) or a vX.Y.Z tag (release)',
-    );
+/**
+ * npm's own preflight checks, all of them, without writing: the source package.json guards,
+ * the registry reachable in bounded time, the token valid (GET -/whoami answers with a
+ * username: npmjs says 401 to a bad token, Verdaccio 200 with no username), and the version
+ * not held by another SHA.
+ */
+export async function checksNpm(input: CheckInput, deps: NpmDeps = {}): Promise<Finding[]> {
+  const out: Finding[] = [];
+  const where = join(input.projectRoot, 'package.json');
+  try {
+    guardSourceManifest(JSON.parse(readFileSync(join(input.workspaceRoot, where), 'utf8')), input.context, where);
+  } catch (e) {
+    out.push(findingOf('guard', e));
   }
   const registry = npmRegistry(input.env, input.destinations);
+  const source = credentialSource(input.env, 'NPM_TOKEN', 'NODE_AUTH_TOKEN');
   if (!registry.token) {
-    throw new ReleaseError(`no npm token for ${registry.url}`, 'set NPM_TOKEN or NPM_TOKEN_FILE (or NODE_AUTH_TOKEN)');
+    out.push({ check: 'credentials', problem: `no npm token for ${registry.url}`, fix: 'set NPM_TOKEN or NPM_TOKEN_FILE (or NODE_AUTH_TOKEN): a token allowed to publish (npm token create)' });
+    return out;
   }
-  let ping;
+  let who;
   try {
-    ping = await withRetry(() => httpGet(registry, `${registry.url}-/ping`), undefined, { attempts: 3, initialDelayMs: 300 });
+    who = await probe(`${registry.url}-/whoami`, { headers: { accept: 'application/json', authorization: `Bearer ${registry.token}` } }, input.timeoutMs);
   } catch (e) {
-    throw new ReleaseError(
-      `npm registry ${registry.url} is not reachable (${(e as Error).message})`,
-      'start it (pnpm sandbox:up) or point destinations.npm.registry (or AMEIDE_NPM_REGISTRY; docs/destinations.md) at a reachable registry',
-    );
+    out.push({ check: 'destination', problem: `npm registry: ${(e as Error).message}`, fix: `start the registry, or point destinations.npm.registry (or AMEIDE_NPM_REGISTRY; docs/destinations.md) at a reachable one (check: curl -sS ${registry.url}-/ping)` });
+    return out;
   }
-  if (ping.status >= 400) {
-    throw new ReleaseError(`npm registry ${registry.url} answered HTTP ${ping.status} to -/ping`, 'check destinations.npm.registry (or AMEIDE_NPM_REGISTRY; docs/destinations.md)');
+  let username: string | undefined;
+  try {
+    username = (JSON.parse(who.body) as { username?: string }).username;
+  } catch {
+    /* not JSON: judged by the status below */
   }
-  const who = await httpGet(registry, `${registry.url}-/whoami`).catch(() => undefined);
-  if (who && who.status === 401) {
-    throw new ReleaseError(`npm registry ${registry.url} rejects the token (HTTP 401 on -/whoami)`, 'set a valid NPM_TOKEN / NPM_TOKEN_FILE');
+  if (who.status === 401 || who.status === 403 || (who.status === 200 && !username)) {
+    out.push({
+      check: 'credentials',
+      problem: `npm registry ${registry.url} refused the token in ${source} (GET -/whoami: HTTP ${who.status}${who.status === 200 ? ', no user' : ''})`,
+      fix: `check it with \`npm whoami --registry ${registry.url}\` using that token; replace ${source} with a valid token (npm token create)`,
+    });
+    return out;
   }
+  if (who.status !== 200) {
+    out.push({ check: 'destination', problem: `npm registry ${registry.url} answered HTTP ${who.status} to GET -/whoami`, fix: `check destinations.npm.registry (or AMEIDE_NPM_REGISTRY) and the registry's health (curl -sS ${registry.url}-/ping)` });
+    return out;
+  }
+  if (!input.manifest || input.manifest.skipped) return out;
+  const found = await lookupNpm({ ...input, manifest: input.manifest }, { ...deps, retry: { attempts: 1 } });
+  if (found.state === 'present' && found.gitSha !== input.context.GIT_SHA) {
+    const e = refuseOtherSha(input.manifest.name, registryVersion(input.manifest.version), found.gitSha, input.context.GIT_SHA, registry.url);
+    out.push({ check: 'version', problem: e.what, fix: e.fix });
+  }
+  return out;
 }
 
 /** Is the version `tag` names now newer than ours? For dev: git ancestry (SemVer when git cannot tell). */
@@ -167,6 +194,13 @@ export async function publishNpm(input: PublishInput, deps: NpmDeps = {}): Promi
         });
         status = 'published';
       } catch (e) {
+        if (e instanceof NpmCommandError && /\bE40[13]\b|40[13] (Unauthorized|Forbidden)/i.test(e.text)) {
+          const source = credentialSource(input.env, 'NPM_TOKEN', 'NODE_AUTH_TOKEN');
+          throw new ReleaseError(
+            `${registry.url} refused to publish ${id} with the token in ${source} (${/\bE403\b|403 Forbidden/i.test(e.text) ? 'HTTP 403: not allowed to publish this package' : 'HTTP 401: the token is not valid'}); nothing was uploaded`,
+            `check it with \`npm whoami --registry ${registry.url}\` using that token, and that its user may publish ${manifest.name}; then run the same command again`,
+          );
+        }
         if (!(e instanceof NpmCommandError && e.kind === 'exists')) throw e;
         // Another run published it between lookup and upload: decide by its SHA.
         packument = await getPackument(registry, manifest.name, deps.retry);
@@ -214,5 +248,5 @@ export function planNpm(input: PublishInput): string[] {
       (f) =>
         `npm  ${manifest.name}@${version}  -> ${url}  dist-tag ${context.NPM_DIST_TAG}  (${f.file} sha256 ${f.sha256.slice(0, 12)}…, gitHead ${context.SHORT_SHA})`,
     )
-    .concat(context.CHANNEL === 'dev' ? [`npm  ${manifest.name}: latest stays on the highest release; dev moves only forward`] : []);
+    .concat(context.CHANNEL === 'dev' ? [`npm  ${manifest.name}: latest stays on the highest release (until the first release it follows dev); dev moves only forward`] : []);
 }

@@ -206,6 +206,20 @@ export class RegistryClient {
     });
   }
 
+  /**
+   * GET /v2/ asking for push rights on `repo`: Basic registries check the credentials on this
+   * request, token registries when the token for `repository:<repo>:pull,push` is fetched.
+   * Writes nothing. Throws RegistryHttpError (401/403: refused) or a network error.
+   */
+  async checkPush(repo: string): Promise<void> {
+    const url = this.url('');
+    await this.retry(async () => {
+      const res = await this.send('GET', url, `repository:${repo}:pull,push`);
+      if (!res.ok) await this.fail(res, 'GET', url);
+      await res.arrayBuffer();
+    });
+  }
+
   async blobExists(repo: string, digest: string): Promise<boolean> {
     const url = this.url(`${repo}/blobs/${digest}`);
     return this.retry(async () => {

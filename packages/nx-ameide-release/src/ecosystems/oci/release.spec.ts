@@ -11,7 +11,7 @@ import type { PackManifest } from '../types';
 import { goEcosystem } from '../go';
 import { readTar } from './image';
 import { RegistryClient } from './registry';
-import { ociRelease, type OciReleaseInput, type OciReleaseResult } from './release';
+import { ociChecks, ociRelease, type OciReleaseInput, type OciReleaseResult } from './release';
 import { attestationTag, signatureTag, verify } from './sign';
 import { startRegistry, type RegistryFixture } from './testing/registry-fixture';
 import { startTokenServer, type TokenServer } from './testing/token-server';
@@ -239,6 +239,22 @@ describe('ociRelease against docker-registry (anonymous)', () => {
     expect((await skopeo(`${image()}:${shaB}`)).Digest).toBe(runs.relB.digest);
   });
 
+  it('the preflight finds a release tag with another digest (and a missing signing key) without writing', async () => {
+    const ctx = context(shaB, 'release', 'v0.2.0');
+    const client = new RegistryClient({ registry: reg.host, insecure: true });
+    const before = await client.listTags('ameideio/ameide-sdk-ts');
+    const found = await ociChecks({
+      project: 'sdk', manifests: workspace(ws, ctx), workspaceRoot: ws, context: ctx, destinations: destinationsOf(env()), isAncestor, dryRun: false, log: () => {},
+      env: { ...env(), COSIGN_KEY: join(tmp, 'no-such.key') }, source: 'https://example.com/changed', timeoutMs: 5000,
+    });
+    expect(found).toEqual([
+      expect.objectContaining({ check: 'guard', problem: expect.stringMatching(/COSIGN_KEY points at .*no-such\.key/) }),
+      expect.objectContaining({ check: 'version', problem: expect.stringMatching(/ameide-sdk-ts:0\.2\.0: .*Release tags are immutable/) }),
+      expect.objectContaining({ check: 'version', problem: expect.stringMatching(new RegExp(`ameide-sdk-ts:${shaB}: .*not reproducible`)) }),
+    ]);
+    expect(await client.listTags('ameideio/ameide-sdk-ts')).toEqual(before);
+  });
+
   it('a release tag with another digest is refused before anything is written', async () => {
     const ctx = context(shaB, 'release', 'v0.2.0');
     const before = await new RegistryClient({ registry: reg.host, insecure: true }).listTags('ameideio/ameide-sdk-ts');
@@ -347,6 +363,15 @@ describe('ociRelease against docker-registry with htpasswd', () => {
     }
   });
 
+  it('the preflight names refused credentials by their variable, never their value, and passes good ones', async () => {
+    const check = (env: Record<string, string>) => ociChecks({ ...input(context(shaB, 'dev'), env), timeoutMs: 5000 });
+    const wrong = await check({ OCI_USERNAME: 'ci', OCI_PASSWORD: 'nope-wrong' });
+    expect(wrong).toEqual([expect.objectContaining({ check: 'credentials', problem: expect.stringMatching(/refused push on ameideio\/ameide-sdk-ts with the credentials in OCI_PASSWORD \(HTTP 401\)/) })]);
+    expect(JSON.stringify(wrong)).not.toContain('nope-wrong');
+    expect(await check({})).toEqual([expect.objectContaining({ check: 'credentials', problem: expect.stringMatching(/no OCI_USERNAME\/OCI_PASSWORD or GITHUB_TOKEN/) })]);
+    expect(await check({ OCI_USERNAME: 'ci', OCI_PASSWORD: 'pw-htpasswd-1' })).toEqual([]);
+  });
+
   it('pushes a dev and a release run with credentials, signs through a temporary docker config, verifies', async () => {
     const creds = { OCI_USERNAME: 'ci', OCI_PASSWORD: 'pw-htpasswd-1' };
     const dev = await ociRelease(input(context(shaB, 'dev'), creds));
@@ -391,5 +416,16 @@ describe('ociRelease against docker-registry with the bearer token flow (GHCR-li
     expect(tokens.requests.some((q) => q.scopes.some((s) => /^repository:ameideio\/ameide-sdk-ts:(pull,push|push,pull)$/.test(s)))).toBe(true);
     expect(logs.join('\n')).not.toContain('ghs_fake_github_token');
     expect(await verify({ ref: r.ref, insecure: true }, key.pub, { registry: reg.host, username: 'github-actions', password: 'ghs_fake_github_token' }, { cosign: COSIGN })).toBe(true);
+  });
+
+  it('the preflight asks the realm for a push token: a wrong GITHUB_TOKEN is named, a good one passes', async () => {
+    const ctx = context(shaB, 'release', 'v3.0.0');
+    const check = (token: string) =>
+      ociChecks({
+        project: 'sdk', manifests: workspace(ws, ctx), workspaceRoot: ws, context: ctx, destinations: { oci: { registry: reg.host, namespace: 'ameideio' } }, isAncestor, dryRun: false, log: () => {}, timeoutMs: 5000,
+        env: { AMEIDE_OCI_REGISTRY: reg.host, AMEIDE_OCI_INSECURE: 'true', GITHUB_TOKEN: token, COSIGN_KEY: key.priv, COSIGN_PASSWORD: 'key-pass', COSIGN_BIN: COSIGN },
+      });
+    expect(await check('ghs_wrong_token')).toEqual([expect.objectContaining({ check: 'credentials', problem: expect.stringMatching(/with the credentials in GITHUB_TOKEN \(HTTP 40[13]\)/) })]);
+    expect(await check('ghs_fake_github_token')).toEqual([]);
   });
 });

@@ -6,7 +6,10 @@ import { ociRegistry, type Env, type OciRegistry } from '../../registries';
 import type { Destinations } from '../../destinations';
 import { readRepositoryUrl } from '../../destination-facts';
 import type { VersionContext } from '../../version/types';
-import type { Log, PackManifest } from '../types';
+import type { Finding, Log, PackManifest } from '../types';
+import { credentialSource } from '../../credentials';
+import { findingOf } from '../../findings';
+import { networkCode } from '../../net';
 import { buildImage, LABEL_CHANNEL, LABEL_PROJECT, OCI_CREATED, OCI_REVISION, OCI_SOURCE, OCI_TITLE, OCI_VERSION, type ImageBuild } from './image';
 import { imageFiles, ociImageName, type Contents } from './layout';
 import { RegistryClient, RegistryHttpError } from './registry';
@@ -115,6 +118,59 @@ async function readFacts(client: RegistryClient, repo: string, tag: string): Pro
   };
 }
 
+/** Step 2: the image in memory from dist/ (same SHA => same digest). */
+function buildOurImage(
+  input: OciReleaseInput,
+  manifests: PackManifest[],
+  first: PackManifest,
+  channel: ImageChannel,
+  where: string,
+): { build: ImageBuild; contents: Contents; ourVersion: string } {
+  const { project, context } = input;
+  const ourVersion = channel === 'dev' ? first.version : context.RELEASE_TAG.replace(/^v/, '') || first.version;
+  try {
+    const { files, contents } = imageFiles(project, manifests, (f) => readFileSync(isAbsolute(f) ? f : join(input.workspaceRoot, f)));
+    const source = input.source ?? input.env.AMEIDE_OCI_SOURCE ?? sourceFromPackageJson(input.workspaceRoot);
+    const annotations: Record<string, string> = {
+      [OCI_CREATED]: new Date(Date.parse(context.COMMIT_TIME)).toISOString().replace('.000Z', 'Z'),
+      [OCI_REVISION]: context.GIT_SHA,
+      [OCI_VERSION]: ourVersion,
+      [OCI_TITLE]: first.name,
+      [LABEL_CHANNEL]: channel,
+      [LABEL_PROJECT]: project,
+    };
+    if (source) annotations[OCI_SOURCE] = source;
+    return { build: buildImage({ files, annotations, created: context.COMMIT_TIME }), contents, ourVersion };
+  } catch (e) {
+    if (e instanceof ReleaseError) throw e;
+    throw new ReleaseError((e as Error).message, `run nx run ${project}:pack again`, where);
+  }
+}
+
+/** Steps 5-6: the tags' images now, and the pure tag policy's decision for each (refusals included). */
+async function decideAgainstRegistry(client: RegistryClient, repo: string, input: OciReleaseInput, ours: OurImage, where: string): Promise<TagDecision[]> {
+  const { context } = input;
+  const registryTags = await client.listTags(repo);
+  const present = new Set(registryTags);
+  const existing: Record<string, ImageFacts | null> = {};
+  for (const tag of new Set(context.GHCR_TAGS)) existing[tag] = present.has(tag) ? await readFacts(client, repo, tag) : null;
+  const policyInput = { ours, tags: context.GHCR_TAGS, existing, registryTags, isHighestReleaseInGit: context.IS_HIGHEST_RELEASE };
+  const question = devAncestryQuestion(policyInput);
+  let devHoldsDescendant = false;
+  if (question) {
+    try {
+      devHoldsDescendant = await input.isAncestor(context.GIT_SHA, question);
+    } catch (e) {
+      throw new ReleaseError(
+        `cannot tell whether ${context.GIT_SHA} is an ancestor of ${question} (the commit dev points at): ${(e as Error).message}`,
+        'fetch the full history (actions/checkout with fetch-depth: 0)',
+        where,
+      );
+    }
+  }
+  return decideTags({ ...policyInput, devHoldsDescendant });
+}
+
 export async function ociRelease(input: OciReleaseInput): Promise<OciReleaseResult> {
   const { project, context, log } = input;
   const where = `${project}:ghcr`;
@@ -171,26 +227,8 @@ export async function ociRelease(input: OciReleaseInput): Promise<OciReleaseResu
   }
 
   // 2. build
-  const ourVersion = channel === 'dev' ? first.version : context.RELEASE_TAG.replace(/^v/, '') || first.version;
-  let built: { build: ImageBuild; contents: Contents };
   const source = input.source ?? input.env.AMEIDE_OCI_SOURCE ?? sourceFromPackageJson(input.workspaceRoot);
-  try {
-    const { files, contents } = imageFiles(project, manifests, (f) => readFileSync(isAbsolute(f) ? f : join(input.workspaceRoot, f)));
-    const annotations: Record<string, string> = {
-      [OCI_CREATED]: new Date(Date.parse(context.COMMIT_TIME)).toISOString().replace('.000Z', 'Z'),
-      [OCI_REVISION]: context.GIT_SHA,
-      [OCI_VERSION]: ourVersion,
-      [OCI_TITLE]: first.name,
-      [LABEL_CHANNEL]: channel,
-      [LABEL_PROJECT]: project,
-    };
-    if (source) annotations[OCI_SOURCE] = source;
-    built = { build: buildImage({ files, annotations, created: context.COMMIT_TIME }), contents };
-  } catch (e) {
-    if (e instanceof ReleaseError) throw e;
-    throw new ReleaseError((e as Error).message, `run nx run ${project}:pack again`, where);
-  }
-  const { build, contents } = built;
+  const { build, contents, ourVersion } = buildOurImage(input, manifests, first, channel, where);
   const digest = build.manifest.digest;
   const ref = `${image}@${digest}`;
   const ours: OurImage = { digest, channel, revision: context.GIT_SHA, version: ourVersion };
@@ -227,28 +265,8 @@ export async function ociRelease(input: OciReleaseInput): Promise<OciReleaseResu
     );
   }
 
-  // 5. facts
-  const registryTags = await client.listTags(repo);
-  const present = new Set(registryTags);
-  const existing: Record<string, ImageFacts | null> = {};
-  for (const tag of new Set(context.GHCR_TAGS)) existing[tag] = present.has(tag) ? await readFacts(client, repo, tag) : null;
-  const policyInput = { ours, tags: context.GHCR_TAGS, existing, registryTags, isHighestReleaseInGit: context.IS_HIGHEST_RELEASE };
-  const question = devAncestryQuestion(policyInput);
-  let devHoldsDescendant = false;
-  if (question) {
-    try {
-      devHoldsDescendant = await input.isAncestor(context.GIT_SHA, question);
-    } catch (e) {
-      throw new ReleaseError(
-        `cannot tell whether ${context.GIT_SHA} is an ancestor of ${question} (the commit dev points at): ${(e as Error).message}`,
-        'fetch the full history (actions/checkout with fetch-depth: 0)',
-        where,
-      );
-    }
-  }
-
-  // 6. decide
-  const decisions = decideTags({ ...policyInput, devHoldsDescendant });
+  // 5. facts, 6. decide
+  const decisions = await decideAgainstRegistry(client, repo, input, ours, where);
   for (const d of decisions) log(`ghcr: ${d.tag}: ${d.action}${'code' in d ? ` (${d.code})` : ''}: ${d.reason}`);
   const refused = decisions.filter((d) => d.action === 'refuse');
   if (refused.length)
@@ -262,14 +280,24 @@ export async function ociRelease(input: OciReleaseInput): Promise<OciReleaseResu
   const tagsSkipped = decisions.flatMap((d) => (d.action === 'skip' ? [{ tag: d.tag, reason: `${d.code}: ${d.reason}` }] : []));
 
   // 7. push
-  if (toWrite.length) {
-    await client.uploadBlob(repo, build.layer.digest, build.layer.bytes);
-    await client.uploadBlob(repo, build.config.digest, build.config.bytes);
-    for (const tag of toWrite) {
-      const got = await client.putManifest(repo, tag, build.manifest.bytes, build.manifest.mediaType);
-      if (got !== digest) throw new Error(`registry stored ${repo}:${tag} as ${got}, expected ${digest}`);
-      log(`ghcr: pushed ${image}:${tag}`);
+  const pushed: string[] = [];
+  try {
+    if (toWrite.length) {
+      await client.uploadBlob(repo, build.layer.digest, build.layer.bytes);
+      await client.uploadBlob(repo, build.config.digest, build.config.bytes);
+      for (const tag of toWrite) {
+        const got = await client.putManifest(repo, tag, build.manifest.bytes, build.manifest.mediaType);
+        if (got !== digest) throw new Error(`registry stored ${repo}:${tag} as ${got}, expected ${digest}`);
+        pushed.push(tag);
+        log(`ghcr: pushed ${image}:${tag}`);
+      }
     }
+  } catch (e) {
+    // Per tag, what the registry holds now: the same command pushes the rest (blobs already there are not sent again).
+    const rest = toWrite.filter((t) => !pushed.includes(t));
+    log(`ghcr: push failed; ${image}: tags on ${digest}: ${[...tagsUnchanged, ...pushed].join(', ') || 'none'}; not pushed: ${rest.join(', ')}; not signed yet`);
+    log('ghcr: run the same command again on this commit to push and sign the rest');
+    throw e;
   }
 
   // 8. sign
@@ -318,4 +346,65 @@ export async function ociRelease(input: OciReleaseInput): Promise<OciReleaseResu
     signature,
     attestations,
   };
+}
+
+/**
+ * The image's preflight, without writing: signing configured, the registry reachable in
+ * bounded time, the credentials granted push on the repository, and no tag the policy would
+ * refuse (a version tag holding another digest). Every finding, [] when ready.
+ */
+export async function ociChecks(input: OciReleaseInput & { timeoutMs: number }): Promise<Finding[]> {
+  const { project, context } = input;
+  const where = `${project}:ghcr`;
+  const out: Finding[] = [];
+  const manifests = input.manifests.filter((m) => !m.skipped && m.files.length > 0);
+  const channel = imageChannel(context);
+  if (!channel || manifests.length === 0 || context.GHCR_TAGS.length === 0) return out;
+  const reg = ociRegistry(input.env, input.destinations);
+  try {
+    const mode = resolveSignMode(input.sign, reg, input.env);
+    if (mode === 'key' && reg.cosignKey && !/^[a-z0-9]+:\/\//.test(reg.cosignKey) && !existsSync(reg.cosignKey)) {
+      out.push({ check: 'guard', problem: `COSIGN_KEY points at ${reg.cosignKey}, which does not exist`, fix: 'give the path of a cosign.key (cosign generate-key-pair) or a KMS URI' });
+    }
+  } catch (e) {
+    out.push(findingOf('guard', e));
+  }
+  const first = manifests[0];
+  const repo = `${reg.namespace}/${input.imageName ?? ociImageName(first.name)}`;
+  const { build, ourVersion } = buildOurImage(input, manifests, first, channel, where);
+  const client = new RegistryClient({
+    registry: reg.registry,
+    insecure: reg.insecure,
+    username: reg.username,
+    password: reg.password,
+    timeoutMs: input.timeoutMs,
+    retry: { attempts: 1 },
+  });
+  try {
+    await client.checkPush(repo);
+  } catch (e) {
+    if (e instanceof RegistryHttpError && (e.status === 401 || e.status === 403)) {
+      const source = reg.password ? credentialSource(input.env, 'OCI_PASSWORD', 'GITHUB_TOKEN') : 'no OCI_USERNAME/OCI_PASSWORD or GITHUB_TOKEN';
+      out.push({
+        check: 'credentials',
+        problem: `OCI registry ${reg.registry} refused push on ${repo} with the credentials in ${source} (HTTP ${e.status})`,
+        fix: `check them with \`skopeo login ${reg.registry}\` (or docker login); set OCI_USERNAME + OCI_PASSWORD, or GITHUB_TOKEN with packages: write`,
+      });
+    } else {
+      const timeout = networkCode(e) === 'ETIMEDOUT' || /ETIMEDOUT/.test((e as Error).message);
+      out.push({
+        check: 'destination',
+        problem: `OCI registry ${reg.registry} ${timeout ? `did not answer within ${input.timeoutMs / 1000} s` : 'is not reachable'}: ${(e as Error).message}`,
+        fix: 'check destinations.oci.registry (or AMEIDE_OCI_REGISTRY; docs/destinations.md), and AMEIDE_OCI_INSECURE for a plain-http sandbox',
+      });
+    }
+    return out;
+  }
+  const ours: OurImage = { digest: build.manifest.digest, channel, revision: context.GIT_SHA, version: ourVersion };
+  for (const d of await decideAgainstRegistry(client, repo, input, ours, where)) {
+    if (d.action === 'refuse') {
+      out.push({ check: 'version', problem: `${reg.registry}/${repo}:${d.tag}: ${d.reason}`, fix: 'make the build reproducible, or release a new version instead of re-tagging' });
+    }
+  }
+  return out;
 }

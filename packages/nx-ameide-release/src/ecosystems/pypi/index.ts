@@ -1,6 +1,6 @@
 import type { EcosystemAdapter } from '../types';
 import { packPypi, type PypiPackOptions } from './pack';
-import { lookupPypi, planPypi, preflightPypi, publishPypi, type PypiPublishOptions } from './publish';
+import { checksPypi, lookupPypi, planPypi, publishPypi, type PypiPublishOptions } from './publish';
 import { smokePypi } from './smoke';
 
 /**
@@ -21,7 +21,7 @@ export function createPypiEcosystem(opts: PypiEcosystemOptions = {}): EcosystemA
     ecosystem: 'pypi',
     pack: (input) => packPypi(input, opts),
     plan: planPypi,
-    preflight: preflightPypi,
+    checks: checksPypi,
     lookup: lookupPypi,
     publish: (input) => publishPypi(input, opts),
     smoke: smokePypi,

@@ -1,14 +1,18 @@
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { ExecError, run } from '../../exec';
 import { ReleaseError } from '../../errors';
 import { pypiRegistry, type PypiRegistry } from '../../registries';
 import { isTransientError, withRetry, type RetryOptions } from '../../retry';
-import type { ArtifactFile, LookupResult, PublishInput, PublishOutcome } from '../types';
+import type { ArtifactFile, CheckInput, Finding, LookupResult, PublishInput, PublishOutcome } from '../types';
+import { credentialSource } from '../../credentials';
+import { findingOf } from '../../findings';
+import { probe } from '../../net';
+import { checkPlaceholderVersion, readPyproject } from './pyproject';
 import { distributionStem, inspectDist, resolvePythonTools, uvPublish, type PythonTools } from './commands';
 import { sha256File } from './pack';
-import { indexGet, listProjectFiles, downloadTo, projectPageUrl, type IndexFile } from './simple-index';
+import { listProjectFiles, downloadTo, projectPageUrl, type IndexFile } from './simple-index';
 
 /** How one of our files stands on the index. */
 export type FileState =
@@ -211,16 +215,22 @@ export async function publishPypi(input: PublishInput, opts: PypiPublishOptions 
         const c = await conflictingSha(input, again, registry);
         if (c) throw otherShaError(input, c, registry);
       }
+      // Per artifact, what is on the index now and what is not: the same command completes the rest.
+      const onIndex = [...present, ...uploaded];
+      const notYet = missing.slice(missing.indexOf(f)).map(fileName);
+      const state = `on the index: ${onIndex.join(', ') || 'none of this version'}; not uploaded: ${notYet.join(', ')}`;
       if (err instanceof UploadError && err.status !== null) {
+        const said = err.serverMessage && !/^(None|null)?$/.test(err.serverMessage) ? `: ${err.serverMessage}` : '';
+        const auth = err.status === 401 || err.status === 403;
         throw new ReleaseError(
-          `${registry.uploadUrl} refused ${fileName(f)}: HTTP ${err.status}: ${err.serverMessage}${uploaded.length ? ` (already uploaded: ${uploaded.join(', ')})` : ''}`,
-          err.status === 401 || err.status === 403
-            ? 'check PYPI_TOKEN (or PYPI_USERNAME/PYPI_PASSWORD) and that this account may upload to the project'
+          `${registry.uploadUrl} refused ${fileName(f)}: HTTP ${err.status}${auth ? ` (the credentials in ${pypiCredentialSource(input.env)} were refused)` : ''}${said} (${state})`,
+          auth
+            ? `the credentials in ${pypiCredentialSource(input.env)} were refused: replace them with valid ones that may upload to ${manifest.name}; ${pypiCredentialCheck(registry.uploadUrl)}`
             : 'fix what the server reports, then re-run publish (files already uploaded are not sent twice)',
           `${manifest.name}==${manifest.version}`,
         );
       }
-      throw err;
+      throw new Error(`${(err as Error).message}\n(${state}; run the same command again on this commit to upload the rest)`);
     }
   }
   const also = present.length ? `; already there: ${present.join(', ')}` : '';
@@ -238,47 +248,81 @@ export function checkManifestFiles(input: PublishInput): void {
   }
 }
 
-export async function preflightPypi(input: PublishInput): Promise<void> {
-  const { manifest, context } = input;
-  const where = `${manifest.name}==${manifest.version}`;
-  if (context.CHANNEL === 'build') {
-    throw new ReleaseError(
-      `channel is build (ref ${context.REF || 'unknown'}): nothing is published from it`,
-      'publish from main (dev channel) or from a vX.Y.Z tag at HEAD; use pack for build checks',
-      where,
-    );
+/** The variables the PyPI credentials came from, to name them when they are refused (never the values). */
+function pypiCredentialSource(env: PublishInput['env']): string {
+  const token = credentialSource(env, 'PYPI_TOKEN');
+  if (env.PYPI_TOKEN || env.PYPI_TOKEN_FILE) return token;
+  return `PYPI_USERNAME + ${credentialSource(env, 'PYPI_PASSWORD')}`;
+}
+
+/** How to check PyPI credentials by hand, as printed in every refusal. */
+export function pypiCredentialCheck(uploadUrl: string): string {
+  return `check them without uploading: curl -sS -o /dev/null -w '%{http_code}' -u "$PYPI_USERNAME" -X POST ${uploadUrl} answers 400 when they are accepted, 401/403 when refused; for pypi.org use an API token (PYPI_TOKEN)`;
+}
+
+/**
+ * PyPI's own preflight checks, all of them, without writing: the pyproject placeholder, the
+ * index reachable in bounded time, the upload credentials valid, and the version not held
+ * by another SHA. Credentials are checked by a POST to the upload URL with no file: the
+ * server authenticates first, so it answers 401/403 to refused credentials and 400 (a form
+ * without a file) to accepted ones, and stores nothing. Measured on pypiserver 2.x (400 / 403 /
+ * 401 without credentials); warehouse (pypi.org) checks authentication before the form too.
+ */
+export async function checksPypi(input: CheckInput): Promise<Finding[]> {
+  const out: Finding[] = [];
+  const where = join(input.projectRoot, 'pyproject.toml');
+  try {
+    checkPlaceholderVersion(readPyproject(readFileSync(join(input.workspaceRoot, where), 'utf8'), where), where);
+  } catch (e) {
+    out.push(findingOf('guard', e));
   }
-  if (manifest.version !== context.PYPI_VERSION || manifest.gitSha !== context.GIT_SHA) {
-    throw new ReleaseError(
-      `pack manifest is ${manifest.version} from ${manifest.gitSha}, but this context is ${context.PYPI_VERSION} from ${context.GIT_SHA}`,
-      `re-run \`nx run ${manifest.project}:pack\` on this commit`,
-      where,
-    );
+  try {
+    resolvePythonTools(input.workspaceRoot, input.env); // uv publishes: a missing uv stops the run-wide preflight
+  } catch (e) {
+    out.push(findingOf('guard', e));
   }
-  checkManifestFiles(input);
-  resolvePythonTools(input.workspaceRoot, process.env); // uv publishes: a missing uv stops the run-wide preflight
   const registry = pypiRegistry(input.env, input.destinations);
   if (!registry.username || !registry.password) {
-    throw new ReleaseError(
-      `no credentials for ${registry.uploadUrl}`,
-      'set PYPI_TOKEN (an API token), or PYPI_USERNAME and PYPI_PASSWORD (each may be given as *_FILE pointing at a file)',
-      where,
-    );
+    out.push({
+      check: 'credentials',
+      problem: `no credentials for ${registry.uploadUrl}`,
+      fix: 'set PYPI_TOKEN (an API token), or PYPI_USERNAME and PYPI_PASSWORD (each may be given as *_FILE pointing at a file)',
+    });
+    return out;
   }
-  const page = projectPageUrl(registry, manifest.name);
+  const source = pypiCredentialSource(input.env);
+  const page = projectPageUrl(registry, input.manifest?.name ?? 'pip');
   try {
-    const res = await indexGet(registry, page, 15_000);
-    if (res.status !== 200 && res.status !== 404) {
-      throw new ReleaseError(`index ${page} answered HTTP ${res.status}`, 'check destinations.pypi.indexUrl (or AMEIDE_PYPI_INDEX_URL; docs/destinations.md) and the read credentials', where);
-    }
-  } catch (err) {
-    if (err instanceof ReleaseError) throw err;
-    throw new ReleaseError(
-      `cannot reach the index ${registry.indexUrl}: ${(err as Error).message}${(err as Error).cause ? ` (${String((err as { cause?: unknown }).cause)})` : ''}`,
-      'start the registry (pnpm sandbox:up) or fix destinations.pypi.indexUrl (or AMEIDE_PYPI_INDEX_URL; docs/destinations.md)',
-      where,
-    );
+    const res = await probe(page, {}, input.timeoutMs);
+    if (res.status >= 500) out.push({ check: 'destination', problem: `index ${page} answered HTTP ${res.status}`, fix: 'check the index is healthy and destinations.pypi.indexUrl (or AMEIDE_PYPI_INDEX_URL; docs/destinations.md) points at it' });
+  } catch (e) {
+    out.push({ check: 'destination', problem: `PyPI index: ${(e as Error).message}`, fix: `start the index, or point destinations.pypi.indexUrl (or AMEIDE_PYPI_INDEX_URL) at a reachable one (check: curl -sS ${registry.indexUrl})` });
+    return out;
   }
+  const basic = `Basic ${Buffer.from(`${registry.username}:${registry.password}`).toString('base64')}`;
+  try {
+    const res = await probe(registry.uploadUrl, { method: 'POST', headers: { authorization: basic } }, input.timeoutMs);
+    if (res.status === 401 || res.status === 403) {
+      out.push({ check: 'credentials', problem: `PyPI upload URL ${registry.uploadUrl} refused the credentials in ${source} (HTTP ${res.status})`, fix: `replace ${source} with valid ones; ${pypiCredentialCheck(registry.uploadUrl)}` });
+      return out;
+    }
+    if (res.status >= 500 || res.status === 404) {
+      out.push({ check: 'destination', problem: `PyPI upload URL ${registry.uploadUrl} answered HTTP ${res.status}`, fix: 'check destinations.pypi.uploadUrl (or AMEIDE_PYPI_UPLOAD_URL: the legacy upload API, e.g. https://upload.pypi.org/legacy/)' });
+      return out;
+    }
+  } catch (e) {
+    out.push({ check: 'destination', problem: `PyPI upload URL: ${(e as Error).message}`, fix: `start the index, or point destinations.pypi.uploadUrl (or AMEIDE_PYPI_UPLOAD_URL) at a reachable one` });
+    return out;
+  }
+  if (!input.manifest || input.manifest.skipped) return out;
+  const publishInput = { ...input, manifest: input.manifest };
+  const inspection = await inspectIndex(publishInput, registry);
+  const conflict = await conflictingSha(publishInput, inspection, registry);
+  if (conflict) {
+    const e = otherShaError(publishInput, conflict, registry);
+    out.push({ check: 'version', problem: e.what, fix: e.fix });
+  }
+  return out;
 }
 
 /** Dry-run lines: what goes where. Pure. */

@@ -1,8 +1,9 @@
 import { chmodSync, existsSync, readdirSync, readFileSync, rmSync, statSync, utimesSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { redact, runOrThrow } from '../../exec';
 import { ReleaseError } from '../../errors';
-import type { PackManifest, PublishInput } from '../types';
+import type { CheckInput, PackManifest, PublishInput } from '../types';
 import type { VersionContext } from '../../version/types';
 import { inspectDist, resolvePythonTools, uvPublish } from './commands';
 import { pypiEcosystem } from './index';
@@ -51,6 +52,19 @@ function publishInput(manifest: PackManifest, context: VersionContext, env: Reco
   const destinations = resolveDestinations({ ecosystem: 'pypi', facts: { project: manifest.project }, env }).destinations;
   return { workspaceRoot: ws.workspaceRoot, manifest, context, destinations, env, log };
 }
+
+function checkInput(manifest: PackManifest, context: VersionContext, env: Record<string, string> = pypi.env): CheckInput {
+  return { ...publishInput(manifest, context, env), projectRoot: ws.projectRoot, project: manifest.project, timeoutMs: 5000 };
+}
+
+/** A loopback port nothing listens on. */
+const closedPort = () =>
+  new Promise<number>((resolve) => {
+    const srv = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as { port: number };
+      srv.close(() => resolve(port));
+    });
+  });
 
 const served = () => readdirSync(pypi.packagesDir).sort();
 const servedState = () => served().map((f) => `${f}@${statSync(join(pypi.packagesDir, f)).mtimeMs}`);
@@ -113,13 +127,21 @@ describe('publish, lookup, smoke against pypiserver', () => {
     manifest = await pack(ctx);
   });
 
-  it('preflight passes with credentials, and refuses without them, when unreachable, and on the build channel', async () => {
-    await expect(pypiEcosystem.preflight(publishInput(manifest, ctx))).resolves.toBeUndefined();
+  it('checks: none with good credentials; a missing or wrong password and an unreachable index each named', async () => {
+    expect(await pypiEcosystem.checks(checkInput(manifest, ctx))).toEqual([]);
     const { PYPI_PASSWORD: _p, ...noPassword } = pypi.env;
-    await expect(pypiEcosystem.preflight(publishInput(manifest, ctx, noPassword))).rejects.toThrow(/no credentials[\s\S]*fix: set PYPI_TOKEN/);
-    const dead = { ...pypi.env, AMEIDE_PYPI_INDEX_URL: 'http://127.0.0.1:9/simple/' };
-    await expect(pypiEcosystem.preflight(publishInput(manifest, ctx, dead))).rejects.toThrow(/cannot reach the index http:\/\/127.0.0.1:9\/simple\//);
-    await expect(pypiEcosystem.preflight(publishInput(manifest, devContext({ CHANNEL: 'build' })))).rejects.toThrow(/channel is build/);
+    expect(await pypiEcosystem.checks(checkInput(manifest, ctx, noPassword))).toEqual([
+      expect.objectContaining({ check: 'credentials', problem: expect.stringMatching(/no credentials/), fix: expect.stringMatching(/^set PYPI_TOKEN/) }),
+    ]);
+    const wrong = await pypiEcosystem.checks(checkInput(manifest, ctx, { ...pypi.env, PYPI_PASSWORD: 'wrong-password' }));
+    expect(wrong).toEqual([expect.objectContaining({ check: 'credentials', problem: expect.stringMatching(/refused the credentials in PYPI_USERNAME \+ PYPI_PASSWORD \(HTTP 403\)/) })]);
+    expect(JSON.stringify(wrong)).not.toContain('wrong-password');
+    const port = await closedPort();
+    const dead = { ...pypi.env, AMEIDE_PYPI_INDEX_URL: `http://127.0.0.1:${port}/simple/` };
+    expect(await pypiEcosystem.checks(checkInput(manifest, ctx, dead))).toEqual([
+      expect.objectContaining({ check: 'destination', problem: expect.stringMatching(new RegExp(`cannot reach 127\\.0\\.0\\.1:${port} .*ECONNREFUSED, gave up after at most 5 s`)) }),
+    ]);
+    expect(served()).toEqual([]); // nothing written by any check
   });
 
   it('publishes wheel and sdist, then a re-run is already-published with nothing uploaded', async () => {
@@ -175,7 +197,7 @@ describe('publish, lookup, smoke against pypiserver', () => {
     const wrong = 'definitely-wrong-password-123';
     const started = Date.now();
     const p = pypiEcosystem.publish(publishInput(m3, ctx3, { ...pypi.env, PYPI_PASSWORD: wrong }));
-    await expect(p).rejects.toThrow(/refused ameide_sdk_python-0\.1\.0\.dev20251115000000-py3-none-any\.whl: HTTP 403[\s\S]*fix: check PYPI_TOKEN/);
+    await expect(p).rejects.toThrow(/refused ameide_sdk_python-0\.1\.0\.dev20251115000000-py3-none-any\.whl: HTTP 403 \(the credentials in PYPI_USERNAME \+ PYPI_PASSWORD were refused\) \(on the index: none of this version; not uploaded: [^)]*\)[\s\S]*fix: the credentials in PYPI_USERNAME \+ PYPI_PASSWORD were refused/);
     expect(Date.now() - started).toBeLessThan(30_000); // no backoff for a 4xx
     const msg = await p.catch((e: Error) => e.message);
     expect(msg).not.toContain(wrong);

@@ -5,6 +5,7 @@ import type { SignMode } from '../../ecosystems/oci/sign';
 import { isAncestor } from '../../git';
 import { ociRegistry } from '../../registries';
 import { manifestPath, readPackManifest, runDestinations, runExecutor, writeJson, type CommonOptions } from '../common';
+import { assertPreflight } from '../../flow/preflight';
 
 export interface GhcrOptions extends CommonOptions {
   sign?: SignMode;
@@ -19,6 +20,10 @@ export default async function ghcrExecutor(options: GhcrOptions, ctx: ExecutorCo
     }
     const manifest = readPackManifest(workspaceRoot, project, vc);
     const destinations = runDestinations({ options, workspaceRoot, projectRoot, project, manifest, kinds: ['oci'], env: process.env, log });
+    if (!dryRun) {
+      // The same checks as the run-wide preflight, for this image, right before the push.
+      await assertPreflight({ workspaceRoot, project, projectRoot, ecosystem: options.ecosystem, destinationsConfig: options.destinations, context, env: process.env, log, packages: false, images: true, sign: options.sign });
+    }
     const result = await ociRelease({
       project,
       manifests: [manifest],

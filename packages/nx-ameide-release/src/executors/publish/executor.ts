@@ -1,21 +1,29 @@
 import { dirname, join } from 'node:path';
 import type { ExecutorContext } from '@nx/devkit';
 import { adapterFor } from '../../ecosystems';
-import type { PublishInput } from '../../ecosystems/types';
+import type { LookupResult, PublishInput } from '../../ecosystems/types';
 import { manifestPath, readPackManifest, runDestinations, runExecutor, writeJson, type CommonOptions } from '../common';
-import { ensureReleaseTagPushed } from '../../git';
 import { goRegistry, npmRegistry, pypiRegistry } from '../../registries';
 import { redactRemote } from '../../ecosystems/go/git';
+import { assertPreflight } from '../../flow/preflight';
 import type { VersionContext } from '../../version/types';
 import type { Destinations } from '../../destinations';
-import { assertRunCredentials, publishEcosystemsInRun } from '../run-preflight';
-import { assertRunDestinations } from '../run-destinations';
 
 /** Where and under which tags an ecosystem publishes, for the log and the release summary. */
 function destination(ecosystem: CommonOptions['ecosystem'], vc: VersionContext, d: Destinations): { registry: string; tags: string[] } {
   if (ecosystem === 'npm') return { registry: npmRegistry(process.env, d).url, tags: [vc.NPM_DIST_TAG] };
   if (ecosystem === 'pypi') return { registry: pypiRegistry(process.env, d).indexUrl, tags: [] };
   return { registry: redactRemote(goRegistry(process.env, d).remote), tags: vc.GO_VERSION ? [vc.GO_VERSION] : [] };
+}
+
+/** After a failed upload: what the registry holds now, so the log says what is published and what is not. */
+async function stateAfterFailure(lookup: () => Promise<LookupResult>): Promise<string> {
+  try {
+    const found = await lookup();
+    return found.state === 'absent' ? 'not published (absent from the registry)' : `on the registry (from ${found.gitSha ?? 'an unknown commit'})`;
+  } catch (e) {
+    return `unknown: the registry cannot be read now (${(e as Error).message.split('\n')[0]})`;
+  }
 }
 
 export default async function publishExecutor(options: CommonOptions, ctx: ExecutorContext) {
@@ -38,24 +46,23 @@ export default async function publishExecutor(options: CommonOptions, ctx: Execu
       for (const line of adapter.plan(input)) log(`  ${line}`);
       return;
     }
-    assertRunCredentials(publishEcosystemsInRun(ctx.taskGraph, ctx.projectsConfigurations?.projects ?? {}), vc.CHANNEL, process.env);
-    assertRunDestinations(ctx.taskGraph, ctx.projectsConfigurations?.projects ?? {}, workspaceRoot, process.env);
-    if (vc.CHANNEL === 'release' && (await ensureReleaseTagPushed(workspaceRoot, vc.RELEASE_TAG)) === 'no-remote') {
-      log(`release tag ${vc.RELEASE_TAG} is local: this clone has no 'origin' remote to check it against`);
+    // The run-wide preflight passed (publish depends on it); this project is checked once more
+    // by the same flow right before its upload, in case anything changed in between.
+    await assertPreflight({ workspaceRoot, project, projectRoot, ecosystem: options.ecosystem, destinationsConfig: options.destinations, context, env: process.env, log, packages: true, images: false });
+    const result = { project, name: manifest.name, ecosystem: manifest.ecosystem, version: manifest.version, channel: vc.CHANNEL, gitSha: vc.GIT_SHA, ...destination(options.ecosystem, vc, destinations) };
+    const resultFile = join(dirname(manifestPath(workspaceRoot, project)), 'publish-result.json');
+    let outcome;
+    try {
+      outcome = await adapter.publish(input);
+    } catch (err) {
+      const state = await stateAfterFailure(() => adapter.lookup(input));
+      log(`upload failed; ${manifest.name}@${manifest.version} is now ${state}`);
+      log('run the same command again on this commit: what is published is kept (never uploaded twice), the rest is uploaded');
+      writeJson(resultFile, { ...result, outcome: { status: 'failed', error: (err as Error).message, state } });
+      throw err;
     }
-    await adapter.preflight(input);
-    const outcome = await adapter.publish(input);
     const summary = outcome.status === 'skipped' ? outcome.reason : outcome.detail;
     log(`${outcome.status}: ${summary}`);
-    writeJson(join(dirname(manifestPath(workspaceRoot, project)), 'publish-result.json'), {
-      project,
-      name: manifest.name,
-      ecosystem: manifest.ecosystem,
-      version: manifest.version,
-      channel: vc.CHANNEL,
-      gitSha: vc.GIT_SHA,
-      ...destination(options.ecosystem, vc, destinations),
-      outcome,
-    });
+    writeJson(resultFile, { ...result, outcome });
   });
 }

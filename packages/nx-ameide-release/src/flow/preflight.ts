@@ -1,0 +1,231 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ReleaseError } from '../errors';
+import { findingOf } from '../findings';
+import { adapterFor } from '../ecosystems';
+import { ociChecks } from '../ecosystems/oci/release';
+import type { CheckInput, Ecosystem, Finding, Log, PackManifest } from '../ecosystems/types';
+import { ensureReleaseTagPushed, isAncestor } from '../git';
+import { sha256File } from '../hash';
+import type { Env } from '../registries';
+import { refusalsFor, type DestinationKind, type Destinations } from '../destinations';
+import { projectDestinations } from '../executors/run-destinations';
+import { DEFAULT_PROBE_TIMEOUT_MS } from '../net';
+import type { VersionContext } from '../version/types';
+
+/**
+ * The preflight: everything a project can check before anything is uploaded, WITHOUT WRITING.
+ * One flow for every ecosystem; an adapter adds only its own checks (EcosystemAdapter.checks).
+ * The `preflight` target runs it for each release project, and every `publish` depends on the
+ * preflight of every release project, so one problem anywhere stops every upload. `publish`
+ * and `ghcr` run the same flow for their own project right before they upload.
+ *
+ * The steps, in order, each one collecting every problem it finds (not just the first):
+ *   1. guard        the version context (tag at HEAD, clean tree, no rollback without
+ *                   --allowBackport) and, on a release, the tag pushed where the remote is
+ *   2. artifact     the pack manifest is there, for this SHA and version, every file with the
+ *                   sha256 it was packed with
+ *   3. destination  where each kind goes (nx.json, the project, AMEIDE_* on top, derived), or
+ *                   refused naming the option to set
+ *   4. ecosystem    the adapter's checks: its source guards, destination reachable in bounded
+ *                   time, credentials valid (an authenticated read), version not held by another SHA
+ *   5. image        the same for the OCI image, when the run pushes one (ghcr)
+ */
+
+export { findingOf };
+
+/** One row of the preflight table. */
+export interface Problem extends Finding {
+  project: string;
+  ecosystem: Ecosystem | 'oci';
+}
+
+const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\s*\n\s*/g, ' / ').trim();
+
+/** The table every preflight prints, one row per problem (markdown: readable in a log, pasteable in an issue). Pure. */
+export function problemTable(problems: Problem[]): string[] {
+  const rows = problems.map((p) => `| ${[p.project, p.ecosystem, p.check, p.problem, p.fix].map(cell).join(' | ')} |`);
+  return ['| project | ecosystem | check | problem | fix |', '|---|---|---|---|---|', ...rows];
+}
+
+/** The one decision: publish only when no check found anything. Pure. */
+export function preflightVerdict(problems: Problem[]): { ready: true } | { ready: false; error: ReleaseError } {
+  if (problems.length === 0) return { ready: true };
+  const projects = [...new Set(problems.map((p) => p.project))].join(', ');
+  return {
+    ready: false,
+    error: new ReleaseError(
+      `preflight found ${problems.length} problem(s) in ${projects} (table above); nothing is uploaded by any project of this run`,
+      'fix each row as its fix column says, then run the same command again on this commit',
+    ),
+  };
+}
+
+/** The version string a pack manifest must carry for this context. Pure. */
+export function expectedVersion(ecosystem: Ecosystem, context: VersionContext): string {
+  return { npm: context.NPM_VERSION, pypi: context.PYPI_VERSION, go: context.GO_VERSION }[ecosystem];
+}
+
+/**
+ * Step 2, the one artifact check (publish, ghcr and smoke read the same manifest): present,
+ * packed from this SHA at this version, every file there with the sha256 pack recorded.
+ */
+export function artifactFindings(
+  workspaceRoot: string,
+  project: string,
+  ecosystem: Ecosystem,
+  context: VersionContext,
+): { manifest: PackManifest | null; findings: Finding[] } {
+  const rel = `dist/${project}/pack-manifest.json`;
+  const repack = `nx run ${project}:pack --skip-nx-cache`;
+  const file = join(workspaceRoot, rel);
+  if (!existsSync(file)) return { manifest: null, findings: [{ check: 'artifact', problem: `no pack manifest at ${rel}`, fix: `nx run ${project}:pack` }] };
+  let manifest: PackManifest;
+  try {
+    manifest = JSON.parse(readFileSync(file, 'utf8')) as PackManifest;
+  } catch (e) {
+    return { manifest: null, findings: [{ check: 'artifact', problem: `${rel} is not JSON: ${(e as Error).message}`, fix: repack }] };
+  }
+  const findings: Finding[] = [];
+  if (manifest.gitSha !== context.GIT_SHA) {
+    findings.push({ check: 'artifact', problem: `${rel} was packed from ${manifest.gitSha}, but HEAD is ${context.GIT_SHA}`, fix: repack });
+  }
+  const want = expectedVersion(ecosystem, context);
+  if (!manifest.skipped && manifest.version !== want) {
+    findings.push({ check: 'artifact', problem: `${rel} holds version ${manifest.version}, but this context is ${want}`, fix: repack });
+  }
+  for (const f of manifest.files ?? []) {
+    const abs = join(workspaceRoot, f.file);
+    if (!existsSync(abs)) findings.push({ check: 'artifact', problem: `${f.file} (listed in ${rel}) is missing`, fix: repack });
+    else if (sha256File(abs) !== f.sha256) {
+      findings.push({ check: 'artifact', problem: `${f.file} changed after pack (its sha256 is not the ${f.sha256.slice(0, 12)}… pack recorded)`, fix: repack });
+    }
+  }
+  return { manifest, findings };
+}
+
+export interface PreflightInput {
+  workspaceRoot: string;
+  project: string;
+  projectRoot: string;
+  ecosystem: Ecosystem;
+  /** The target's `destinations` option (nx.json merged with the project's own); the environment goes on top here. */
+  destinationsConfig?: unknown;
+  /** The version context; its refusals (tag not at HEAD, dirty tree, rollback) are guard problems. */
+  context: () => Promise<VersionContext>;
+  env: Env;
+  log: Log;
+  /** Check the package's registry (the run publishes it). */
+  packages: boolean;
+  /** Check the image registry too (the run pushes the image: ghcr). */
+  images: boolean;
+  sign?: 'key' | 'keyless' | 'off';
+  timeoutMs?: number;
+}
+
+/** Steps 1-4 for one project: every problem found, [] when it is ready. Never writes. */
+export async function preflightProject(input: PreflightInput): Promise<Problem[]> {
+  const { workspaceRoot, project, ecosystem, env, log } = input;
+  const timeoutMs = input.timeoutMs ?? DEFAULT_PROBE_TIMEOUT_MS;
+  const found: Problem[] = [];
+  const add = (eco: Problem['ecosystem'], fs: Finding[]) => found.push(...fs.map((f) => ({ ...f, project, ecosystem: eco })));
+
+  // 1. guard
+  let context: VersionContext;
+  try {
+    context = await input.context();
+  } catch (e) {
+    add(ecosystem, [findingOf('guard', e)]);
+    return found;
+  }
+  if (context.CHANNEL === 'build') return found; // nothing is published from the build channel
+  if (context.CHANNEL === 'release') {
+    try {
+      if ((await ensureReleaseTagPushed(workspaceRoot, context.RELEASE_TAG)) === 'no-remote') {
+        log(`release tag ${context.RELEASE_TAG} is local: this clone has no 'origin' remote to check it against`);
+      }
+    } catch (e) {
+      add(ecosystem, [findingOf('guard', e)]);
+    }
+  }
+
+  // 2. artifact
+  const { manifest, findings } = artifactFindings(workspaceRoot, project, ecosystem, context);
+  add(ecosystem, findings);
+
+  // 3. destination
+  const kinds: DestinationKind[] = [...(input.packages ? [ecosystem] : []), ...(input.images ? (['oci'] as const) : [])];
+  let destinations: Destinations = {};
+  const refused = new Set<DestinationKind | null>();
+  try {
+    const res = projectDestinations({
+      workspaceRoot, projectRoot: input.projectRoot, project, ecosystem, config: input.destinationsConfig, env, name: manifest?.name,
+    });
+    destinations = res.destinations;
+    for (const r of refusalsFor(res, kinds)) {
+      refused.add(r.kind);
+      add(r.kind === 'oci' ? 'oci' : ecosystem, [{ check: 'destination', problem: r.what, fix: r.fix }]);
+    }
+  } catch (e) {
+    add(ecosystem, [findingOf('destination', e)]);
+    return found;
+  }
+  if (refused.has(null)) return found; // the configuration itself is malformed: nothing can be probed
+
+  // 4. ecosystem
+  if (input.packages && !refused.has(ecosystem)) {
+    const checkInput: CheckInput = { workspaceRoot, projectRoot: input.projectRoot, project, manifest, context, destinations, env, log, timeoutMs };
+    try {
+      add(ecosystem, await adapterFor(ecosystem).checks(checkInput));
+    } catch (e) {
+      add(ecosystem, [findingOf('destination', e)]);
+    }
+  }
+
+  // 5. image
+  if (input.images && manifest && !refused.has('oci')) {
+    try {
+      add(
+        'oci',
+        await ociChecks({
+          project,
+          projectRoot: input.projectRoot,
+          manifests: [manifest],
+          workspaceRoot,
+          context,
+          destinations,
+          env,
+          isAncestor: (a, b) => isAncestor(workspaceRoot, a, b),
+          dryRun: false,
+          log,
+          sign: input.sign,
+          timeoutMs,
+        }),
+      );
+    } catch (e) {
+      add('oci', [findingOf('destination', e)]);
+    }
+  }
+  return found;
+}
+
+/** Run the preflight of one project, print its table, and throw when anything was found. */
+export async function assertPreflight(input: PreflightInput): Promise<void> {
+  const problems = await preflightProject(input);
+  const verdict = preflightVerdict(problems);
+  if (verdict.ready) return;
+  for (const line of problemTable(problems)) input.log(line);
+  throw verdict.error;
+}
+
+/**
+ * What the run does with a project, from the task graph Nx hands every executor: the
+ * preflight checks the package registry when the run publishes, the image registry when it
+ * pushes images. A preflight run on its own (no publish, no ghcr in the graph) checks both.
+ */
+export function runTargetsOf(taskGraph: { tasks: Record<string, { target: { project: string; target: string } }> } | undefined, project: string): { packages: boolean; images: boolean } {
+  const mine = new Set(Object.values(taskGraph?.tasks ?? {}).filter((t) => t.target.project === project).map((t) => t.target.target));
+  const packages = mine.has('publish') || mine.has('ghcr') || mine.has('smoke');
+  const images = mine.has('ghcr') || mine.has('smoke');
+  return packages || images ? { packages, images } : { packages: true, images: true };
+}
