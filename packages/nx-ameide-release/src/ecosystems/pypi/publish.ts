@@ -277,7 +277,7 @@ export async function checksPypi(input: CheckInput): Promise<Finding[]> {
     out.push(findingOf('guard', e));
   }
   try {
-    resolvePythonTools(input.workspaceRoot, input.env); // uv publishes: a missing uv stops the run-wide preflight
+    resolvePythonTools(input.workspaceRoot, { ...process.env, ...input.env }); // uv publishes: a missing uv stops the run-wide preflight
   } catch (e) {
     out.push(findingOf('guard', e));
   }
