@@ -5,7 +5,7 @@ import { contextDigest, formatContext, resolveContext, type ContextFormat } from
 import { ReleaseError } from './errors';
 import { GitFactsError, readHeadSha } from './git';
 import { releaseNotes } from './evidence/notes';
-import { verifyImage } from './evidence/verify';
+import { verifyArtifact, verifyImage } from './evidence/verify';
 import type { Signer } from './ecosystems/oci/sign';
 import { ociCredentials } from './registries';
 import { findTool } from './tools';
@@ -44,6 +44,13 @@ Usage:
       (GitHub Actions): the workflow identity, issuer default
       https://token.actions.githubusercontent.com. AMEIDE_OCI_INSECURE=true for a
       plain-http loopback registry; OCI_USERNAME/OCI_PASSWORD for a private one.
+  nx-ameide-release verify --artifact <file> --bundle <file>.provenance.sigstore.json
+      [--sbom-bundle <file>.sbom.sigstore.json] --sha <commit> (--key <cosign.pub> |
+      --certificate-identity-regexp <re> [--certificate-oidc-issuer <url>]) [--repo <url>]
+      a package file on its own, with the bundles of the GitHub Release (no image):
+      cosign verify-blob-attestation of the file and the bundle, then the statement's
+      subject is the file's sha256 and its source commit is --sha (and its repository
+      --repo); with --sbom-bundle, the same for the CycloneDX attestation.
 
 Options:
   --cwd <dir>                  checkout to read (default: the current directory)
@@ -85,7 +92,7 @@ interface Parsed {
 }
 
 /** Flags of the evidence commands (notes, verify), each taking a value. */
-const EVIDENCE_FLAGS = ['output', 'key', 'sha', 'repo', 'artifact', 'certificate-identity-regexp', 'certificate-oidc-issuer'];
+const EVIDENCE_FLAGS = ['output', 'key', 'sha', 'repo', 'artifact', 'bundle', 'sbom-bundle', 'certificate-identity-regexp', 'certificate-oidc-issuer'];
 
 function usageError(what: string): ReleaseError {
   return new ReleaseError(what, 'see nx-ameide-release --help');
@@ -186,16 +193,36 @@ function readArtifact(file: string): { name: string; sha256: string } {
   return { name: basename(file), sha256: createHash('sha256').update(readFileSync(file)).digest('hex') };
 }
 
+/** A bundle file named by --bundle / --sbom-bundle, checked before cosign runs. */
+function readableFile(flag: string, file: string): string {
+  if (!existsSync(file)) throw new ReleaseError(`--${flag} ${file} does not exist`, `pass the path of the bundle from the GitHub Release (<file>.${flag === 'bundle' ? 'provenance' : 'sbom'}.sigstore.json)`);
+  return file;
+}
+
 async function verifyCommand(args: Parsed): Promise<number> {
-  onlyFlags(args, ['key', 'sha', 'repo', 'artifact', 'certificate-identity-regexp', 'certificate-oidc-issuer'], 1);
+  onlyFlags(args, ['key', 'sha', 'repo', 'artifact', 'bundle', 'sbom-bundle', 'certificate-identity-regexp', 'certificate-oidc-issuer'], 1);
   const ref = args.positionals[0];
-  if (!ref) throw usageError('verify needs the image: nx-ameide-release verify ghcr.io/<owner>/<image>:<tag> --sha <commit> --key cosign.pub');
+  const blob = args.flags.bundle !== undefined || args.flags['sbom-bundle'] !== undefined;
+  if (blob && ref) throw usageError(`verify takes an image or --bundle, not both: drop ${ref} to check the package file on its own, or --bundle to check it through the image`);
+  if (blob && (args.flags.artifact === undefined || args.flags.bundle === undefined))
+    throw usageError('verify of a package file needs --artifact <file> --bundle <file>.provenance.sigstore.json (and optionally --sbom-bundle)');
+  if (!ref && !blob) throw usageError('verify needs the image: nx-ameide-release verify ghcr.io/<owner>/<image>:<tag> --sha <commit> --key cosign.pub (or a package file: --artifact <file> --bundle <bundle>)');
   const { key, sha, repo } = args.flags;
-  if (!sha || !/^[0-9a-f]{40}$/.test(sha)) throw usageError(`verify needs --sha <the 40-hex commit the image must come from>${sha ? `, got ${sha}` : ''}`);
+  if (!sha || !/^[0-9a-f]{40}$/.test(sha)) throw usageError(`verify needs --sha <the 40-hex commit the ${blob ? 'file' : 'image'} must come from>${sha ? `, got ${sha}` : ''}`);
   const identity = args.flags['certificate-identity-regexp'];
   if (Boolean(key) === Boolean(identity)) throw usageError('verify needs exactly one of --key <cosign.pub> or --certificate-identity-regexp <workflow identity>');
   const signer: Signer = key ? { key: resolve(key) } : { identityRegexp: identity, issuer: args.flags['certificate-oidc-issuer'] ?? GITHUB_OIDC_ISSUER };
   const cwd = resolve(args.cwd ?? process.cwd());
+  if (blob) {
+    const file = resolve(cwd, args.flags.artifact);
+    readArtifact(file);
+    const bundle = readableFile('bundle', resolve(cwd, args.flags.bundle));
+    const sbomBundle = args.flags['sbom-bundle'] === undefined ? undefined : readableFile('sbom-bundle', resolve(cwd, args.flags['sbom-bundle']));
+    const report = await verifyArtifact({ file, bundle, sbomBundle, signer, sha, repository: repo, cosign: findTool('cosign', process.env, cwd), env: process.env });
+    for (const c of report.checks) process.stdout.write(`${c.ok ? 'ok  ' : 'FAIL'} ${c.name}: ${c.detail}\n`);
+    process.stdout.write(report.ok ? `verified: ${basename(file)} (${report.digest}) comes from ${sha}\n` : `NOT verified: ${basename(file)}\n`);
+    return report.ok ? 0 : 1;
+  }
   const artifacts = args.flags.artifact === undefined ? [] : [readArtifact(resolve(cwd, args.flags.artifact))];
   const reg = ociCredentials(process.env);
   const report = await verifyImage({

@@ -9,8 +9,8 @@ import { attestationTag } from '../ecosystems/oci/sign';
 import { startRegistry, type RegistryFixture } from '../ecosystems/oci/testing/registry-fixture';
 import type { PackManifest } from '../ecosystems/types';
 import type { VersionContext } from '../version/types';
-import { checkArtifact, checkProvenance, LOCAL_BUILDER, OCI_BUILD_TYPE, provenanceStatement, runDetails, SLSA_PROVENANCE_V1 } from './provenance';
-import { checkSbom, repositoryOf, statementsOf, verifiedDigest } from './verify';
+import { checkArtifact, checkProvenance, LOCAL_BUILDER, OCI_BUILD_TYPE, PACKAGE_BUILD_TYPE, packageProvenanceStatement, provenanceStatement, runDetails, SLSA_PROVENANCE_V1 } from './provenance';
+import { bundleStatement, checkSbom, withoutKey, repositoryOf, statementsOf, verifiedDigest } from './verify';
 
 /**
  * Provenance and `nx-ameide-release verify` against a real docker-registry on loopback with
@@ -69,6 +69,41 @@ describe('provenanceStatement (pure)', () => {
 
   it('refuses a subject that is not a digest', () => {
     expect(() => provenanceStatement({ ...input, digest: 'latest' })).toThrow(/digest/);
+  });
+});
+
+describe('packageProvenanceStatement (pure)', () => {
+  const input = {
+    project: 'sdk', context: context(SHA_A), source: 'https://github.com/ameideio/ameide', env: {},
+    artifact: { file: 'dist/sdk/sdk-0.3.0.tgz', sha256: 'e'.repeat(64) }, package: { name: '@ameideio/sdk', ecosystem: 'npm', version: '0.3.0' },
+  };
+  it('names the file (base name, sha256) as subject, the package build type, the source, the package and the context', () => {
+    const s = packageProvenanceStatement(input);
+    expect(s.subject).toEqual([{ name: 'sdk-0.3.0.tgz', digest: { sha256: 'e'.repeat(64) } }]);
+    expect(s.predicate.buildDefinition.buildType).toBe(PACKAGE_BUILD_TYPE);
+    expect(s.predicate.buildDefinition.externalParameters).toEqual({
+      source: { uri: 'https://github.com/ameideio/ameide', ref: 'refs/tags/v0.3.0', digest: { gitCommit: SHA_A } },
+      project: 'sdk', package: { name: '@ameideio/sdk', ecosystem: 'npm', version: '0.3.0' }, version: context(SHA_A),
+    });
+    expect(s.predicate.buildDefinition.resolvedDependencies).toEqual([{ uri: 'git+https://github.com/ameideio/ameide@refs/tags/v0.3.0', digest: { gitCommit: SHA_A } }]);
+    expect(JSON.stringify(packageProvenanceStatement({ ...input }))).toBe(JSON.stringify(s));
+    expect(checkProvenance(s, { digest: `sha256:${'e'.repeat(64)}`, sha: SHA_A, subject: 'sha256 of sdk-0.3.0.tgz' })).toEqual([]);
+    expect(checkProvenance(s, { digest: `sha256:${'f'.repeat(64)}`, sha: SHA_A, subject: 'sha256 of sdk-0.3.0.tgz' })).toEqual([
+      `subject digest sha256:${'e'.repeat(64)} is not the sha256 of sdk-0.3.0.tgz sha256:${'f'.repeat(64)}`,
+    ]);
+  });
+  it('refuses a digest that is not a sha256', () => {
+    expect(() => packageProvenanceStatement({ ...input, artifact: { file: 'x.tgz', sha256: 'nope' } })).toThrow(/sha256/);
+  });
+  it('withoutKey drops the key a bundle carries, and keeps the rest', () => {
+    expect(JSON.parse(withoutKey(Buffer.from(JSON.stringify({ base64Signature: 's', cert: 'k' }))).toString())).toEqual({ base64Signature: 's' });
+    expect(withoutKey(Buffer.from('x')).toString()).toBe('x');
+  });
+  it('bundleStatement reads the statement of a cosign bundle, and null from anything else', () => {
+    const envelope = JSON.stringify({ payloadType: 'application/vnd.in-toto+json', payload: Buffer.from('{"predicateType":"p"}').toString('base64'), signatures: [] });
+    expect(bundleStatement(JSON.stringify({ base64Signature: Buffer.from(envelope).toString('base64') }))).toEqual({ predicateType: 'p' });
+    expect(bundleStatement('not json')).toBeNull();
+    expect(bundleStatement('{}')).toBeNull();
   });
 });
 
@@ -157,6 +192,11 @@ describe('provenance attestation and verify against docker-registry', () => {
       project: 'sdk', projectRoot: 'packages/sdk', manifests: [manifest], workspaceRoot: ws, context: ctx, destinations: { oci: { registry: reg.host, namespace: 'ameideio' } }, env: env(), isAncestor: async () => true, dryRun: false, log: () => {},
     });
   }
+  const TGZ = 'dist/sdk/ameideio-ameide-sdk-ts-0.3.0.tgz';
+  const PACKAGE_ATTESTATIONS = [
+    { type: 'slsaprovenance1', predicateType: SLSA_PROVENANCE_V1, status: 'attested', file: `dist/release/sdk/ameideio-ameide-sdk-ts-0.3.0.tgz.provenance.sigstore.json`, subject: TGZ },
+    { type: 'cyclonedx', predicateType: 'https://cyclonedx.org/bom', status: 'attested', file: `dist/release/sdk/ameideio-ameide-sdk-ts-0.3.0.tgz.sbom.sigstore.json`, subject: TGZ },
+  ];
   const cli = (args: string[]) =>
     run({ command: process.execPath, args: [BIN, 'verify', ...args], env: { ...process.env, AMEIDE_OCI_INSECURE: 'true', COSIGN_BIN: COSIGN } });
 
@@ -177,6 +217,7 @@ describe('provenance attestation and verify against docker-registry', () => {
     expect(runs.b.attestations).toEqual([
       { type: 'slsaprovenance1', predicateType: SLSA_PROVENANCE_V1, status: 'attested', file: 'dist/release/sdk/provenance.intoto.json' },
       { type: 'cyclonedx', predicateType: 'https://cyclonedx.org/bom', status: 'attested', file: 'dist/release/sdk/sbom.cdx.json' },
+      ...PACKAGE_ATTESTATIONS,
     ]);
     const bom = JSON.parse(readFileSync(join(tmp, 'ws-bbbb', 'dist/release/sdk/sbom.cdx.json'), 'utf8'));
     expect(bom.metadata.component).toMatchObject({ group: '@ameideio', name: 'ameide-sdk-ts', version: '0.3.0', purl: 'pkg:npm/%40ameideio/ameide-sdk-ts@0.3.0' });
@@ -189,7 +230,8 @@ describe('provenance attestation and verify against docker-registry', () => {
   it('a re-run attests nothing twice', async () => {
     const again = await release(SHA_B);
     expect(again.signature).toBe('already-signed');
-    expect(again.attestations.map((a) => a.status)).toEqual(['already-attested', 'already-attested']);
+    // the image's are on the registry already; the package bundles are local files, signed again
+    expect(again.attestations.map((a) => a.status)).toEqual(['already-attested', 'already-attested', 'attested', 'attested']);
   });
 
   it('verify accepts the image for its SHA (by tag and by digest), and says what it checked', async () => {
@@ -215,6 +257,108 @@ describe('provenance attestation and verify against docker-registry', () => {
     expect(bad.exitCode).toBe(1);
   });
 
+  describe('a package file on its own (cosign attest-blob bundles)', () => {
+    const ws = () => join(tmp, 'ws-bbbb');
+    const bundle = () => join(ws(), 'dist/release/sdk/ameideio-ameide-sdk-ts-0.3.0.tgz.provenance.sigstore.json');
+    const sbomBundle = () => join(ws(), 'dist/release/sdk/ameideio-ameide-sdk-ts-0.3.0.tgz.sbom.sigstore.json');
+    const verifyFile = (file: string, sha: string, pub = key.pub, extra: string[] = []) =>
+      cli(['--artifact', file, '--bundle', bundle(), '--sbom-bundle', sbomBundle(), '--sha', sha, '--key', pub, ...extra]);
+
+    it('the bundle holds the package statement: subject the file\'s sha256, source the SHA, the package build type', () => {
+      const sha256 = createHash('sha256').update(readFileSync(join(ws(), TGZ))).digest('hex');
+      const s = bundleStatement(readFileSync(bundle())) as ReturnType<typeof packageProvenanceStatement>;
+      expect(s.subject).toEqual([{ name: 'ameideio-ameide-sdk-ts-0.3.0.tgz', digest: { sha256 } }]);
+      expect(s.predicate.buildDefinition.buildType).toBe(PACKAGE_BUILD_TYPE);
+      expect(s.predicate.buildDefinition.externalParameters.package).toEqual({ name: '@ameideio/ameide-sdk-ts', ecosystem: 'npm', version: '0.3.0' });
+      expect(checkProvenance(s, { digest: `sha256:${sha256}`, sha: SHA_B, repository: 'https://github.com/ameideio/ameide' })).toEqual([]);
+      const bom = bundleStatement(readFileSync(sbomBundle()));
+      expect(checkSbom(bom, { digest: `sha256:${sha256}`, sha: SHA_B })).toEqual([]);
+    });
+
+    it('verify accepts the packed file for its SHA: signature, provenance, SBOM', async () => {
+      const r = await verifyFile(join(ws(), TGZ), SHA_B, key.pub, ['--repo', 'https://github.com/ameideio/ameide']);
+      expect(r.stdout).toMatch(/^ok   signature: ameideio-ameide-sdk-ts-0\.3\.0\.tgz\.provenance\.sigstore\.json signed by .*cosign\.pub, subject ameideio-ameide-sdk-ts-0\.3\.0\.tgz \(sha256:[0-9a-f]{64}\)$/m);
+      expect(r.stdout).toContain(`ok   provenance: SLSA v1 provenance: subject ameideio-ameide-sdk-ts-0.3.0.tgz`);
+      expect(r.stdout).toContain(`ok   sbom: CycloneDX SBOM of pkg:npm/%40ameideio/ameide-sdk-ts@0.3.0, git SHA ${SHA_B}`);
+      expect(r.stdout).toContain(`verified: ameideio-ameide-sdk-ts-0.3.0.tgz (sha256:`);
+      expect(r.exitCode).toBe(0);
+    });
+
+    it('a file with one byte changed fails (cosign finds no subject with its digest)', async () => {
+      const bytes = readFileSync(join(ws(), TGZ));
+      bytes[10] ^= 1;
+      const tampered = join(tmp, 'tampered', 'ameideio-ameide-sdk-ts-0.3.0.tgz');
+      mkdirSync(dirname(tampered), { recursive: true });
+      writeFileSync(tampered, bytes);
+      const r = await verifyFile(tampered, SHA_B);
+      expect(r.stdout).toMatch(/FAIL signature: .*no matching subject digest/);
+      expect(r.stdout).toMatch(/FAIL sbom: .*no matching subject digest/);
+      expect(r.stdout).toContain('NOT verified: ameideio-ameide-sdk-ts-0.3.0.tgz');
+      expect(r.exitCode).toBe(1);
+    });
+
+    it('the right file for another SHA fails', async () => {
+      const r = await verifyFile(join(ws(), TGZ), SHA_A);
+      expect(r.stdout).toContain('ok   signature:');
+      expect(r.stdout).toContain(`FAIL provenance: source commit is ${SHA_B}, expected ${SHA_A}`);
+      expect(r.stdout).toContain(`FAIL sbom: the SBOM names git SHA ${SHA_B}, expected ${SHA_A}`);
+      expect(r.exitCode).toBe(1);
+    });
+
+    it('another key fails, and so does another file\'s bundle', async () => {
+      const otherDir = join(tmp, 'other-key-blob');
+      mkdirSync(otherDir);
+      await runOrThrow({ command: COSIGN, args: ['generate-key-pair'], cwd: otherDir, env: { ...process.env, COSIGN_PASSWORD: 'x' } });
+      const r = await verifyFile(join(ws(), TGZ), SHA_B, join(otherDir, 'cosign.pub'));
+      expect(r.stdout).toContain('FAIL signature:');
+      expect(r.exitCode).toBe(1);
+      // a bundle the project's key made for another file does not vouch for this one
+      const other = join(tmp, 'other-file');
+      mkdirSync(other, { recursive: true });
+      writeFileSync(join(other, 'x.tgz'), 'another file');
+      writeFileSync(join(other, 'pred.json'), JSON.stringify((bundleStatement(readFileSync(bundle())) as { predicate: unknown }).predicate));
+      await runOrThrow({
+        command: COSIGN, cwd: other, env: { ...process.env, COSIGN_PASSWORD: 'key-pass' },
+        args: ['attest-blob', '--yes', '--key', key.priv, '--tlog-upload=false', '--type', 'slsaprovenance1', '--predicate', 'pred.json', '--bundle', 'x.bundle.json', 'x.tgz'],
+      });
+      const r2 = await cli(['--artifact', join(ws(), TGZ), '--bundle', join(other, 'x.bundle.json'), '--sha', SHA_B, '--key', key.pub]);
+      expect(r2.stdout).toMatch(/FAIL signature: .*no matching subject digest/);
+      expect(r2.exitCode).toBe(1);
+    });
+
+    it('a forged file with a bundle signed by another key fails, though that bundle carries its own key (cosign would trust it)', async () => {
+      const dir = join(tmp, 'forger');
+      mkdirSync(dir, { recursive: true });
+      await runOrThrow({ command: COSIGN, args: ['generate-key-pair'], cwd: dir, env: { ...process.env, COSIGN_PASSWORD: '' } });
+      const forged = join(dir, 'ameideio-ameide-sdk-ts-0.3.0.tgz');
+      writeFileSync(forged, 'malware');
+      const real = bundleStatement(readFileSync(bundle())) as { predicate: unknown };
+      writeFileSync(join(dir, 'pred.json'), JSON.stringify(real.predicate)); // claims SHA B
+      await runOrThrow({
+        command: COSIGN, cwd: dir, env: { ...process.env, COSIGN_PASSWORD: '' },
+        args: ['attest-blob', '--yes', '--key', 'cosign.key', '--tlog-upload=false', '--type', 'slsaprovenance1', '--predicate', 'pred.json', '--bundle', 'forged.bundle.json', 'ameideio-ameide-sdk-ts-0.3.0.tgz'],
+      });
+      // cosign alone accepts it with the project's key: the bundle's own key is used
+      const bare = await run({ command: COSIGN, args: ['verify-blob-attestation', '--key', key.pub, '--insecure-ignore-tlog=true', '--type', 'slsaprovenance1', '--bundle', join(dir, 'forged.bundle.json'), forged] });
+      expect(bare.exitCode).toBe(0);
+      const r = await cli(['--artifact', forged, '--bundle', join(dir, 'forged.bundle.json'), '--sha', SHA_B, '--key', key.pub]);
+      expect(r.stdout).toContain('FAIL signature:');
+      expect(r.exitCode).toBe(1);
+    });
+
+    it('bad input is refused before cosign runs', async () => {
+      const both = await cli([runs.b.ref, '--artifact', join(ws(), TGZ), '--bundle', bundle(), '--sha', SHA_B, '--key', key.pub]);
+      expect(both.exitCode).toBe(1);
+      expect(both.stderr).toContain('verify takes an image or --bundle, not both');
+      const noArtifact = await cli(['--bundle', bundle(), '--sha', SHA_B, '--key', key.pub]);
+      expect(noArtifact.stderr).toContain('needs --artifact <file> --bundle');
+      const missing = await cli(['--artifact', join(ws(), TGZ), '--bundle', join(tmp, 'nope.json'), '--sha', SHA_B, '--key', key.pub]);
+      expect(missing.stderr).toContain('--bundle');
+      expect(missing.stderr).toContain('does not exist');
+      expect(missing.exitCode).toBe(1);
+    });
+  });
+
   it('verify refuses the right image for another SHA', async () => {
     const r = await cli([runs.b.ref, '--key', key.pub, '--sha', SHA_A]);
     expect(r.exitCode).toBe(1);
@@ -234,7 +378,7 @@ describe('provenance attestation and verify against docker-registry', () => {
 
   it('tampering fails: a signed and attested image of another SHA pushed under the tag', async () => {
     const signedA = await release(SHA_A); // signs and attests A (its digest differs from B's)
-    expect(signedA.attestations.map((a) => a.status)).toEqual(['attested', 'attested']);
+    expect(signedA.attestations.map((a) => a.status)).toEqual(['attested', 'attested', 'attested', 'attested']);
     const client = new RegistryClient({ registry: reg.host, insecure: true });
     const other = (await client.getManifest('ameideio/ameide-sdk-ts', signedA.digest))!;
     await client.putManifest('ameideio/ameide-sdk-ts', SHA_B, other.bytes, 'application/vnd.oci.image.manifest.v1+json');

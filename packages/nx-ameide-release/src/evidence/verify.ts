@@ -1,6 +1,11 @@
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
 import { run, type Command, type ExecResult } from '../exec';
-import { ATTESTATION_TYPES, verifyAttestationCommand, verifySignerCommand, withDockerConfig, type RegistryAuth, type Signer } from '../ecosystems/oci/sign';
+import { ATTESTATION_TYPES, verifyAttestationCommand, verifyBlobAttestationCommand, verifySignerCommand, withDockerConfig, type RegistryAuth, type Signer } from '../ecosystems/oci/sign';
 import { checkArtifact, checkProvenance } from './provenance';
+import type { AttestationType } from '../ecosystems/oci/sign';
 
 /**
  * What a consumer runs before trusting an image: the signature by the expected signer, then
@@ -151,4 +156,95 @@ export function checkSbom(statement: unknown, expected: { digest: string; sha: s
   const sha = s.predicate?.metadata?.properties?.find((p) => p.name === 'io.ameide:git.sha')?.value;
   if (sha !== expected.sha) problems.push(`the SBOM names git SHA ${sha ?? '(none)'}, expected ${expected.sha}`);
   return problems;
+}
+
+/**
+ * What a consumer runs before trusting a package file on its own (a wheel, sdist, npm tarball or Go
+ * zip from its registry, with the bundles from the GitHub Release): `cosign verify-blob-attestation`
+ * of the file and its provenance bundle by the expected signer, then the statement in that bundle:
+ * SLSA v1, its subject the file's sha256, its source the expected commit (and repository). With an
+ * SBOM bundle, the same for the CycloneDX attestation. The file and the bundles are read once and
+ * cosign checks private copies of those bytes: what is checked is what was verified.
+ */
+export interface VerifyArtifactInput {
+  file: string;
+  /** The provenance bundle (<file>.provenance.sigstore.json). */
+  bundle: string;
+  /** The SBOM bundle (<file>.sbom.sigstore.json), optional. */
+  sbomBundle?: string;
+  signer: Signer;
+  sha: string;
+  repository?: string;
+  cosign: string;
+  env: NodeJS.ProcessEnv;
+}
+
+/** The in-toto statement inside a cosign bundle (base64Signature holds the DSSE envelope); null when there is none. */
+export function bundleStatement(bundle: Buffer | string): unknown {
+  try {
+    const b = JSON.parse(bundle.toString()) as { base64Signature?: string };
+    if (!b.base64Signature) return null;
+    return statementsOf(Buffer.from(b.base64Signature, 'base64').toString('utf8'))[0] ?? null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * A key-signed bundle carries the signer's public key in `cert`, and cosign v2.4.1's
+ * verify-blob-attestation checks the signature with THAT key, ignoring `--key` (a bundle signed with
+ * any key verifies). Verifying by key, cosign gets the bundle without it, so `--key` is the only key.
+ * (Keyless bundles keep their certificate: cosign checks it against Fulcio and the identity.)
+ */
+export function withoutKey(bundle: Buffer): Buffer {
+  try {
+    const b = JSON.parse(bundle.toString('utf8')) as Record<string, unknown>;
+    delete b.cert;
+    return Buffer.from(JSON.stringify(b));
+  } catch {
+    return bundle; // not JSON: cosign refuses it
+  }
+}
+
+export async function verifyArtifact(input: VerifyArtifactInput): Promise<VerifyReport> {
+  const bytes = readFileSync(input.file);
+  const digest = `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
+  const name = basename(input.file);
+  const subject = `sha256 of ${name}`;
+  const checks: VerifyCheck[] = [];
+  const tmp = mkdtempSync(join(tmpdir(), 'ameide-verify-blob-'));
+  try {
+    const file = join(tmp, name);
+    writeFileSync(file, bytes);
+    const one = async (type: AttestationType, bundlePath: string): Promise<{ ok: boolean; detail: string; statement?: unknown }> => {
+      const bundleBytes = readFileSync(bundlePath);
+      const copy = join(tmp, `${type}.bundle.json`);
+      writeFileSync(copy, 'key' in input.signer ? withoutKey(bundleBytes) : bundleBytes);
+      const res = await run(verifyBlobAttestationCommand(file, copy, type, input.signer, { cosign: input.cosign, env: input.env }));
+      if (res.exitCode !== 0) return { ok: false, detail: `${basename(bundlePath)}: ${lastLine(res)}` };
+      const statement = bundleStatement(bundleBytes);
+      if ((statement as { predicateType?: string } | null)?.predicateType !== ATTESTATION_TYPES[type]) {
+        return { ok: false, detail: `${basename(bundlePath)} holds no ${ATTESTATION_TYPES[type]} statement` };
+      }
+      return { ok: true, detail: `${basename(bundlePath)} signed by ${'key' in input.signer ? input.signer.key : input.signer.identityRegexp}`, statement };
+    };
+
+    const prov = await one('slsaprovenance1', input.bundle);
+    checks.push({ name: 'signature', ok: prov.ok, detail: prov.ok ? `${prov.detail}, subject ${name} (${digest})` : prov.detail });
+    if (prov.ok) {
+      const problems = checkProvenance(prov.statement, { digest, sha: input.sha, repository: input.repository, subject });
+      checks.push({ name: 'provenance', ok: problems.length === 0, detail: problems.length ? problems.join('; ') : `SLSA v1 provenance: subject ${name} (${digest}), source commit ${input.sha}` });
+    }
+    if (input.sbomBundle) {
+      const bom = await one('cyclonedx', input.sbomBundle);
+      if (!bom.ok) checks.push({ name: 'sbom', ok: false, detail: bom.detail });
+      else {
+        const problems = checkSbom(bom.statement, { digest, sha: input.sha });
+        checks.push({ name: 'sbom', ok: problems.length === 0, detail: problems.length ? problems.join('; ') : `CycloneDX SBOM of ${sbomComponent(bom.statement)}, git SHA ${input.sha}, subject ${name}` });
+      }
+    }
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+  return { ok: checks.length > 0 && checks.every((c) => c.ok), digest, checks };
 }

@@ -1,13 +1,16 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { provenanceStatement, type ProvenanceInput } from '../../evidence/provenance';
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { basename, isAbsolute, join } from 'node:path';
+import { runOrThrow } from '../../exec';
+import { packageProvenanceStatement, provenanceStatement, type ProvenanceInput } from '../../evidence/provenance';
 import { generateSbom } from '../../evidence/sbom';
 import { findTool } from '../../tools';
 import type { VersionContext } from '../../version/types';
 import type { Log, PackManifest } from '../types';
 import type { RegistryClient } from './registry';
-import { ATTESTATION_TYPES, attest, attestationTag, type AttestationType, type RegistryAuth, type SignMode } from './sign';
+import { ATTESTATION_TYPES, attest, attestBlobCommand, attestationTag, type AttestationType, type RegistryAuth, type SignMode } from './sign';
 
 /**
  * The attest step of the ghcr flow, right after the signature: the image's evidence (SLSA
@@ -21,8 +24,10 @@ export interface AttestationResult {
   type: AttestationType;
   predicateType: string;
   status: 'attested' | 'already-attested';
-  /** Workspace-relative file holding the full statement (or document). */
+  /** Workspace-relative file holding the full statement (or document); for a package file, its signed bundle. */
   file: string;
+  /** The package file a bundle attests (workspace-relative); absent for the image's attestations. */
+  subject?: string;
 }
 
 /** Where a project's release evidence goes (uploaded with the GitHub Release). */
@@ -110,6 +115,75 @@ export async function attestImage(input: AttestInput): Promise<AttestationResult
         results.push({ type: doc.type, predicateType, status: 'attested', file: doc.file });
       }
       log(`ghcr: ${doc.type} attestation of ${provenance.digest}: ${results[results.length - 1].status} (${doc.file})`);
+    }
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+  return results;
+}
+
+/** The bundle files of a package file's attestations, named after it (the GitHub Release's evidence glob is dist/release/<project>/*.json). */
+export const packageBundleName = (file: string, type: AttestationType) =>
+  `${basename(file)}.${type === 'slsaprovenance1' ? 'provenance' : 'sbom'}.sigstore.json`;
+
+export interface AttestPackagesInput {
+  workspaceRoot: string;
+  project: string;
+  context: VersionContext;
+  source?: string;
+  /** The pack manifests whose files are attested (the GOPROXY `list` is not a package file and is left out). */
+  manifests: PackManifest[];
+  mode: Exclude<SignMode, 'off'>;
+  key: { key?: string; password?: string };
+  cosign: string;
+  /** cosign's environment. */
+  env: NodeJS.ProcessEnv;
+  /** The environment the statements read (GitHub Actions' builder and run), as the image's statement reads it. */
+  provenanceEnv: Record<string, string | undefined>;
+  /** The project's CycloneDX SBOM, attested per file as `cyclonedx` (cosign attest-blob takes one subject). */
+  sbom?: { file: string; document: unknown };
+  log: Log;
+}
+
+/**
+ * Each packed file's own evidence, right after the image's: a SLSA v1 provenance statement whose
+ * subject is the file's sha256 (packageProvenanceStatement), and the project's SBOM, each signed with
+ * `cosign attest-blob` as the image is signed, into a bundle under dist/release/<project>/. Bundles are
+ * local files: a re-run signs them again (the statements are the same bytes; the signature may differ).
+ * A file whose bytes are not the ones the pack manifest lists stops the step before it signs anything.
+ */
+export async function attestPackages(input: AttestPackagesInput): Promise<AttestationResult[]> {
+  const dir = evidenceDir(input.project);
+  const files = input.manifests.flatMap((m) => m.files.filter((f) => f.kind !== 'go-list').map((f) => ({ ...f, manifest: m })));
+  const abs = (f: string) => (isAbsolute(f) ? f : join(input.workspaceRoot, f));
+  for (const f of files) {
+    const actual = createHash('sha256').update(readFileSync(abs(f.file))).digest('hex');
+    if (actual !== f.sha256) throw new Error(`${f.file} has sha256 ${actual}, but the pack manifest lists ${f.sha256}; run pack again`);
+  }
+  mkdirSync(join(input.workspaceRoot, dir), { recursive: true });
+  const results: AttestationResult[] = [];
+  const tmp = mkdtempSync(join(tmpdir(), 'ameide-attest-blob-'));
+  try {
+    const sbomPredicate = join(tmp, 'cyclonedx.json');
+    if (input.sbom) writeFileSync(sbomPredicate, JSON.stringify(input.sbom.document));
+    for (const f of files) {
+      const { manifest } = f;
+      const statement = packageProvenanceStatement({
+        project: input.project, context: input.context, source: input.source, env: input.provenanceEnv,
+        artifact: { file: f.file, sha256: f.sha256 }, package: { name: manifest.name, ecosystem: manifest.ecosystem, version: manifest.version },
+      });
+      const provenancePredicate = join(tmp, `${basename(f.file)}.slsaprovenance1.json`);
+      writeFileSync(provenancePredicate, JSON.stringify(statement.predicate));
+      const docs: { type: AttestationType; predicateFile: string }[] = [{ type: 'slsaprovenance1', predicateFile: provenancePredicate }];
+      if (input.sbom) docs.push({ type: 'cyclonedx', predicateFile: sbomPredicate });
+      for (const doc of docs) {
+        const bundle = `${dir}/${packageBundleName(f.file, doc.type)}`;
+        await runOrThrow(
+          attestBlobCommand(abs(f.file), input.mode, { ...doc, bundle: join(input.workspaceRoot, bundle) }, input.key, { cosign: input.cosign, env: input.env }),
+        );
+        results.push({ type: doc.type, predicateType: ATTESTATION_TYPES[doc.type], status: 'attested', file: bundle, subject: f.file });
+        input.log(`ghcr: ${doc.type} attestation of ${basename(f.file)} (sha256:${f.sha256}): ${bundle}`);
+      }
     }
   } finally {
     rmSync(tmp, { recursive: true, force: true });

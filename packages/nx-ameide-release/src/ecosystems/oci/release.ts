@@ -13,7 +13,7 @@ import { networkCode } from '../../net';
 import { buildImage, LABEL_CHANNEL, LABEL_PROJECT, OCI_CREATED, OCI_REVISION, OCI_SOURCE, OCI_TITLE, OCI_VERSION, type ImageBuild } from './image';
 import { imageFiles, ociImageName, type Contents } from './layout';
 import { RegistryClient, RegistryHttpError } from './registry';
-import { attestImage, imageSbom, type AttestationResult } from './attest';
+import { attestImage, attestPackages, imageSbom, type AttestationResult } from './attest';
 import { sign, signatureTag, type SignMode } from './sign';
 import { decideTags, devAncestryQuestion, imageChannel, type ImageChannel, type ImageFacts, type OurImage, type TagDecision } from './tags';
 
@@ -31,6 +31,7 @@ import { decideTags, devAncestryQuestion, imageChannel, type ImageChannel, type 
  *   8. sign          the digest, unless it is already signed or nothing was tagged
  *   3b. sbom         the project's CycloneDX SBOM (attest.ts), before anything is written
  *   9. attest        SLSA provenance and the SBOM of the digest (attest.ts), signed as the signature is
+ *  10. attest files  the same evidence per packed file (cosign attest-blob bundles in dist/release/<project>/)
  */
 
 export interface OciReleaseInput {
@@ -330,6 +331,14 @@ export async function ociRelease(input: OciReleaseInput): Promise<OciReleaseResu
       cosign, env: toolEnv as NodeJS.ProcessEnv, workspaceRoot: input.workspaceRoot, log,
       provenance: { image, digest, project, context, source, artifacts: manifests.flatMap((m) => m.files), env: input.env },
     });
+  }
+
+  // 10. attest files (published already: publish runs before ghcr)
+  if (signMode === 'key' || signMode === 'keyless') {
+    attestations.push(...(await attestPackages({
+      workspaceRoot: input.workspaceRoot, project, context, source, manifests, mode: signMode, sbom,
+      key: { key: reg.cosignKey, password: reg.cosignPassword }, cosign, env: toolEnv as NodeJS.ProcessEnv, provenanceEnv: input.env, log,
+    })));
   }
 
   const status = toWrite.length ? 'pushed' : reachable ? 'unchanged' : 'skipped';

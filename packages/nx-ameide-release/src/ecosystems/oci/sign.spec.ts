@@ -1,6 +1,6 @@
 import { ReleaseError } from '../../errors';
 import { resolveSignMode } from './release';
-import { attestationTag, attestCommand, signatureTag, signCommand, verifyAttestationCommand, verifyCommand, verifySignerCommand } from './sign';
+import { attestationTag, attestBlobCommand, attestCommand, signatureTag, signCommand, verifyAttestationCommand, verifyBlobAttestationCommand, verifyCommand, verifySignerCommand } from './sign';
 
 const REF = `127.0.0.1:5000/ameideio/x@sha256:${'a'.repeat(64)}`;
 
@@ -61,6 +61,41 @@ describe('attestCommand / verifyAttestationCommand', () => {
   });
   it('names the attestation tag as cosign does', () => {
     expect(attestationTag(`sha256:${'b'.repeat(64)}`)).toBe(`sha256-${'b'.repeat(64)}.att`);
+  });
+});
+
+describe('attestBlobCommand / verifyBlobAttestationCommand', () => {
+  const doc = { type: 'slsaprovenance1' as const, predicateFile: '/tmp/p.json', bundle: '/ws/dist/release/sdk/x-1.0.0.tgz.provenance.sigstore.json' };
+  it('key: runs in the file\'s folder on its base name (the subject name), the bundle out, no tlog upload, the password only in the env', () => {
+    const cmd = attestBlobCommand('/ws/dist/sdk/x-1.0.0.tgz', 'key', doc, { key: '/k/cosign.key', password: 'pw-secret' }, { env: {}, cosign: '/bin/cosign' });
+    expect(cmd).toEqual({
+      command: '/bin/cosign',
+      cwd: '/ws/dist/sdk',
+      args: ['attest-blob', '--yes', '--type', 'slsaprovenance1', '--predicate', '/tmp/p.json', '--bundle', doc.bundle, '--key', '/k/cosign.key', '--tlog-upload=false', 'x-1.0.0.tgz'],
+      env: { COSIGN_PASSWORD: 'pw-secret' },
+    });
+    expect(cmd.args.join(' ')).not.toContain('pw-secret');
+  });
+  it('key: a relative key path is resolved (cosign runs elsewhere), a KMS URI is kept', () => {
+    expect(attestBlobCommand('/ws/a.whl', 'key', doc, { key: 'keys/cosign.key' }, { env: {} }).args).toContain(`${process.cwd()}/keys/cosign.key`);
+    expect(attestBlobCommand('/ws/a.whl', 'key', doc, { key: 'gcpkms://k' }, { env: {} }).args).toContain('gcpkms://k');
+  });
+  it('keyless: no key, tlog on (Rekor), the OIDC environment passed through', () => {
+    const cmd = attestBlobCommand('/ws/a.whl', 'keyless', { ...doc, type: 'cyclonedx' }, {}, { env: { ACTIONS_ID_TOKEN_REQUEST_URL: 'u' } });
+    expect(cmd.args).toEqual(['attest-blob', '--yes', '--type', 'cyclonedx', '--predicate', '/tmp/p.json', '--bundle', doc.bundle, 'a.whl']);
+    expect(cmd.env?.ACTIONS_ID_TOKEN_REQUEST_URL).toBe('u');
+  });
+  it('refuses relative paths and key mode without a key', () => {
+    expect(() => attestBlobCommand('dist/a.whl', 'key', doc, { key: '/k' })).toThrow(/absolute/);
+    expect(() => attestBlobCommand('/ws/a.whl', 'key', doc, {})).toThrow(/COSIGN_KEY/);
+  });
+  it('verifies a file and its bundle by key (tlog ignored) or by keyless identity', () => {
+    expect(verifyBlobAttestationCommand('/d/a.whl', '/d/b.json', 'slsaprovenance1', { key: 'p.pub' }).args).toEqual([
+      'verify-blob-attestation', '--bundle', '/d/b.json', '--type', 'slsaprovenance1', '--key', 'p.pub', '--insecure-ignore-tlog=true', '/d/a.whl',
+    ]);
+    expect(verifyBlobAttestationCommand('/d/a.whl', '/d/b.json', 'cyclonedx', { identityRegexp: '^x', issuer: 'https://i' }).args).toEqual([
+      'verify-blob-attestation', '--bundle', '/d/b.json', '--type', 'cyclonedx', '--certificate-identity-regexp', '^x', '--certificate-oidc-issuer', 'https://i', '/d/a.whl',
+    ]);
   });
 });
 

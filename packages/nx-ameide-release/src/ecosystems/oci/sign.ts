@@ -1,6 +1,6 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import { run, runOrThrow, type Command } from '../../exec';
 
 /**
@@ -136,6 +136,33 @@ export function attestCommand(
   };
 }
 
+/**
+ * The command data of a blob attestation (`cosign attest-blob`): an in-toto statement whose subject
+ * is the file (its base name, its sha256), signed like the image's (key with tlog off, or keyless), written
+ * as a bundle file (`--bundle`; the DSSE envelope and, keyless, the certificate and tlog entry).
+ * cosign names the subject after the path it is given, so it runs in the file's folder with the base
+ * name. Paths must be absolute. Pure.
+ */
+export function attestBlobCommand(
+  file: string,
+  mode: Exclude<SignMode, 'off'>,
+  attestation: { type: AttestationType; predicateFile: string; bundle: string },
+  key: { key?: string; password?: string } = {},
+  opts: CosignOptions = {},
+): Command {
+  for (const p of [file, attestation.predicateFile, attestation.bundle]) if (!isAbsolute(p)) throw new Error(`attest-blob needs absolute paths, got '${p}'`);
+  const env = { ...(opts.env ?? process.env) };
+  const args = ['attest-blob', '--yes', '--type', attestation.type, '--predicate', attestation.predicateFile, '--bundle', attestation.bundle];
+  if (mode === 'key') {
+    if (!key.key) throw new Error('key signing needs COSIGN_KEY');
+    // cosign runs in the file's folder: a relative key path is resolved here, a KMS URI kept as is
+    args.push('--key', /^[a-z0-9]+:\/\//.test(key.key) ? key.key : resolve(key.key), '--tlog-upload=false');
+    env.COSIGN_PASSWORD = key.password ?? '';
+  }
+  args.push(basename(file));
+  return { command: opts.cosign ?? 'cosign', args, cwd: dirname(file), env };
+}
+
 /** Who must have signed: a public key (the project signs with tlog off), or a keyless identity from Fulcio. */
 export type Signer = { key: string } | { identityRegexp: string; issuer: string };
 
@@ -155,6 +182,18 @@ export function verifyAttestationCommand(target: SignTarget, type: AttestationTy
   return {
     command: opts.cosign ?? 'cosign',
     args: ['verify-attestation', '--type', type, ...signerArgs(signer), ...insecureFlags(target.insecure), target.ref],
+    env: { ...(opts.env ?? process.env) },
+  };
+}
+
+/**
+ * `cosign verify-blob-attestation --bundle <b> --type <t>` of a file by a signer: the bundle's
+ * signature is the signer's and one subject of its statement is the file's sha256. Pure.
+ */
+export function verifyBlobAttestationCommand(file: string, bundle: string, type: AttestationType, signer: Signer, opts: CosignOptions = {}): Command {
+  return {
+    command: opts.cosign ?? 'cosign',
+    args: ['verify-blob-attestation', '--bundle', bundle, '--type', type, ...signerArgs(signer), file],
     env: { ...(opts.env ?? process.env) },
   };
 }
