@@ -281,8 +281,17 @@ describe('evidence of the release', () => {
       expect(r.stdout).toContain(`ok   sbom: CycloneDX SBOM of `);
     }
     for (const p of ['configuration', 'ameide_sdk_ts', 'ameide_sdk_python', 'ameide_sdk_go']) {
-      const kinds = ws.readJson(`dist/${p}/ghcr-result.json`).attestations.map((a: any) => a.type);
+      const attestations = ws.readJson(`dist/${p}/ghcr-result.json`).attestations;
+      const kinds = attestations.filter((a: any) => !a.subject).map((a: any) => a.type);
       expect([p, kinds]).toEqual([p, ['slsaprovenance1', 'cyclonedx']]);
+      // every package file has its own provenance and SBOM bundle, which verify accepts for the release SHA
+      const files = ws.readJson(`dist/${p}/pack-manifest.json`).files.filter((f: any) => f.kind !== 'go-list').map((f: any) => f.file);
+      expect([p, attestations.filter((a: any) => a.subject).map((a: any) => [a.subject, a.type])]).toEqual([p, files.flatMap((f: string) => [[f, 'slsaprovenance1'], [f, 'cyclonedx']])]);
+      for (const a of attestations.filter((x: any) => x.subject && x.type === 'slsaprovenance1')) {
+        const sbom = attestations.find((x: any) => x.subject === a.subject && x.type === 'cyclonedx');
+        const r = spawnSync(process.execPath, [BIN, 'verify', '--artifact', join(ws.dir, a.subject), '--bundle', join(ws.dir, a.file), '--sbom-bundle', join(ws.dir, sbom.file), '--key', env.COSIGN_PUBLIC_KEY, '--sha', shas.release], { encoding: 'utf8', env: { ...process.env, ...env } });
+        expect([a.subject, r.status, r.stdout]).toEqual([a.subject, 0, expect.stringContaining(`ok   provenance: SLSA v1 provenance: subject `)]);
+      }
     }
   });
 
