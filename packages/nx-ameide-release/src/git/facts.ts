@@ -1,8 +1,7 @@
-import { run, runOrThrow, type ExecResult } from '../exec';
 import { ReleaseError } from '../errors';
 import type { GitFacts } from '../version/facts';
 import { parseVersionTag } from '../version/tags';
-import { gitEnv } from './env';
+import { git, gitLines, gitMayFail } from './env';
 
 /** Why git facts could not be read; `no-git`/`no-commits` let callers (the digest) degrade gracefully. */
 export type GitProblem = 'not-a-repo' | 'no-commits' | 'shallow-without-tags';
@@ -19,20 +18,7 @@ export class GitFactsError extends ReleaseError {
   }
 }
 
-/** Every git call goes through here: data in, no shell, the runner's redaction. */
-function git(cwd: string, args: string[]): Promise<ExecResult> {
-  return runOrThrow({ command: 'git', args, cwd, env: gitEnv() });
-}
-
-function gitMayFail(cwd: string, args: string[]): Promise<ExecResult> {
-  return run({ command: 'git', args, cwd, env: gitEnv() });
-}
-
-const lines = (s: string) =>
-  s
-    .split('\n')
-    .map((l) => l.trim())
-    .filter(Boolean);
+const lines = gitLines;
 
 /** Unix seconds -> `YYYY-MM-DDTHH:MM:SSZ` (a commit's own time, not the clock). */
 export function isoUtc(unixSeconds: number): string {

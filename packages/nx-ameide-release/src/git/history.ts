@@ -1,21 +1,12 @@
-import { run, runOrThrow, type ExecResult } from '../exec';
 import { ReleaseError } from '../errors';
-import { gitEnv } from './env';
+import { git, gitLines, gitMayFail } from './env';
 
 /**
  * History facts for release evidence (notes, provenance): commits, the tags merged into a
  * commit, the tree at a commit. Plain data out; the evidence modules decide what it means.
  */
 
-function git(cwd: string, args: string[]): Promise<ExecResult> {
-  return runOrThrow({ command: 'git', args, cwd, env: gitEnv() });
-}
-
-const lines = (s: string) =>
-  s
-    .split('\n')
-    .map((l) => l.trim())
-    .filter(Boolean);
+const lines = gitLines;
 
 /** One commit as git recorded it. */
 export interface CommitRecord {
@@ -31,7 +22,7 @@ export interface CommitRecord {
 
 /** The commit a ref names (a tag is peeled); a ReleaseError when git does not know it. */
 export async function resolveCommit(cwd: string, ref: string): Promise<string> {
-  const r = await run({ command: 'git', args: ['rev-parse', '--verify', '--quiet', `${ref}^{commit}`], cwd, env: gitEnv() });
+  const r = await gitMayFail(cwd, ['rev-parse', '--verify', '--quiet', `${ref}^{commit}`]);
   if (r.exitCode !== 0) {
     throw new ReleaseError(
       `${ref} does not name a commit in ${cwd}`,
@@ -98,6 +89,6 @@ export async function readFileAt(cwd: string, ref: string, path: string): Promis
 
 /** The URL of a remote, or null when there is no such remote. */
 export async function remoteUrl(cwd: string, remote = 'origin'): Promise<string | null> {
-  const r = await run({ command: 'git', args: ['remote', 'get-url', remote], cwd, env: gitEnv() });
+  const r = await gitMayFail(cwd, ['remote', 'get-url', remote]);
   return r.exitCode === 0 ? r.stdout.trim() || null : null;
 }

@@ -12,10 +12,8 @@ import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { Registries } from './registries';
-import { REPO_ROOT, ScratchWorkspace, type NxRun } from './workspace';
+import { REPO_ROOT, sandbox, sandboxEnv, ScratchWorkspace, type NxRun } from './workspace';
 
-// eslint-disable-next-line @typescript-eslint/no-var-requires
-const sandbox = require(join(REPO_ROOT, 'tools', 'sandbox', 'sandbox.js'));
 
 const MAIN = 'refs/heads/main';
 const V2 = 'refs/tags/v2.0.0';
@@ -131,14 +129,7 @@ function nxKilledWhen(ref: string, targets: string[], killWhen: RegExp): Promise
 }
 
 beforeAll(async () => {
-  const goBin = execFileSync('go', ['env', 'GOPATH'], { encoding: 'utf8' }).trim() + '/bin';
-  env = await sandbox.up({ root: REPO_ROOT });
-  env = {
-    ...env,
-    PATH: `${goBin}:${dirname(process.execPath)}:${process.env.PATH}`,
-    AMEIDE_UV: join(REPO_ROOT, '.venv', 'bin', 'uv'),
-    AMEIDE_PYTHON: join(REPO_ROOT, '.venv', 'bin', 'python'),
-  };
+  env = await sandboxEnv();
   reg = new Registries(env);
   ws = new ScratchWorkspace(env);
   shas.base = ws.head();

@@ -9,10 +9,8 @@ import { dirname, join } from 'node:path';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { RegistryClient } from '../../src/ecosystems/oci/registry';
 import { Registries } from './registries';
-import { REPO_ROOT, ScratchWorkspace } from './workspace';
+import { REPO_ROOT, sandbox, sandboxEnv, ScratchWorkspace } from './workspace';
 
-// eslint-disable-next-line @typescript-eslint/no-var-requires
-const sandbox = require(join(REPO_ROOT, 'tools', 'sandbox', 'sandbox.js'));
 
 const MAIN = 'refs/heads/main';
 const NPM = ['@ameideio/configuration', '@ameideio/ameide-sdk-ts'];
@@ -55,14 +53,7 @@ function expectOk(run: { code: number; output: string }) {
 }
 
 beforeAll(async () => {
-  const goBin = execFileSync('go', ['env', 'GOPATH'], { encoding: 'utf8' }).trim() + '/bin';
-  env = await sandbox.up({ root: REPO_ROOT });
-  env = {
-    ...env,
-    PATH: `${goBin}:${dirname(process.execPath)}:${process.env.PATH}`,
-    AMEIDE_UV: join(REPO_ROOT, '.venv', 'bin', 'uv'),
-    AMEIDE_PYTHON: join(REPO_ROOT, '.venv', 'bin', 'python'),
-  };
+  env = await sandboxEnv();
   reg = new Registries(env);
   ws = new ScratchWorkspace(env);
   shas.first = recordHead();

@@ -1,7 +1,7 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 
 /** The repository under test (this checkout). */
 export const REPO_ROOT = join(__dirname, '..', '..', '..', '..');
@@ -90,4 +90,23 @@ export class ScratchWorkspace {
   readJson<T = any>(path: string): T {
     return JSON.parse(readFileSync(join(this.dir, path), 'utf8')) as T;
   }
+}
+
+// eslint-disable-next-line @typescript-eslint/no-var-requires
+export const sandbox = require(join(REPO_ROOT, 'tools', 'sandbox', 'sandbox.js'));
+
+/**
+ * Starts the sandbox registries and returns the environment a release in a scratch clone runs with:
+ * the sandbox's variables, Go's bin (cosign) and node on PATH, and this checkout's Python tools
+ * (the scratch clone has no .venv of its own).
+ */
+export async function sandboxEnv(): Promise<Record<string, string>> {
+  const goBin = `${execFileSync('go', ['env', 'GOPATH'], { encoding: 'utf8' }).trim()}/bin`;
+  const env: Record<string, string> = await sandbox.up({ root: REPO_ROOT });
+  return {
+    ...env,
+    PATH: `${goBin}:${dirname(process.execPath)}:${process.env.PATH}`,
+    AMEIDE_UV: join(REPO_ROOT, '.venv', 'bin', 'uv'),
+    AMEIDE_PYTHON: join(REPO_ROOT, '.venv', 'bin', 'python'),
+  };
 }
