@@ -5,7 +5,7 @@ import { ReleaseError } from '../errors';
 import { sha256Hex } from '../hash';
 import { DEFAULT_RELEASE_TAG, releaseDependsOn } from '../plugin/targets';
 import type { VersionContext } from '../version/types';
-import { artifactFindings, findingOf, preflightVerdict, problemTable, runTargetsOf, type Problem } from './preflight';
+import { artifactFindings, expectedVersion, findingOf, preflightVerdict, problemTable, runTargetsOf, type Problem } from './preflight';
 
 const SHA = 'a'.repeat(40);
 const context = { GIT_SHA: SHA, NPM_VERSION: '2.0.0', PYPI_VERSION: '2.0.0', GO_VERSION: 'v2.0.0' } as VersionContext;
@@ -89,6 +89,18 @@ describe('the artifact check', () => {
     const { findings } = artifactFindings(root, 'p', 'npm', context);
     expect(findings.map((f) => f.problem)).toEqual(problems.map((p) => expect.stringMatching(p)));
     for (const f of findings) expect(f.fix).toMatch(/^nx run p:pack/);
+  });
+});
+
+describe('the version a pack manifest must hold', () => {
+  const dev = { ...context, GO_VERSION: '', GO_PSEUDO_VERSION: 'v2.0.1-0.20251113153211-71e210beab37' } as VersionContext;
+  it.each<[string, Parameters<typeof expectedVersion>, string]>([
+    ['npm and PyPI: the context strings', ['npm', context], '2.0.0'],
+    ['Go on a release: the tag', ['go', context, 'github.com/x/y/v2'], 'v2.0.0'],
+    ['Go on dev, a /v2 module: the pseudo-version as Go names the commit', ['go', dev, 'github.com/x/y/v2'], 'v2.0.1-0.20251113153211-71e210beab37'],
+    ['Go on dev, a path without /vN after v2 tags: Go\'s v0.0.0 pseudo-version', ['go', dev, 'github.com/x/y'], 'v0.0.0-20251113153211-71e210beab37'],
+  ])('%s', (_name, args, want) => {
+    expect(expectedVersion(...args)).toBe(want);
   });
 });
 

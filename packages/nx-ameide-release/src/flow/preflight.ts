@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { ReleaseError } from '../errors';
 import { findingOf } from '../findings';
 import { adapterFor } from '../ecosystems';
+import { modulePseudoVersion } from '../ecosystems/go/module';
 import { ociChecks } from '../ecosystems/oci/release';
 import type { CheckInput, Ecosystem, Finding, Log, PackManifest } from '../ecosystems/types';
 import { ensureReleaseTagPushed, isAncestor } from '../git';
@@ -61,8 +62,13 @@ export function preflightVerdict(problems: Problem[]): { ready: true } | { ready
   };
 }
 
-/** The version string a pack manifest must carry for this context. Pure. */
-export function expectedVersion(ecosystem: Ecosystem, context: VersionContext): string {
+/**
+ * The version string a pack manifest must carry for this context. Pure. Go on dev and build
+ * zips the module under its pseudo-version (fitted to the module path's major), named by the
+ * manifest's module path.
+ */
+export function expectedVersion(ecosystem: Ecosystem, context: VersionContext, name = ''): string {
+  if (ecosystem === 'go' && !context.GO_VERSION) return modulePseudoVersion(name, context.GO_PSEUDO_VERSION);
   return { npm: context.NPM_VERSION, pypi: context.PYPI_VERSION, go: context.GO_VERSION }[ecosystem];
 }
 
@@ -90,7 +96,7 @@ export function artifactFindings(
   if (manifest.gitSha !== context.GIT_SHA) {
     findings.push({ check: 'artifact', problem: `${rel} was packed from ${manifest.gitSha}, but HEAD is ${context.GIT_SHA}`, fix: repack });
   }
-  const want = expectedVersion(ecosystem, context);
+  const want = expectedVersion(ecosystem, context, manifest.name);
   if (!manifest.skipped && manifest.version !== want) {
     findings.push({ check: 'artifact', problem: `${rel} holds version ${manifest.version}, but this context is ${want}`, fix: repack });
   }
