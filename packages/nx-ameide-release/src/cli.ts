@@ -9,6 +9,7 @@ import { verifyImage } from './evidence/verify';
 import type { Signer } from './ecosystems/oci/sign';
 import { ociCredentials } from './registries';
 import { findTool } from './tools';
+import { manifestMarkdown, readProjectRecords, writeReleaseManifest } from './release-manifest';
 import { DEFAULT_VERSION_OPTIONS } from './version/compute';
 import type { VersionOptions } from './version/types';
 
@@ -44,6 +45,11 @@ Usage:
       (GitHub Actions): the workflow identity, issuer default
       https://token.actions.githubusercontent.com. AMEIDE_OCI_INSECURE=true for a
       plain-http loopback registry; OCI_USERNAME/OCI_PASSWORD for a private one.
+  nx-ameide-release manifest [--format json|markdown] [--sha <commit>] [--cwd <dir>]
+      the release manifest of the run: aggregates the dist/<project>/publish-result.json and
+      ghcr-result.json of --sha (default: the one commit they are of) into
+      dist/release/manifest.json and prints it (markdown: the table for $GITHUB_STEP_SUMMARY).
+      Schema: docs/release-manifest.md
 
 Options:
   --cwd <dir>                  checkout to read (default: the current directory)
@@ -87,6 +93,9 @@ interface Parsed {
 /** Flags of the evidence commands (notes, verify), each taking a value. */
 const EVIDENCE_FLAGS = ['output', 'key', 'sha', 'repo', 'artifact', 'certificate-identity-regexp', 'certificate-oidc-issuer'];
 
+/** The --format values of the commands other than context. */
+const COMMAND_FORMATS: Record<string, string[]> = { manifest: ['json', 'markdown'], trace: ['table', 'json'], 'gitops-check': ['table', 'json'] };
+
 function usageError(what: string): ReleaseError {
   return new ReleaseError(what, 'see nx-ameide-release --help');
 }
@@ -124,7 +133,10 @@ function parseArgs(argv: string[]): Parsed {
     if (EVIDENCE_FLAGS.includes(name)) parsed.flags[name] = value;
     else if (name === 'cwd') parsed.cwd = value;
     else if (name === 'ref') parsed.ref = value;
-    else if (name === 'format') {
+    else if (name === 'format' && parsed.command && parsed.command in COMMAND_FORMATS) {
+      if (!COMMAND_FORMATS[parsed.command].includes(value)) throw usageError(`${parsed.command} --format must be one of ${COMMAND_FORMATS[parsed.command].join(', ')}, got ${value}`);
+      parsed.flags.format = value;
+    } else if (name === 'format') {
       if (!(FORMATS as readonly string[]).includes(value)) throw usageError(`--format must be one of ${FORMATS.join(', ')}, got ${value}`);
       parsed.format = value as Format;
     } else options[key!] = value;
@@ -208,6 +220,22 @@ async function verifyCommand(args: Parsed): Promise<number> {
   return report.ok ? 0 : 1;
 }
 
+/** Re-aggregates dist/release/manifest.json from the run's results and prints it (json or a Markdown table). */
+async function manifestCommand(args: Parsed): Promise<number> {
+  onlyFlags(args, ['format', 'sha']);
+  const { sha } = args.flags;
+  if (sha !== undefined && !/^[0-9a-f]{40}$/.test(sha)) throw usageError(`manifest --sha takes the 40-hex commit of the run, got ${sha}`);
+  const cwd = resolve(args.cwd ?? process.cwd());
+  if (readProjectRecords(cwd).length === 0) {
+    // A run that published nothing (no affected project, the build channel, a failure before any upload).
+    process.stdout.write(args.flags.format === 'markdown' ? '### Release manifest\n\nNothing was published in this run (no publish or ghcr result under dist/).\n' : 'null\n');
+    return 0;
+  }
+  const manifest = writeReleaseManifest(cwd, sha);
+  process.stdout.write(args.flags.format === 'markdown' ? manifestMarkdown(manifest) : `${JSON.stringify(manifest, null, 2)}\n`);
+  return 0;
+}
+
 export async function main(argv: string[]): Promise<number> {
   try {
     const args = parseArgs(argv);
@@ -217,6 +245,7 @@ export async function main(argv: string[]): Promise<number> {
     }
     if (args.command === 'notes') return await notesCommand(args);
     if (args.command === 'verify') return await verifyCommand(args);
+    if (args.command === 'manifest') return await manifestCommand(args);
     if (args.command !== 'context') {
       process.stderr.write(`${args.command ? `unknown command ${args.command}\n\n` : ''}${HELP}`);
       return 1;
