@@ -9,6 +9,7 @@ import { verifyImage } from './evidence/verify';
 import type { Signer } from './ecosystems/oci/sign';
 import { ociCredentials } from './registries';
 import { findTool } from './tools';
+import { traceArtifact, traceSha, traceTable } from './trace';
 import { manifestMarkdown, readProjectRecords, writeReleaseManifest } from './release-manifest';
 import { DEFAULT_VERSION_OPTIONS } from './version/compute';
 import type { VersionOptions } from './version/types';
@@ -50,6 +51,13 @@ Usage:
       ghcr-result.json of --sha (default: the one commit they are of) into
       dist/release/manifest.json and prints it (markdown: the table for $GITHUB_STEP_SUMMARY).
       Schema: docs/release-manifest.md
+  nx-ameide-release trace <sha> | npm:@scope/pkg@1.2.3 | pypi:name==1.2.3 | oci:image:tag |
+      go:module@v1.2.3 [--format table|json] [--cwd <dir>]
+      asks every configured registry (each release project's package and image, at the
+      destinations its targets use, AMEIDE_* on top) and prints every artifact built from
+      the SHA (short or full); given an artifact, prints its SHA and the artifacts of that SHA.
+      Exit 0 found, 1 not found (unknown SHA or artifact), 2 found but a registry could not
+      be read (the list may be incomplete).
 
 Options:
   --cwd <dir>                  checkout to read (default: the current directory)
@@ -236,6 +244,28 @@ async function manifestCommand(args: Parsed): Promise<number> {
   return 0;
 }
 
+/** Every artifact on the configured registries built from a SHA, or the SHA (and siblings) of one artifact. */
+async function traceCommand(args: Parsed): Promise<number> {
+  onlyFlags(args, ['format'], 1);
+  const what = args.positionals[0];
+  if (!what) throw usageError('trace needs a SHA or an artifact: nx-ameide-release trace <sha> | npm:@scope/pkg@1.2.3 | pypi:name==1.2.3 | oci:image:tag | go:module@v1.2.3');
+  const cwd = resolve(args.cwd ?? process.cwd());
+  const answer = /^(npm|pypi|oci|go):/.test(what) ? await traceArtifact(cwd, what, process.env) : await traceSha(cwd, what, process.env);
+  for (const u of answer.unreadable) process.stderr.write(`nx-ameide-release: not read: ${u.project} ${u.kind}: ${u.error}\n`);
+  if (args.flags.format === 'json') process.stdout.write(`${JSON.stringify(answer, null, 2)}\n`);
+  if (!answer.sha) {
+    const asked = answer.asked ?? [];
+    const why = answer.asked === undefined
+      ? `no artifact on the configured registries was built from ${what}`
+      : asked.length === 0 ? `${what} is not on its registry` : `${what} records ${asked.some((a) => a.gitSha) ? 'more than one commit' : 'no commit'}`;
+    process.stderr.write(`nx-ameide-release: ${why}${answer.unreadable.length ? ' (some registries could not be read, see above)' : ''}\n`);
+    return 1;
+  }
+  if (args.flags.format !== 'json') process.stdout.write(traceTable(answer));
+  // Found, but a registry could not be read: the list may be missing artifacts.
+  return answer.unreadable.length ? 2 : 0;
+}
+
 export async function main(argv: string[]): Promise<number> {
   try {
     const args = parseArgs(argv);
@@ -246,6 +276,7 @@ export async function main(argv: string[]): Promise<number> {
     if (args.command === 'notes') return await notesCommand(args);
     if (args.command === 'verify') return await verifyCommand(args);
     if (args.command === 'manifest') return await manifestCommand(args);
+    if (args.command === 'trace') return await traceCommand(args);
     if (args.command !== 'context') {
       process.stderr.write(`${args.command ? `unknown command ${args.command}\n\n` : ''}${HELP}`);
       return 1;
