@@ -9,6 +9,7 @@ import { verifyImage } from './evidence/verify';
 import type { Signer } from './ecosystems/oci/sign';
 import { ociCredentials } from './registries';
 import { findTool } from './tools';
+import { gitopsCheck, gitopsTable } from './gitops';
 import { traceArtifact, traceSha, traceTable } from './trace';
 import { manifestMarkdown, readProjectRecords, writeReleaseManifest } from './release-manifest';
 import { DEFAULT_VERSION_OPTIONS } from './version/compute';
@@ -58,6 +59,12 @@ Usage:
       the SHA (short or full); given an artifact, prints its SHA and the artifacts of that SHA.
       Exit 0 found, 1 not found (unknown SHA or artifact), 2 found but a registry could not
       be read (the list may be incomplete).
+  nx-ameide-release gitops-check <dir>... [--prod-paths <glob,glob>] [--format table|json] [--cwd <workspace>]
+      scans Kubernetes, Kustomize and Helm-values YAML under <dir> for the images of the
+      workspace's release projects. In prod/staging paths (default **/prod/**,**/staging/**,
+      matched against the path under --cwd) each must pin a SemVer tag (never dev, latest, a
+      bare SHA) and carry the ameide.io/image-sha annotation equal to the image's revision in
+      the registry; other paths may use :dev or :<sha>. A table of violations; exit 1 on any.
 
 Options:
   --cwd <dir>                  checkout to read (default: the current directory)
@@ -99,7 +106,7 @@ interface Parsed {
 }
 
 /** Flags of the evidence commands (notes, verify), each taking a value. */
-const EVIDENCE_FLAGS = ['output', 'key', 'sha', 'repo', 'artifact', 'certificate-identity-regexp', 'certificate-oidc-issuer'];
+const EVIDENCE_FLAGS = ['output', 'key', 'sha', 'repo', 'artifact', 'certificate-identity-regexp', 'certificate-oidc-issuer', 'prod-paths'];
 
 /** The --format values of the commands other than context. */
 const COMMAND_FORMATS: Record<string, string[]> = { manifest: ['json', 'markdown'], trace: ['table', 'json'], 'gitops-check': ['table', 'json'] };
@@ -266,6 +273,16 @@ async function traceCommand(args: Parsed): Promise<number> {
   return answer.unreadable.length ? 2 : 0;
 }
 
+/** The GitOps pin check: prod/staging references of our images pinned and annotated with the image's revision. */
+async function gitopsCheckCommand(args: Parsed): Promise<number> {
+  onlyFlags(args, ['format', 'prod-paths'], Number.POSITIVE_INFINITY);
+  const cwd = resolve(args.cwd ?? process.cwd());
+  const prod = args.flags['prod-paths'];
+  const report = await gitopsCheck({ workspaceRoot: cwd, cwd, dirs: args.positionals, protectedPaths: prod === undefined ? undefined : prod.split(','), env: process.env });
+  process.stdout.write(args.flags.format === 'json' ? `${JSON.stringify(report, null, 2)}\n` : gitopsTable(report));
+  return report.violations.length ? 1 : 0;
+}
+
 export async function main(argv: string[]): Promise<number> {
   try {
     const args = parseArgs(argv);
@@ -277,6 +294,7 @@ export async function main(argv: string[]): Promise<number> {
     if (args.command === 'verify') return await verifyCommand(args);
     if (args.command === 'manifest') return await manifestCommand(args);
     if (args.command === 'trace') return await traceCommand(args);
+    if (args.command === 'gitops-check') return await gitopsCheckCommand(args);
     if (args.command !== 'context') {
       process.stderr.write(`${args.command ? `unknown command ${args.command}\n\n` : ''}${HELP}`);
       return 1;
