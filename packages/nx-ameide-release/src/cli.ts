@@ -9,6 +9,9 @@ import { verifyArtifact, verifyImage } from './evidence/verify';
 import type { Signer } from './ecosystems/oci/sign';
 import { ociCredentials } from './registries';
 import { findTool } from './tools';
+import { gitopsCheck, gitopsTable } from './gitops';
+import { traceArtifact, traceSha, traceTable } from './trace';
+import { manifestMarkdown, readProjectRecords, writeReleaseManifest } from './release-manifest';
 import { DEFAULT_VERSION_OPTIONS } from './version/compute';
 import type { VersionOptions } from './version/types';
 
@@ -51,6 +54,24 @@ Usage:
       cosign verify-blob-attestation of the file and the bundle, then the statement's
       subject is the file's sha256 and its source commit is --sha (and its repository
       --repo); with --sbom-bundle, the same for the CycloneDX attestation.
+  nx-ameide-release manifest [--format json|markdown] [--sha <commit>] [--cwd <dir>]
+      the release manifest of the run: aggregates the dist/<project>/publish-result.json and
+      ghcr-result.json of --sha (default: the one commit they are of) into
+      dist/release/manifest.json and prints it (markdown: the table for $GITHUB_STEP_SUMMARY).
+      Schema: docs/release-manifest.md
+  nx-ameide-release trace <sha> | npm:@scope/pkg@1.2.3 | pypi:name==1.2.3 | oci:image:tag |
+      go:module@v1.2.3 [--format table|json] [--cwd <dir>]
+      asks every configured registry (each release project's package and image, at the
+      destinations its targets use, AMEIDE_* on top) and prints every artifact built from
+      the SHA (short or full); given an artifact, prints its SHA and the artifacts of that SHA.
+      Exit 0 found, 1 not found (unknown SHA or artifact), 2 found but a registry could not
+      be read (the list may be incomplete).
+  nx-ameide-release gitops-check <dir>... [--prod-paths <glob,glob>] [--format table|json] [--cwd <workspace>]
+      scans Kubernetes, Kustomize and Helm-values YAML under <dir> for the images of the
+      workspace's release projects. In prod/staging paths (default **/prod/**,**/staging/**,
+      matched against the path under --cwd) each must pin a SemVer tag (never dev, latest, a
+      bare SHA) and carry the ameide.io/image-sha annotation equal to the image's revision in
+      the registry; other paths may use :dev or :<sha>. A table of violations; exit 1 on any.
 
 Options:
   --cwd <dir>                  checkout to read (default: the current directory)
@@ -92,7 +113,10 @@ interface Parsed {
 }
 
 /** Flags of the evidence commands (notes, verify), each taking a value. */
-const EVIDENCE_FLAGS = ['output', 'key', 'sha', 'repo', 'artifact', 'bundle', 'sbom-bundle', 'certificate-identity-regexp', 'certificate-oidc-issuer'];
+const EVIDENCE_FLAGS = ['output', 'key', 'sha', 'repo', 'artifact', 'bundle', 'sbom-bundle', 'certificate-identity-regexp', 'certificate-oidc-issuer', 'prod-paths'];
+
+/** The --format values of the commands other than context. */
+const COMMAND_FORMATS: Record<string, string[]> = { manifest: ['json', 'markdown'], trace: ['table', 'json'], 'gitops-check': ['table', 'json'] };
 
 function usageError(what: string): ReleaseError {
   return new ReleaseError(what, 'see nx-ameide-release --help');
@@ -131,7 +155,10 @@ function parseArgs(argv: string[]): Parsed {
     if (EVIDENCE_FLAGS.includes(name)) parsed.flags[name] = value;
     else if (name === 'cwd') parsed.cwd = value;
     else if (name === 'ref') parsed.ref = value;
-    else if (name === 'format') {
+    else if (name === 'format' && parsed.command && parsed.command in COMMAND_FORMATS) {
+      if (!COMMAND_FORMATS[parsed.command].includes(value)) throw usageError(`${parsed.command} --format must be one of ${COMMAND_FORMATS[parsed.command].join(', ')}, got ${value}`);
+      parsed.flags.format = value;
+    } else if (name === 'format') {
       if (!(FORMATS as readonly string[]).includes(value)) throw usageError(`--format must be one of ${FORMATS.join(', ')}, got ${value}`);
       parsed.format = value as Format;
     } else options[key!] = value;
@@ -235,6 +262,54 @@ async function verifyCommand(args: Parsed): Promise<number> {
   return report.ok ? 0 : 1;
 }
 
+/** Re-aggregates dist/release/manifest.json from the run's results and prints it (json or a Markdown table). */
+async function manifestCommand(args: Parsed): Promise<number> {
+  onlyFlags(args, ['format', 'sha']);
+  const { sha } = args.flags;
+  if (sha !== undefined && !/^[0-9a-f]{40}$/.test(sha)) throw usageError(`manifest --sha takes the 40-hex commit of the run, got ${sha}`);
+  const cwd = resolve(args.cwd ?? process.cwd());
+  if (readProjectRecords(cwd).length === 0) {
+    // A run that published nothing (no affected project, the build channel, a failure before any upload).
+    process.stdout.write(args.flags.format === 'markdown' ? '### Release manifest\n\nNothing was published in this run (no publish or ghcr result under dist/).\n' : 'null\n');
+    return 0;
+  }
+  const manifest = writeReleaseManifest(cwd, sha);
+  process.stdout.write(args.flags.format === 'markdown' ? manifestMarkdown(manifest) : `${JSON.stringify(manifest, null, 2)}\n`);
+  return 0;
+}
+
+/** Every artifact on the configured registries built from a SHA, or the SHA (and siblings) of one artifact. */
+async function traceCommand(args: Parsed): Promise<number> {
+  onlyFlags(args, ['format'], 1);
+  const what = args.positionals[0];
+  if (!what) throw usageError('trace needs a SHA or an artifact: nx-ameide-release trace <sha> | npm:@scope/pkg@1.2.3 | pypi:name==1.2.3 | oci:image:tag | go:module@v1.2.3');
+  const cwd = resolve(args.cwd ?? process.cwd());
+  const answer = /^(npm|pypi|oci|go):/.test(what) ? await traceArtifact(cwd, what, process.env) : await traceSha(cwd, what, process.env);
+  for (const u of answer.unreadable) process.stderr.write(`nx-ameide-release: not read: ${u.project} ${u.kind}: ${u.error}\n`);
+  if (args.flags.format === 'json') process.stdout.write(`${JSON.stringify(answer, null, 2)}\n`);
+  if (!answer.sha) {
+    const asked = answer.asked ?? [];
+    const why = answer.asked === undefined
+      ? `no artifact on the configured registries was built from ${what}`
+      : asked.length === 0 ? `${what} is not on its registry` : `${what} records ${asked.some((a) => a.gitSha) ? 'more than one commit' : 'no commit'}`;
+    process.stderr.write(`nx-ameide-release: ${why}${answer.unreadable.length ? ' (some registries could not be read, see above)' : ''}\n`);
+    return 1;
+  }
+  if (args.flags.format !== 'json') process.stdout.write(traceTable(answer));
+  // Found, but a registry could not be read: the list may be missing artifacts.
+  return answer.unreadable.length ? 2 : 0;
+}
+
+/** The GitOps pin check: prod/staging references of our images pinned and annotated with the image's revision. */
+async function gitopsCheckCommand(args: Parsed): Promise<number> {
+  onlyFlags(args, ['format', 'prod-paths'], Number.POSITIVE_INFINITY);
+  const cwd = resolve(args.cwd ?? process.cwd());
+  const prod = args.flags['prod-paths'];
+  const report = await gitopsCheck({ workspaceRoot: cwd, cwd, dirs: args.positionals, protectedPaths: prod === undefined ? undefined : prod.split(','), env: process.env });
+  process.stdout.write(args.flags.format === 'json' ? `${JSON.stringify(report, null, 2)}\n` : gitopsTable(report));
+  return report.violations.length ? 1 : 0;
+}
+
 export async function main(argv: string[]): Promise<number> {
   try {
     const args = parseArgs(argv);
@@ -244,6 +319,9 @@ export async function main(argv: string[]): Promise<number> {
     }
     if (args.command === 'notes') return await notesCommand(args);
     if (args.command === 'verify') return await verifyCommand(args);
+    if (args.command === 'manifest') return await manifestCommand(args);
+    if (args.command === 'trace') return await traceCommand(args);
+    if (args.command === 'gitops-check') return await gitopsCheckCommand(args);
     if (args.command !== 'context') {
       process.stderr.write(`${args.command ? `unknown command ${args.command}\n\n` : ''}${HELP}`);
       return 1;

@@ -272,6 +272,18 @@ describe('evidence of the release', () => {
   const verify = (imageRef: string, sha: string) =>
     spawnSync(process.execPath, [BIN, 'verify', imageRef, '--key', env.COSIGN_PUBLIC_KEY, '--sha', sha], { encoding: 'utf8', env: { ...process.env, ...env } });
 
+  it('trace of the release SHA, asked of the registries, lists exactly the artifacts of its manifest.json', () => {
+    const trace = (what: string) => spawnSync(process.execPath, [BIN, 'trace', what, '--format', 'json', '--cwd', ws.dir], { encoding: 'utf8', env: { ...process.env, ...env } });
+    const key = (a: any) => (a.ecosystem === 'pypi' ? `pypi ${a.file}` : a.ecosystem === 'oci' ? `oci ${a.name}@${a.digest ?? a.imageDigest}` : `${a.ecosystem} ${a.name}@${a.version}`);
+    const manifest = ws.readJson('dist/release/manifest.json');
+    expect([manifest.schemaVersion, manifest.gitSha, manifest.channel]).toEqual([1, shas.release, 'release']);
+    const r = trace(shas.release.slice(0, 8));
+    expect([r.status, r.stderr]).toEqual([0, '']);
+    expect([...new Set(JSON.parse(r.stdout).artifacts.map(key))].sort()).toEqual([...new Set(manifest.artifacts.map(key))].sort());
+    expect(JSON.parse(trace(`npm:${NPM[0]}@0.1.0`).stdout).sha).toBe(shas.release);
+    expect(trace('0000000').status).toBe(1);
+  });
+
   it('every image has a signature, a SLSA provenance and a CycloneDX attestation that verify accepts for the release SHA', () => {
     for (const image of IMAGES) {
       const r = verify(ref(image, '0.1.0'), shas.release);

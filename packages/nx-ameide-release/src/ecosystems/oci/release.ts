@@ -92,7 +92,7 @@ export function sourceFromPackageJson(workspaceRoot: string): string | undefined
 }
 
 /** The facts a tag's image carries, from manifest annotations, else config labels. */
-async function readFacts(client: RegistryClient, repo: string, tag: string): Promise<ImageFacts | null> {
+export async function readFacts(client: RegistryClient, repo: string, tag: string): Promise<ImageFacts | null> {
   const m = await client.getManifest(repo, tag);
   if (!m) return null;
   let body: { annotations?: Record<string, string>; config?: { digest?: string } } = {};

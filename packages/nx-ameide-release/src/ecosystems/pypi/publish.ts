@@ -62,7 +62,7 @@ export async function inspectIndex(input: PublishInput, registry = pypiRegistry(
 }
 
 /** Download a file the index holds and read the commit it was built from (null when it records none). */
-async function remoteGitSha(tools: PythonTools, registry: PypiRegistry, remote: IndexFile): Promise<string | null> {
+export async function remoteGitSha(tools: PythonTools, registry: PypiRegistry, remote: IndexFile): Promise<string | null> {
   const dir = mkdtempSync(join(tmpdir(), 'ameide-pypi-lookup-'));
   try {
     const file = join(dir, basename(new URL(remote.url).pathname) || remote.filename);

@@ -6,6 +6,7 @@ import { isAncestor } from '../../git';
 import { ociRegistry } from '../../registries';
 import { manifestPath, readPackManifest, runDestinations, runExecutor, writeJson, type CommonOptions } from '../common';
 import { assertPreflight } from '../../flow/preflight';
+import { recordRelease } from '../../release-manifest';
 
 export interface GhcrOptions extends CommonOptions {
   sign?: SignMode;
@@ -46,5 +47,6 @@ export default async function ghcrExecutor(options: GhcrOptions, ctx: ExecutorCo
       ...result,
       contents: undefined,
     });
+    recordRelease(workspaceRoot, vc.GIT_SHA, vc.CHANNEL, log);
   });
 }

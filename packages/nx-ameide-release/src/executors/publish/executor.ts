@@ -8,6 +8,7 @@ import { redactRemote } from '../../ecosystems/go/git';
 import { assertPreflight } from '../../flow/preflight';
 import type { VersionContext } from '../../version/types';
 import type { Destinations } from '../../destinations';
+import { recordRelease } from '../../release-manifest';
 
 /** Where and under which tags an ecosystem publishes, for the log and the release summary. */
 function destination(ecosystem: CommonOptions['ecosystem'], vc: VersionContext, d: Destinations): { registry: string; tags: string[] } {
@@ -59,10 +60,12 @@ export default async function publishExecutor(options: CommonOptions, ctx: Execu
       log(`upload failed; ${manifest.name}@${manifest.version} is now ${state}`);
       log('run the same command again on this commit: what is published is kept (never uploaded twice), the rest is uploaded');
       writeJson(resultFile, { ...result, outcome: { status: 'failed', error: (err as Error).message, state } });
+      recordRelease(workspaceRoot, vc.GIT_SHA, vc.CHANNEL, log);
       throw err;
     }
     const summary = outcome.status === 'skipped' ? outcome.reason : outcome.detail;
     log(`${outcome.status}: ${summary}`);
     writeJson(resultFile, { ...result, outcome });
+    recordRelease(workspaceRoot, vc.GIT_SHA, vc.CHANNEL, log);
   });
 }

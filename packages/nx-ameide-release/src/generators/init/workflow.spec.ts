@@ -208,6 +208,12 @@ describe('jobs', () => {
     expect(s[record].if).toBe('always()');
     // the whole of dist/: packed artifacts, manifests, results and dist/release/ (SBOMs, provenance)
     expect(s[record].with!.path).toBe('dist/');
+    // dist/release/manifest.json re-aggregated once every task is done, its table in the job summary,
+    // before the upload and also after a failure; the summary path comes from the environment.
+    const summary = at((x) => /nx-ameide-release manifest --format markdown/.test(x.run ?? ''));
+    expect(smoke < summary && summary < record).toBe(true);
+    expect(s[summary].if).toBe('always()');
+    expect(s[summary].run).toBe('pnpm exec nx-ameide-release manifest --format markdown >> "$GITHUB_STEP_SUMMARY"');
     // Keyless signing needs the OIDC token; images need packages: write. Nothing else is widened.
     expect(wf.jobs.publish.permissions).toEqual({ contents: 'read', actions: 'read', packages: 'write', 'id-token': 'write' });
     expect(wf.permissions).toEqual({ contents: 'read', actions: 'read' });
