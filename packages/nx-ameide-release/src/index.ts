@@ -3,7 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { createNodesFromFiles, type CreateNodes, type CreateNodesResult } from '@nx/devkit';
 import type { Ecosystem } from './ecosystems/types';
 import { DEFAULT_RELEASE_TAG, releaseTargets } from './plugin/targets';
-import { releaseProjectOf } from './plugin/projects';
+import { detectEcosystem, releaseProjectOf } from './plugin/projects';
 import type { VersionOptions } from './version/types';
 import { mergeConfig, resolveDestinations, type DestinationsConfig } from './destinations';
 import { projectDestinationsConfig, readGoModule, readPackageName, readRepositoryUrl } from './destination-facts';
@@ -15,13 +15,6 @@ export interface PluginOptions extends VersionOptions {
   destinations?: DestinationsConfig;
 }
 
-/** Which ecosystem a project root releases to, from the manifests it holds. */
-export function detectEcosystem(rootAbs: string): Ecosystem | null {
-  if (existsSync(join(rootAbs, 'go.mod'))) return 'go';
-  if (existsSync(join(rootAbs, 'pyproject.toml'))) return 'pypi';
-  if (existsSync(join(rootAbs, 'package.json'))) return 'npm';
-  return null;
-}
 
 /**
  * A project opts in by carrying the release tag; its ecosystem comes from its manifests,
@@ -80,6 +73,7 @@ export const createNodes: CreateNodes<PluginOptions> = [
 /** Nx 24 keeps createNodesV2 as a deprecated alias of createNodes. */
 export const createNodesV2 = createNodes;
 
+export { detectEcosystem } from './plugin/projects';
 export * from './version/types';
 export * from './ecosystems/types';
 export type { GitFacts } from './version/facts';

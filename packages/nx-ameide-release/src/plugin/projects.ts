@@ -1,3 +1,7 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Ecosystem } from '../ecosystems/types';
+
 /**
  * Which manifest makes a directory a release project: the one rule createNodes (reading the
  * work tree) and the release notes (reading a tagged tree through git) both apply.
@@ -23,4 +27,12 @@ export function releaseProjectOf(
   if (file.endsWith('package.json') && hasProjectJson) return null;
   const { name, tags } = readProjectTags(file, json);
   return name && tags.includes(releaseTag) ? { name } : null;
+}
+
+/** Which ecosystem a project root releases to, from the manifests it holds. */
+export function detectEcosystem(rootAbs: string): Ecosystem | null {
+  if (existsSync(join(rootAbs, 'go.mod'))) return 'go';
+  if (existsSync(join(rootAbs, 'pyproject.toml'))) return 'pypi';
+  if (existsSync(join(rootAbs, 'package.json'))) return 'npm';
+  return null;
 }

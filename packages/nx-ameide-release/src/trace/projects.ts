@@ -1,6 +1,6 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
-import { detectEcosystem } from '../index';
+import { detectEcosystem } from '../plugin/projects';
 import { kindsOf, mergeConfig, PLUGIN_NAME, refusalsFor, type DestinationKind, type DestinationRefusal } from '../destinations';
 import { projectDestinationsConfig, readGoModule, readPackageName } from '../destination-facts';
 import { projectDestinations } from '../executors/run-destinations';

@@ -263,7 +263,7 @@ describe('nx affected', () => {
     const graph = JSON.parse(ws.nxCommand(['affected', '-t', 'publish', '--base=HEAD~1', '--head=HEAD', '--graph=stdout']));
     const tasks = Object.keys(graph.tasks.tasks);
     expect(tasks.filter((t) => t.endsWith(':publish')).sort()).toEqual(['ameide_sdk_ts:publish', 'configuration:publish']);
-    expect(tasks.filter((t) => t.endsWith(':preflight')).sort()).toEqual(['ameide_sdk_go', 'ameide_sdk_python', 'ameide_sdk_ts', 'configuration'].map((p) => `${p}:preflight`));
+    expect(tasks.filter((t) => t.endsWith(':preflight')).sort()).toEqual(['ameide_sdk_go', 'ameide_sdk_python', 'ameide_sdk_ts', 'configuration', 'nx-ameide-release'].map((p) => `${p}:preflight`));
     for (const publish of ['ameide_sdk_ts:publish', 'configuration:publish']) {
       const deps = graph.tasks.dependencies[publish].map((d: { id: string } | string) => (typeof d === 'string' ? d : d.id));
       expect(deps).toEqual(expect.arrayContaining(['ameide_sdk_go:preflight', 'ameide_sdk_python:preflight']));
