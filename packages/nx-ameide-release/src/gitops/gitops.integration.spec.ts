@@ -1,7 +1,7 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { main } from '../cli';
+import { runCli } from '../testing/cli';
 import { PLUGIN_NAME } from '../destinations';
 import { buildImage, LABEL_CHANNEL, OCI_REVISION } from '../ecosystems/oci/image';
 import { RegistryClient } from '../ecosystems/oci/registry';
@@ -34,18 +34,7 @@ async function push(revision: string, tags: string[]) {
   return img.manifest.digest;
 }
 
-async function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const o = jest.spyOn(process.stdout, 'write').mockImplementation((s) => (out.push(String(s)), true));
-  const e = jest.spyOn(process.stderr, 'write').mockImplementation((s) => (err.push(String(s)), true));
-  try {
-    return { code: await main([...args, '--cwd', ws]), out: out.join(''), err: err.join('') };
-  } finally {
-    o.mockRestore();
-    e.mockRestore();
-  }
-}
+const cli = (...args: string[]) => runCli(ws, ...args);
 
 const deployment = (image: string, annotation?: string) => `apiVersion: apps/v1
 kind: Deployment

@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { main } from '../cli';
+import { runCli } from '../testing/cli';
 import { PLUGIN_NAME } from '../destinations';
 import { projectDestinations } from '../executors/run-destinations';
 import { createNpmEcosystem } from '../ecosystems/npm';
@@ -86,20 +86,7 @@ async function release(k: 'A' | 'B'): Promise<void> {
   }
 }
 
-/** The CLI in-process: exit code, stdout, stderr. */
-async function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const o = jest.spyOn(process.stdout, 'write').mockImplementation((s) => (out.push(String(s)), true));
-  const e = jest.spyOn(process.stderr, 'write').mockImplementation((s) => (err.push(String(s)), true));
-  try {
-    const code = await main([...args, '--cwd', ws.root]);
-    return { code, out: out.join(''), err: err.join('') };
-  } finally {
-    o.mockRestore();
-    e.mockRestore();
-  }
-}
+const cli = (...args: string[]) => runCli(ws.root, ...args);
 
 /** One key per artifact of trace --json, comparable with `published`. */
 const keys = (artifacts: any[]) =>
