@@ -32,12 +32,40 @@ export type LookupResult =
   | { state: 'absent' }
   | { state: 'present'; gitSha: string | null };
 
+/**
+ * One thing publish puts on a registry: an npm tarball, a wheel or sdist, a Go tag, an image
+ * tag. `plan()` returns these (data, not prose); the dry-run prints them with the decision the
+ * real run would take, and the real run executes exactly them (src/flow/publish.ts).
+ */
+export interface PlannedArtifact {
+  /** How a consumer names it: `@scope/pkg@1.2.3`, `pkg==1.2.3 (pkg-1.2.3-py3-none-any.whl)`, `example.com/m@v1.2.3`, `repo:tag`. */
+  id: string;
+  ecosystem: Ecosystem | 'oci';
+  name: string;
+  version: string;
+  /** Where it goes, secrets redacted. */
+  registry: string;
+  /** tgz | wheel | sdist | go-tag | image */
+  kind: string;
+  /** The packed file (workspace-relative) and its sha256, when the artifact is a file. */
+  file?: string;
+  sha256?: string;
+  /** npm dist-tag, Go tag, image tags: shown in the plan, recorded in the release manifest. */
+  tags: string[];
+}
+
+/** What happened to one planned artifact. */
+export interface ArtifactResult extends PlannedArtifact {
+  outcome: 'published' | 'already-published';
+}
+
 export type PublishOutcome =
   | { status: 'published'; detail: string }
   | { status: 'already-published'; detail: string }
   | { status: 'skipped'; reason: string };
 
 import type { Env } from '../registries';
+import type { Held } from '../flow/decide';
 import type { Destinations } from '../destinations';
 
 export type Log = (line: string) => void;
@@ -120,4 +148,25 @@ export interface EcosystemAdapter {
    * module is only in the dev image), so the caller reports a skip, not a success.
    */
   smoke(input: PublishInput): Promise<void | { skipped: string }>;
+}
+
+/**
+ * The publish half of an adapter, driven by the one flow in src/flow/publish.ts. The flow checks
+ * the channel and the pack manifest (SHA, version, every sha256) once, asks `lookup` for every
+ * planned artifact, decides with src/flow/decide.ts, refuses before any upload when one artifact
+ * is held by another commit, then calls `upload` for what is missing and `finish` once. An
+ * adapter implements only what is its own: how to read, send and point.
+ */
+export interface PublishSteps<I extends PublishInput = PublishInput> {
+  /** What this project publishes here. Pure: no network, no files read beyond the manifest in `input`. */
+  plan(input: I): PlannedArtifact[];
+  /** What the registry holds for one artifact, and from which commit (read from the registry itself). */
+  lookup(input: I, artifact: PlannedArtifact): Promise<Held>;
+  /** Send one artifact. Throw `AlreadyThere` when the registry says it exists (a race): the flow looks again and decides. */
+  upload(input: I, artifact: PlannedArtifact): Promise<void>;
+  /**
+   * After the uploads, also on a re-run (it completes an interrupted run): move the pointers that
+   * move by design (npm dist-tags, the Go mirror branch, image alias tags) and sign. Returns log lines.
+   */
+  finish?(input: I, results: ArtifactResult[]): Promise<string[]>;
 }

@@ -3,11 +3,9 @@ import { join } from 'node:path';
 import { ReleaseError } from '../errors';
 import { findingOf } from '../findings';
 import { adapterFor } from '../ecosystems';
-import { modulePseudoVersion } from '../ecosystems/go/module';
 import { ociChecks } from '../ecosystems/oci/release';
 import type { CheckInput, Ecosystem, Finding, Log, PackManifest } from '../ecosystems/types';
 import { ensureReleaseTagPushed, isAncestor } from '../git';
-import { sha256File } from '../hash';
 import type { Env } from '../registries';
 import { refusalsFor, type DestinationKind, type Destinations } from '../destinations';
 import { projectDestinations } from '../executors/run-destinations';
@@ -62,53 +60,8 @@ export function preflightVerdict(problems: Problem[]): { ready: true } | { ready
   };
 }
 
-/**
- * The version string a pack manifest must carry for this context. Pure. Go on dev and build
- * zips the module under its pseudo-version (fitted to the module path's major), named by the
- * manifest's module path.
- */
-export function expectedVersion(ecosystem: Ecosystem, context: VersionContext, name = ''): string {
-  if (ecosystem === 'go' && !context.GO_VERSION) return modulePseudoVersion(name, context.GO_PSEUDO_VERSION);
-  return { npm: context.NPM_VERSION, pypi: context.PYPI_VERSION, go: context.GO_VERSION }[ecosystem];
-}
-
-/**
- * Step 2, the one artifact check (publish, ghcr and smoke read the same manifest): present,
- * packed from this SHA at this version, every file there with the sha256 pack recorded.
- */
-export function artifactFindings(
-  workspaceRoot: string,
-  project: string,
-  ecosystem: Ecosystem,
-  context: VersionContext,
-): { manifest: PackManifest | null; findings: Finding[] } {
-  const rel = `dist/${project}/pack-manifest.json`;
-  const repack = `nx run ${project}:pack --skip-nx-cache`;
-  const file = join(workspaceRoot, rel);
-  if (!existsSync(file)) return { manifest: null, findings: [{ check: 'artifact', problem: `no pack manifest at ${rel}`, fix: `nx run ${project}:pack` }] };
-  let manifest: PackManifest;
-  try {
-    manifest = JSON.parse(readFileSync(file, 'utf8')) as PackManifest;
-  } catch (e) {
-    return { manifest: null, findings: [{ check: 'artifact', problem: `${rel} is not JSON: ${(e as Error).message}`, fix: repack }] };
-  }
-  const findings: Finding[] = [];
-  if (manifest.gitSha !== context.GIT_SHA) {
-    findings.push({ check: 'artifact', problem: `${rel} was packed from ${manifest.gitSha}, but HEAD is ${context.GIT_SHA}`, fix: repack });
-  }
-  const want = expectedVersion(ecosystem, context, manifest.name);
-  if (!manifest.skipped && manifest.version !== want) {
-    findings.push({ check: 'artifact', problem: `${rel} holds version ${manifest.version}, but this context is ${want}`, fix: repack });
-  }
-  for (const f of manifest.files ?? []) {
-    const abs = join(workspaceRoot, f.file);
-    if (!existsSync(abs)) findings.push({ check: 'artifact', problem: `${f.file} (listed in ${rel}) is missing`, fix: repack });
-    else if (sha256File(abs) !== f.sha256) {
-      findings.push({ check: 'artifact', problem: `${f.file} changed after pack (its sha256 is not the ${f.sha256.slice(0, 12)}… pack recorded)`, fix: repack });
-    }
-  }
-  return { manifest, findings };
-}
+import { artifactFindings } from './manifest';
+export { expectedVersion, artifactFindings, manifestFindings } from './manifest';
 
 export interface PreflightInput {
   workspaceRoot: string;

@@ -1,0 +1,68 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { modulePseudoVersion } from '../ecosystems/go/module';
+import type { Ecosystem, Finding, PackManifest } from '../ecosystems/types';
+import { sha256File } from '../hash';
+import type { VersionContext } from '../version/types';
+
+/**
+ * The one check of a pack manifest, used by the preflight (artifact step) and by the publish
+ * flow right before its uploads: packed from this SHA, at this context's version, every file
+ * there with the sha256 pack recorded.
+ */
+
+/**
+ * The version string a pack manifest must carry for this context. Pure. Go on dev and build
+ * zips the module under its pseudo-version (fitted to the module path's major), named by the
+ * manifest's module path.
+ */
+export function expectedVersion(ecosystem: Ecosystem, context: VersionContext, name = ''): string {
+  if (ecosystem === 'go' && !context.GO_VERSION) return modulePseudoVersion(name, context.GO_PSEUDO_VERSION);
+  return { npm: context.NPM_VERSION, pypi: context.PYPI_VERSION, go: context.GO_VERSION }[ecosystem];
+}
+
+/**
+ * Step 2, the one artifact check (publish, ghcr and smoke read the same manifest): present,
+ * packed from this SHA at this version, every file there with the sha256 pack recorded.
+ */
+export function artifactFindings(
+  workspaceRoot: string,
+  project: string,
+  ecosystem: Ecosystem,
+  context: VersionContext,
+): { manifest: PackManifest | null; findings: Finding[] } {
+  const rel = `dist/${project}/pack-manifest.json`;
+  const repack = `nx run ${project}:pack --skip-nx-cache`;
+  const file = join(workspaceRoot, rel);
+  if (!existsSync(file)) return { manifest: null, findings: [{ check: 'artifact', problem: `no pack manifest at ${rel}`, fix: `nx run ${project}:pack` }] };
+  let manifest: PackManifest;
+  try {
+    manifest = JSON.parse(readFileSync(file, 'utf8')) as PackManifest;
+  } catch (e) {
+    return { manifest: null, findings: [{ check: 'artifact', problem: `${rel} is not JSON: ${(e as Error).message}`, fix: repack }] };
+  }
+  return { manifest, findings: manifestFindings(workspaceRoot, manifest, ecosystem, context) };
+}
+
+/** Step 2 on a manifest already read: every problem, [] when it is this SHA's and intact. */
+export function manifestFindings(workspaceRoot: string, manifest: PackManifest, ecosystem: Ecosystem, context: VersionContext): Finding[] {
+  const rel = `dist/${manifest.project}/pack-manifest.json`;
+  const repack = `nx run ${manifest.project}:pack --skip-nx-cache`;
+  const findings: Finding[] = [];
+  if (manifest.gitSha !== context.GIT_SHA) {
+    findings.push({ check: 'artifact', problem: `${rel} was packed from ${manifest.gitSha}, but HEAD is ${context.GIT_SHA}`, fix: repack });
+  }
+  const want = expectedVersion(ecosystem, context, manifest.name);
+  if (!manifest.skipped && manifest.version !== want) {
+    findings.push({ check: 'artifact', problem: `${rel} holds version ${manifest.version}, but this context is ${want}`, fix: repack });
+  }
+  for (const f of manifest.files ?? []) {
+    const abs = join(workspaceRoot, f.file);
+    if (!existsSync(abs)) findings.push({ check: 'artifact', problem: `${f.file} (listed in ${rel}) is missing`, fix: repack });
+    else if (sha256File(abs) !== f.sha256) {
+      findings.push({ check: 'artifact', problem: `${f.file} changed after pack (its sha256 is not the ${f.sha256.slice(0, 12)}… pack recorded)`, fix: repack });
+    }
+  }
+  return findings;
+}
+

@@ -1,0 +1,139 @@
+import { ReleaseError } from '../errors';
+import type { ArtifactResult, Ecosystem, PlannedArtifact, PublishInput, PublishOutcome, PublishSteps } from '../ecosystems/types';
+import { blocks, decide, refusal, type Decision } from './decide';
+import { manifestFindings } from './manifest';
+
+/**
+ * The one publish flow every ecosystem goes through (npm, PyPI, Go, OCI):
+ *
+ *   1. channel     `build` publishes nothing (checked here, nowhere else)
+ *   2. manifest    packed from this SHA, at this context's version, every file the bytes pack
+ *                  recorded (the same check as the preflight's artifact step)
+ *   3. plan        the adapter's planned artifacts (data)
+ *   4. lookup      what the registry holds for each, from which commit
+ *   5. decide      src/flow/decide.ts, for each; one conflict anywhere refuses the whole project
+ *                  before its first upload, naming both commits
+ *   6. dry-run     prints the plan with each decision, and stops
+ *   7. upload      what is missing; a race (the registry says "exists") is looked up and decided again
+ *   8. finish      the adapter's pointers and signatures, also on a re-run
+ */
+
+/** Thrown by an adapter's upload when the registry answers that the artifact already exists. */
+export class AlreadyThere extends Error {
+  constructor(readonly artifact: PlannedArtifact, cause?: unknown) {
+    super(`${artifact.id} already exists on ${artifact.registry}`, { cause });
+    this.name = 'AlreadyThere';
+  }
+}
+
+export interface PlannedDecision {
+  artifact: PlannedArtifact;
+  /** `unknown` only on a dry-run whose registry could not be read. */
+  decision: Decision | { action: 'unknown'; reason: string };
+}
+
+export interface FlowResult {
+  outcome: PublishOutcome;
+  /** Every planned artifact with what happened to it (empty when skipped or on a dry-run). */
+  artifacts: ArtifactResult[];
+  /** The plan with its decisions (also on a dry-run). */
+  plan: PlannedDecision[];
+}
+
+export interface FlowOptions {
+  dryRun: boolean;
+  /** The ecosystem whose manifest is checked (OCI reads the package's manifest). */
+  ecosystem: Ecosystem;
+}
+
+const verb = (d: PlannedDecision['decision']) =>
+  d.action === 'publish' ? 'publish' : d.action === 'done' ? 'already published by this commit: nothing sent' : d.action === 'unknown' ? `unknown (${d.reason})` : 'REFUSED';
+
+/** One line per planned artifact, the same for the dry-run and the real run. Pure. */
+export function planLines(plan: PlannedDecision[]): string[] {
+  return plan.map(({ artifact: a, decision }) => {
+    const tags = a.tags.length ? `  tags ${a.tags.join(', ')}` : '';
+    const bytes = a.sha256 ? `  sha256 ${a.sha256.slice(0, 12)}…` : '';
+    return `${a.ecosystem.padEnd(4)} ${a.id}  -> ${a.registry}${tags}${bytes}  [${verb(decision)}]`;
+  });
+}
+
+/** Step 2: the pack manifest in `input` is this SHA's, this version's, and its files are the bytes pack wrote. */
+export function assertManifest(input: PublishInput, ecosystem: Ecosystem): void {
+  const findings = manifestFindings(input.workspaceRoot, input.manifest, ecosystem, input.context);
+  if (findings.length) {
+    throw new ReleaseError(findings.map((f) => f.problem).join('; '), findings[0].fix, `dist/${input.manifest.project}`);
+  }
+}
+
+export async function publishFlow<I extends PublishInput>(steps: PublishSteps<I>, input: I, opts: FlowOptions): Promise<FlowResult> {
+  const { context, manifest, log } = input;
+  // 1. channel
+  if (context.CHANNEL === 'build') {
+    return { outcome: { status: 'skipped', reason: `channel 'build' (ref ${context.REF || 'unknown'}) publishes nothing: main publishes dev, vX.Y.Z tags release` }, artifacts: [], plan: [] };
+  }
+  if (manifest.skipped) return { outcome: { status: 'skipped', reason: manifest.skipped }, artifacts: [], plan: [] };
+  // 2. manifest
+  assertManifest(input, opts.ecosystem);
+  // 3. plan, 4. lookup, 5. decide
+  const planned = steps.plan(input);
+  const plan: PlannedDecision[] = [];
+  for (const artifact of planned) {
+    try {
+      plan.push({ artifact, decision: decide(context.GIT_SHA, await steps.lookup(input, artifact)) });
+    } catch (e) {
+      if (!opts.dryRun) throw e;
+      plan.push({ artifact, decision: { action: 'unknown', reason: `registry not readable: ${(e as Error).message.split('\n')[0]}` } });
+    }
+  }
+  // 6. dry-run
+  if (opts.dryRun) {
+    log('dry-run: nothing is uploaded; the real run would do:');
+    for (const line of planLines(plan)) log(`  ${line}`);
+  }
+  const blocked = plan.find((p): p is PlannedDecision & { decision: Extract<Decision, { action: 'refused' | 'conflict' }> } => blocks(p.decision as Decision));
+  if (blocked) throw refusal(blocked.artifact.id, blocked.artifact.registry, context.GIT_SHA, blocked.decision);
+  if (opts.dryRun) return { outcome: { status: 'skipped', reason: 'dry-run' }, artifacts: [], plan };
+
+  // 7. upload
+  const results: ArtifactResult[] = [];
+  for (const { artifact, decision } of plan) {
+    if (decision.action === 'done') {
+      results.push({ ...artifact, outcome: 'already-published' });
+      continue;
+    }
+    log(`uploading ${artifact.id} to ${artifact.registry}`);
+    try {
+      await steps.upload(input, artifact);
+      results.push({ ...artifact, outcome: 'published' });
+    } catch (e) {
+      if (!(e instanceof AlreadyThere)) throw withState(e, results, plan);
+      // Another run (or an earlier attempt whose answer was lost) got there first: decide by its commit.
+      const again = decide(context.GIT_SHA, await steps.lookup(input, artifact));
+      if (blocks(again)) throw refusal(artifact.id, artifact.registry, context.GIT_SHA, again);
+      if (again.action !== 'done') throw e;
+      log(`${artifact.id} appeared on ${artifact.registry} from this commit during the run (a concurrent run or a lost answer): kept`);
+      results.push({ ...artifact, outcome: 'already-published' });
+    }
+  }
+  // 8. finish
+  for (const line of (await steps.finish?.(input, results)) ?? []) log(line);
+  const sent = results.filter((r) => r.outcome === 'published');
+  const kept = results.filter((r) => r.outcome === 'already-published');
+  const outcome: PublishOutcome = sent.length
+    ? { status: 'published', detail: `${manifest.name} ${manifest.version} from ${context.GIT_SHA}: published ${sent.map((r) => r.id).join(', ')}${kept.length ? `; already there: ${kept.map((r) => r.id).join(', ')}` : ''}` }
+    : { status: 'already-published', detail: `${manifest.name} ${manifest.version} already published from ${context.GIT_SHA}: ${kept.map((r) => r.id).join(', ') || 'nothing planned'}; nothing uploaded` };
+  return { outcome, artifacts: results, plan };
+}
+
+/** A failed upload says what is on the registry now and what is not: the same command completes the rest. */
+function withState(e: unknown, results: ArtifactResult[], plan: PlannedDecision[]): unknown {
+  if (!(e instanceof Error)) return e;
+  const done = new Set(results.map((r) => r.id));
+  const on = results.map((r) => r.id);
+  const notYet = plan.map((p) => p.artifact.id).filter((id) => !done.has(id));
+  const state = `on the registry: ${on.join(', ') || 'none of this run'}; not uploaded: ${notYet.join(', ')}; run the same command again on this commit to upload the rest (nothing is sent twice)`;
+  if (e instanceof ReleaseError) return new ReleaseError(`${e.what} (${state})`, e.fix, e.where);
+  e.message = `${e.message}\n(${state})`;
+  return e;
+}
