@@ -140,6 +140,12 @@ export interface EcosystemAdapter {
    */
   checks(input: CheckInput): Promise<Finding[]>;
   lookup(input: PublishInput): Promise<LookupResult>;
+  /**
+   * The publish half under the one flow (src/flow/publish.ts). While the adapters move to it,
+   * an adapter that has `steps` is published through publishFlow; `plan`/`lookup`/`publish`
+   * above go away once every adapter has moved.
+   */
+  steps?: PublishSteps;
   /** Idempotent: same version from same SHA -> already-published; from another SHA -> ReleaseError naming both. */
   publish(input: PublishInput): Promise<PublishOutcome>;
   /**
