@@ -3,15 +3,16 @@
 // compiled JS + declarations, package.json pointing at the JS, executors/generators
 // manifests with their schemas, the bin and the README. The source package.json keeps
 // `main: ./src/index.ts` so Nx loads the plugin from source inside this workspace.
+// `node scripts/build.js [outDir]`: another output folder (a test builds into a temp folder).
 const { execFileSync } = require('node:child_process');
 const { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync, readdirSync, statSync } = require('node:fs');
-const { join, relative } = require('node:path');
+const { join, relative, resolve, sep } = require('node:path');
 
 const pkgDir = join(__dirname, '..');
 const root = join(pkgDir, '..', '..');
-const out = join(root, 'dist', 'packages', 'nx-ameide-release');
+const out = process.argv[2] ? resolve(process.argv[2]) : join(root, 'dist', 'packages', 'nx-ameide-release');
 rmSync(out, { recursive: true, force: true });
-execFileSync(process.execPath, [require.resolve('typescript/bin/tsc', { paths: [root] }), '-p', join(pkgDir, 'tsconfig.lib.json')], {
+execFileSync(process.execPath, [require.resolve('typescript/bin/tsc', { paths: [root] }), '-p', join(pkgDir, 'tsconfig.lib.json'), '--outDir', out], {
   stdio: 'inherit',
 });
 
@@ -26,7 +27,9 @@ function copyMatching(dir, test) {
     }
   }
 }
-copyMatching(join(pkgDir, 'src'), (p) => p.endsWith('schema.json') || p.includes(`${join('generators', '')}`) && p.includes(`${join('files', '')}`));
+// Besides the JS: executor schemas, generator templates, and the programs in other languages that
+// the code reads at run time (src/**/programs/<name>/, e.g. the Go smoke's consumer program).
+copyMatching(join(pkgDir, 'src'), (p) => p.endsWith('schema.json') || p.includes(`${join('generators', '')}`) && p.includes(`${join('files', '')}`) || relative(pkgDir, p).split(sep).includes('programs'));
 for (const f of ['executors.json', 'generators.json', 'README.md', 'bin']) cpSync(join(pkgDir, f), join(out, f), { recursive: true });
 
 const pkg = JSON.parse(readFileSync(join(pkgDir, 'package.json'), 'utf8'));

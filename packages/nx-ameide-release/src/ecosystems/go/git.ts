@@ -1,7 +1,7 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { registerSecret, runOrThrow, type ExecResult } from '../../exec';
+import { registerSecret, run, runOrThrow, type ExecResult } from '../../exec';
 import { isTransientError } from '../../retry';
 import type { ZipEntry } from './modzip';
 
@@ -149,6 +149,7 @@ export async function readRemoteTag(remote: string, tag: string, env: NodeJS.Pro
 
 export interface MirrorCommit {
   remote: string;
+  /** The branch whose head is the new commit's parent (the release line); the push does not move it. */
   branch: string;
   tag: string;
   files: ZipEntry[]; // module-relative paths and contents: the mirror's whole tree
@@ -162,11 +163,11 @@ export interface MirrorCommit {
 }
 
 /**
- * Commit the module's files as the branch's next commit (the whole tree replaced), tag it
- * (annotated) and push branch and tag atomically. No --force: a moved branch or an existing
- * tag makes the push fail, and the caller re-reads the remote.
+ * Commit the module's files as the next commit of `branch` (the whole tree replaced), tag it
+ * (annotated) and push the tag alone: the tag is the published artifact, the branch is moved
+ * afterwards by advanceBranch. No --force: an existing tag makes the push fail (isTagTaken).
  */
-export async function commitTagPush(m: MirrorCommit, env: NodeJS.ProcessEnv, log: (l: string) => void): Promise<{ commit: string; reused: boolean }> {
+export async function pushTaggedCommit(m: MirrorCommit, env: NodeJS.ProcessEnv, log: (l: string) => void): Promise<{ commit: string; reused: boolean }> {
   const dir = tempRepoDir('ameide-go-mirror-');
   try {
     const at = { env, cwd: dir };
@@ -199,7 +200,8 @@ export async function commitTagPush(m: MirrorCommit, env: NodeJS.ProcessEnv, log
     let commit: string | null = null;
     let reused = false;
     if (head) {
-      // A re-run whose branch commit already landed (same tree, same source): tag that commit, add none.
+      // The branch head already is this source's tree (a commit made by an earlier tool version that
+      // pushed the branch first): tag that commit, add none.
       const headTree = (await git(['rev-parse', `${head.id}^{tree}`], at)).stdout.trim();
       const headMsg = (await git(['log', '-1', '--format=%B', head.id], at)).stdout;
       if (headTree === tree && sourceShaOf(headMsg) === m.sourceSha) {
@@ -213,9 +215,52 @@ export async function commitTagPush(m: MirrorCommit, env: NodeJS.ProcessEnv, log
       commit = (await git(['commit-tree', tree, ...parents, '-F', '-'], { ...at, input: message, extraEnv: who })).stdout.trim();
     }
     await git(['tag', '-a', m.tag, '-F', '-', commit], { ...at, input: `${m.subject}\n\n${trailers}`, extraEnv: who });
-    log(`git push --atomic ${redactRemote(m.remote)} ${commit.slice(0, 12)}:refs/heads/${m.branch} refs/tags/${m.tag}`);
-    await git(['push', '--atomic', '--porcelain', m.remote, `${commit}:refs/heads/${m.branch}`, `refs/tags/${m.tag}:refs/tags/${m.tag}`], at);
+    log(`git push ${redactRemote(m.remote)} refs/tags/${m.tag} (commit ${commit.slice(0, 12)}, parent: ${m.branch}${head ? '' : m.startFrom ? ` from ${m.startFrom}` : ', new'})`);
+    await git(['push', '--porcelain', m.remote, `refs/tags/${m.tag}:refs/tags/${m.tag}`], at);
     return { commit, reused };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** The push was refused because the tag exists on the remote now (another run got there first). */
+export function isTagTaken(err: unknown): boolean {
+  // `git push --porcelain` reports the refused ref on stdout; the message carries stderr.
+  const out = (err as { result?: Partial<ExecResult> })?.result;
+  const text = `${err instanceof Error ? err.message : String(err)}\n${out?.stdout ?? ''}`;
+  return /\(already exists\)|cannot lock ref 'refs\/tags\//i.test(text);
+}
+
+/**
+ * Move `branch` of the mirror forward to the commit of `tag`, never back and never forced:
+ * created when missing, fast-forwarded when its head is an ancestor of the tag's commit, left
+ * as it is when it already contains the commit. Diverged (another release moved it since this
+ * tag's commit was made): left as it is, and said. Returns the line for the log.
+ */
+export async function advanceBranch(remote: string, branch: string, tag: string, env: NodeJS.ProcessEnv): Promise<string> {
+  const shown = redactRemote(remote);
+  const dir = tempRepoDir('ameide-go-branch-');
+  try {
+    const at = { env, cwd: dir };
+    await git(['init', '-q', '.'], at);
+    await git(['fetch', '-q', '--no-tags', remote, `+refs/tags/${tag}:refs/tags/${tag}`], at);
+    const commit = (await git(['rev-parse', `refs/tags/${tag}^{commit}`], at)).stdout.trim();
+    const head = await lsRemoteRef(remote, `refs/heads/${branch}`, env);
+    if (head?.id === commit) return `mirror branch ${branch} of ${shown} is at ${tag}`;
+    if (head) {
+      await git(['fetch', '-q', '--no-tags', remote, `+refs/heads/${branch}:refs/remotes/origin/${branch}`], at);
+      const ancestor = async (a: string, b: string) => {
+        const r = await run({ command: 'git', args: ['merge-base', '--is-ancestor', a, b], cwd: dir, env });
+        if (r.exitCode > 1) throw new Error(`git merge-base --is-ancestor ${a} ${b} failed: ${r.stderr}`);
+        return r.exitCode === 0;
+      };
+      if (await ancestor(commit, head.id)) return `mirror branch ${branch} of ${shown} already contains ${tag}`;
+      if (!(await ancestor(head.id, commit))) {
+        return `mirror branch ${branch} of ${shown} was left as it is: it moved to ${head.id.slice(0, 12)} after ${tag} was made on its previous head (a concurrent release); ${tag} is published, merge it into ${branch} by hand if the branch should show it`;
+      }
+    }
+    await git(['push', '--porcelain', remote, `${commit}:refs/heads/${branch}`], at);
+    return `mirror branch ${branch} of ${shown} ${head ? 'moved' : 'created'} at ${tag} (${commit.slice(0, 12)})`;
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -5,7 +5,8 @@ import { dirname, join } from 'node:path';
 import { ReleaseError } from '../../errors';
 import type { VersionContext } from '../../version/types';
 import type { CheckInput, PublishInput } from '../types';
-import { goEcosystem, type GoPackManifest } from './index';
+import { AlreadyThere, publishFlow } from '../../flow/publish';
+import { goEcosystem, goSteps, type GoPackManifest } from './index';
 import { readZip } from './modzip';
 
 /** Real git and real go, in temp dirs; the Go mirror is a bare repository reached through url.<bare>.insteadOf. */
@@ -239,6 +240,22 @@ describe('go publish to the mirror repository', () => {
     expect(lines.join('\n')).not.toContain('s3cr3t');
   });
 
+  it('its plan is data: one go-tag artifact, module@tag, to the redacted mirror, with the zip and its sha256', () => {
+    const zip = manifest.files.find((f) => f.kind === 'go-zip')!;
+    expect(goSteps.plan(publishInput(manifest, release1, { AMEIDE_GO_REMOTE: 'https://bot:s3cr3t-token@git.example.com/ameideio/ameide-sdk-go' }))).toEqual([
+      { id: `${MOD}@v0.1.0`, ecosystem: 'go', name: MOD, version: 'v0.1.0', registry: 'https://***@git.example.com/ameideio/ameide-sdk-go', kind: 'go-tag', file: zip.file, sha256: zip.sha256, tags: ['v0.1.0'] },
+    ]);
+  });
+
+  it('a dry-run through the one flow prints the plan the real run executes, and pushes nothing', async () => {
+    const lines: string[] = [];
+    const r = await publishFlow(goSteps, { ...publishInput(manifest, release1), log: (l) => lines.push(l) }, { dryRun: true, ecosystem: 'go' });
+    expect(r.outcome).toEqual({ status: 'skipped', reason: 'dry-run' });
+    expect(r.plan.map((p) => [p.artifact.id, p.decision.action])).toEqual([[`${MOD}@v0.1.0`, 'publish']]);
+    expect(lines.join('\n')).toMatch(new RegExp(`go {3}${MOD.replace(/\./g, '\\.')}@v0\\.1\\.0 {2}-> https://github.com/ameideio/ameide-sdk-go {2}tags v0\\.1\\.0 .*\\[publish\\]`));
+    expect(git(['for-each-ref'], bare)).toBe('');
+  });
+
   it('dev and build push nothing to the mirror: an explicit skipped outcome with the reason, even with a packed dev zip', async () => {
     for (const channel of ['dev', 'build'] as const) {
       const ctx = { ...context(release1.GIT_SHA, release1.COMMIT_TIME, 'v0.1.0', channel), GO_PSEUDO_VERSION: `v0.1.1-0.20251113153211-${release1.GIT_SHA.slice(0, 12)}` };
@@ -252,6 +269,13 @@ describe('go publish to the mirror repository', () => {
       await expect(goEcosystem.publish(publishInput(devManifest, ctx))).resolves.toEqual({ status: 'skipped', reason });
       expect(goEcosystem.plan(publishInput(devManifest, ctx))).toEqual([`go ${MOD}: skipped (${reason})`]);
       await expect(goEcosystem.smoke(publishInput(devManifest, ctx))).resolves.toEqual({ skipped: reason });
+      // Under the one flow: nothing planned, said in the log, the mirror untouched.
+      const lines: string[] = [];
+      const r = await publishFlow(goSteps, { ...publishInput(devManifest, ctx), log: (l) => lines.push(l) }, { dryRun: false, ecosystem: 'go' });
+      expect(r.plan).toEqual([]);
+      expect(r.artifacts).toEqual([]);
+      if (channel === 'build') expect(r.outcome).toEqual({ status: 'skipped', reason: expect.stringContaining("channel 'build'") }); // the flow's own channel check
+      else expect(lines).toContain(`go ${MOD}: nothing planned for the mirror (${reason})`);
     }
     expect(git(['for-each-ref'], bare)).toBe('');
   });
@@ -333,7 +357,8 @@ describe('go publish to the mirror repository', () => {
     const m = await pack(backport);
     const mainBefore = git(['rev-parse', 'main'], bare);
     expect(goEcosystem.plan(publishInput(m, backport)).join('\n')).toContain('branch release/v0.1');
-    await expect(goEcosystem.publish(publishInput(m, backport))).resolves.toMatchObject({ status: 'published', detail: expect.stringContaining('on release/v0.1') });
+    await expect(goEcosystem.publish(publishInput(m, backport))).resolves.toMatchObject({ status: 'published', detail: expect.stringContaining(`${MOD}@v0.1.1`) });
+    expect(logs).toContain(`mirror branch release/v0.1 of https://github.com/ameideio/ameide-sdk-go created at v0.1.1 (${git(['rev-parse', 'v0.1.1^{commit}'], bare).slice(0, 12)})`);
     expect(git(['rev-parse', 'main'], bare)).toBe(mainBefore);
     expect(git(['rev-parse', 'v0.1.1^{commit}'], bare)).toBe(git(['rev-parse', 'release/v0.1'], bare));
     expect(git(['rev-parse', 'v0.1.1^{commit}^'], bare)).toBe(git(['rev-parse', 'v0.1.0^{commit}'], bare));
@@ -349,12 +374,44 @@ describe('go publish to the mirror repository', () => {
     const ctx = { ...release1, GIT_SHA: git(['rev-parse', 'HEAD']), GO_VERSION: 'v0.9.0' };
     const m = await pack({ ...ctx, COMMIT_TIME: '2025-11-14T09:00:00Z' });
     await expect(goEcosystem.lookup(publishInput(m, ctx))).resolves.toEqual({ state: 'present', gitSha: null });
-    await expect(goEcosystem.publish(publishInput(m, ctx))).rejects.toThrow(/tag v0.9.0 already exists .*\(no Source-SHA trailer[\s\S]*never moved/);
+    await expect(goEcosystem.publish(publishInput(m, ctx))).rejects.toThrow(/@v0\.9\.0 is already on https:\/\/github\.com\/ameideio\/ameide-sdk-go, published from an unknown commit \(the registry records none\)[\s\S]*never overwritten or moved/);
+    // The preflight names it too, from the same decision.
+    expect(await goEcosystem.checks(checkInput(publishInput(m, ctx), PROJECT_ROOT))).toEqual([
+      expect.objectContaining({ check: 'version', problem: expect.stringContaining(`${MOD}@v0.9.0 is already on https://github.com/ameideio/ameide-sdk-go, published from an unknown commit`) }),
+    ]);
   });
 
-  it('refuses a stale pack manifest (packed from another SHA than HEAD)', async () => {
-    await expect(goEcosystem.publish(publishInput(manifest, { ...release1, GIT_SHA: 'f'.repeat(40) }))).rejects.toThrow(/re-run pack/);
-    expect(existsSync(bare)).toBe(true);
+  it('refuses a stale pack manifest (packed from another SHA than HEAD) before any push', async () => {
+    const refs = git(['for-each-ref', '--format=%(objectname) %(refname)'], bare);
+    await expect(goEcosystem.publish(publishInput(manifest, { ...release1, GIT_SHA: 'f'.repeat(40) }))).rejects.toThrow(/was packed from [0-9a-f]{40}, but HEAD is f{40}[\s\S]*fix: nx run sdk:pack --skip-nx-cache/);
+    expect(git(['for-each-ref', '--format=%(objectname) %(refname)'], bare)).toBe(refs);
+  });
+
+  it('upload says AlreadyThere when the tag appeared meanwhile (a concurrent run): the flow looks again and decides', async () => {
+    const m = await pack(release1);
+    const input = publishInput(m, release1);
+    const [tag] = goSteps.plan(input);
+    const refs = git(['for-each-ref', '--format=%(objectname) %(refname)'], bare);
+    const err = await goSteps.upload(input, tag).catch((e) => e);
+    expect(err).toBeInstanceOf(AlreadyThere);
+    expect(git(['for-each-ref', '--format=%(objectname) %(refname)'], bare)).toBe(refs);
+  });
+
+  it('a run interrupted after its tag push (branch not moved yet) is completed by the same command: no second commit or tag', async () => {
+    write('hello.go', 'package ameide\n\nfunc Hello() string { return "hello, three" }\n');
+    const c = commit('three', '2025-11-16T09:00:00Z');
+    const v3 = { ...c, GO_VERSION: 'v0.3.0', REF: 'refs/tags/v0.3.0', RELEASE_TAG: 'v0.3.0' };
+    const m = await pack(v3);
+    const input = publishInput(m, v3);
+    const mainBefore = git(['rev-parse', 'main'], bare);
+    await goSteps.upload(input, goSteps.plan(input)[0]); // the run stops here
+    const tagged = git(['rev-parse', 'v0.3.0^{commit}'], bare);
+    expect(git(['rev-parse', 'main'], bare)).toBe(mainBefore);
+    expect(git(['rev-parse', 'v0.3.0^{commit}^'], bare)).toBe(mainBefore);
+    await expect(goEcosystem.publish(input)).resolves.toMatchObject({ status: 'already-published' });
+    expect(git(['rev-parse', 'main'], bare)).toBe(tagged);
+    expect(git(['rev-parse', 'v0.3.0^{commit}'], bare)).toBe(tagged);
+    expect(logs).toContain(`mirror branch main of https://github.com/ameideio/ameide-sdk-go moved at v0.3.0 (${tagged.slice(0, 12)})`);
   });
 });
 

@@ -1,0 +1,3 @@
+module example.com/ameide-go-smoke
+
+go 1.22

@@ -1,0 +1,133 @@
+import * as semver from 'semver';
+import { gitEnv } from '../../git/env';
+import { withRetry } from '../../retry';
+import { AlreadyThere, publishFlow } from '../../flow/publish';
+import type { Held } from '../../flow/decide';
+import type { LookupResult, PlannedArtifact, PublishInput, PublishOutcome, PublishSteps } from '../types';
+import { advanceBranch, isPushRace, isTagTaken, isTransientGitError, lsRemoteTags, mirrorBranchFor, pushTaggedCommit, readRemoteTag } from './git';
+import { GO_TAG_RE } from './module';
+import { mirror, mirrorGetsNothing, packedFiles, tagOf, zipOf } from './mirror';
+import type { GoPackManifest } from './pack';
+
+/**
+ * Go's publish half under the one flow (src/flow/publish.ts). The artifact is the module's tag in
+ * its mirror repository: one commit holding exactly the zip's files and recording the source SHA
+ * (a `Source-SHA:` trailer), tagged vX.Y.Z. The flow checks the channel, the pack manifest (SHA,
+ * version, every sha256) and decides; Go only reads, sends and points:
+ *
+ *   plan     the tag (release channel only: dev and build plan nothing)
+ *   lookup   the mirror's tag -> its commit -> the Source-SHA recorded on it
+ *   upload   push the commit and its tag (the tag alone: a tag that appeared meanwhile is AlreadyThere)
+ *   finish   move the mirror branch to the tag: the default branch for the highest release,
+ *            release/vX.Y for a backport; forward only, also on a re-run
+ */
+
+const BOT = { name: 'ameide-release-bot', email: 'release-bot@ameide.io' };
+
+/** The Go tag this publish plans, pure: [] when the mirror gets nothing from this context. */
+export function planned(input: PublishInput): PlannedArtifact[] {
+  if (mirrorGetsNothing(input.context)) return [];
+  const { manifest } = input;
+  const tag = tagOf(manifest);
+  const zip = zipOf(manifest);
+  return [{ id: `${manifest.name}@${tag}`, ecosystem: 'go', name: manifest.name, version: tag, registry: mirror(input).shown, kind: 'go-tag', file: zip.file, sha256: zip.sha256, tags: [tag] }];
+}
+
+/** The mirror branch a tag goes on (src/ecosystems/go/git.ts mirrorBranchFor). */
+const branchFor = (input: PublishInput, tag: string) => mirrorBranchFor(tag, input.context.IS_HIGHEST_RELEASE, mirror(input).branch);
+
+/** The highest tag of the same vX.Y line below `tag` in the mirror: where a new release/vX.Y branch starts. */
+async function lineStart(remote: string, tag: string, env: NodeJS.ProcessEnv): Promise<string | undefined> {
+  const m = GO_TAG_RE.exec(tag);
+  if (!m) return undefined;
+  const line = (await lsRemoteTags(remote, `v${m[1]}.${m[2]}.*`, env)).map((t) => t.tag).filter((t) => semver.valid(t) && semver.lt(t, tag));
+  return line.sort(semver.rcompare)[0];
+}
+
+async function lookupTag(input: PublishInput, artifact: PlannedArtifact): Promise<Held> {
+  const facts = await withRetry(() => readRemoteTag(mirror(input).remote, artifact.version, gitEnv(input.env)), isTransientGitError);
+  return facts ? { state: 'present', gitSha: facts.sourceSha } : { state: 'absent' };
+}
+
+async function uploadTag(input: PublishInput, artifact: PlannedArtifact): Promise<void> {
+  const tag = artifact.version;
+  const { remote, branch: defaultBranch, shown } = mirror(input);
+  const branch = branchFor(input, tag);
+  const files = packedFiles(input);
+  const env = gitEnv(input.env);
+  const identity = {
+    name: input.env.GIT_COMMITTER_NAME || input.env.GIT_AUTHOR_NAME || BOT.name,
+    email: input.env.GIT_COMMITTER_EMAIL || input.env.GIT_AUTHOR_EMAIL || BOT.email,
+  };
+  await withRetry(
+    async (attempt) => {
+      if (attempt > 1) input.log(`retrying the Go mirror push (attempt ${attempt})`);
+      const startFrom = branch === defaultBranch ? undefined : await lineStart(remote, tag, env);
+      try {
+        const { commit, reused } = await pushTaggedCommit(
+          { remote, branch, startFrom, tag, files, sourceSha: input.manifest.gitSha, sourceRef: input.context.REF || undefined, commitTime: input.context.COMMIT_TIME, identity, subject: `${input.manifest.name} ${tag}` },
+          env,
+          input.log,
+        );
+        input.log(`${tag} -> ${commit}${reused ? ' (existing branch commit)' : ''} in ${shown}, Source-SHA ${input.manifest.gitSha}`);
+      } catch (e) {
+        if (isTagTaken(e)) throw new AlreadyThere(artifact, e);
+        throw e;
+      }
+    },
+    isTransientGitError,
+  );
+}
+
+async function finishBranch(input: PublishInput, results: { version: string }[]): Promise<string[]> {
+  const { remote } = mirror(input);
+  const env = gitEnv(input.env);
+  const lines: string[] = [];
+  for (const r of results) {
+    // A branch that moved between reading and pushing is read again: forward only, never forced.
+    lines.push(await withRetry(() => advanceBranch(remote, branchFor(input, r.version), r.version, env), (e) => isTransientGitError(e) || isPushRace(e)));
+  }
+  return lines;
+}
+
+export const goSteps: PublishSteps = {
+  plan(input) {
+    const skip = mirrorGetsNothing(input.context);
+    if (skip) input.log(`go ${input.manifest.name}: nothing planned for the mirror (${skip})`);
+    return planned(input);
+  },
+  lookup: lookupTag,
+  upload: uploadTag,
+  finish: finishBranch,
+};
+
+/**
+ * The adapter's publish (the EcosystemAdapter contract until the executor drives every adapter's
+ * steps): the one flow over goSteps, with dev and build an explicit skip as before.
+ */
+export async function publishGo(input: PublishInput): Promise<PublishOutcome> {
+  const skip = mirrorGetsNothing(input.context);
+  if (skip) return { status: 'skipped', reason: skip };
+  return (await publishFlow(goSteps, input, { dryRun: false, ecosystem: 'go' })).outcome;
+}
+
+/** What the mirror holds for this manifest's tag (absent when nothing is planned). */
+export async function lookupGo(input: PublishInput): Promise<LookupResult> {
+  const [tag] = planned(input);
+  if (!tag) return { state: 'absent' };
+  const held = await lookupTag(input, tag);
+  return held.state === 'absent' ? held : { state: 'present', gitSha: held.gitSha };
+}
+
+/** Human lines of the plan, pure: the tag, the mirror and the branch finish moves. */
+export function planGo(input: PublishInput): string[] {
+  const skip = mirrorGetsNothing(input.context) ?? input.manifest.skipped;
+  if (skip) return [`go ${input.manifest.name}: skipped (${skip})`];
+  const [a] = planned(input);
+  const g = (input.manifest as GoPackManifest).go;
+  return [
+    `go ${a.id}`,
+    `  mirror ${a.registry} branch ${branchFor(input, a.version)}: one commit with the module files (Source-SHA: ${input.manifest.gitSha}), annotated tag ${a.version}`,
+    ...(g ? [`  go.sum: ${g.module} ${a.version} ${g.h1}`] : []),
+  ];
+}
