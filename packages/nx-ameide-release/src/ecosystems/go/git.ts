@@ -125,10 +125,29 @@ export interface TagFacts {
   commit: string;
   /** Source SHA recorded by the tag's commit (or, failing that, by the annotated tag's message). */
   sourceSha: string | null;
+  /** With `files`: whether the tag's tree is exactly those files (the bytes a publish of them would push). */
+  sameTree?: boolean;
 }
 
-/** Fetch one tag of the remote into a throwaway repository and read the source SHA it records. */
-export async function readRemoteTag(remote: string, tag: string, env: NodeJS.ProcessEnv): Promise<TagFacts | null> {
+/**
+ * The git tree of a module's files, as the mirror commit holds them: every file 0644, no line-ending
+ * conversion, a .gitignore inside the module not applied. `dir` is an empty repository's work tree.
+ */
+async function writeTree(files: ZipEntry[], dir: string, env: NodeJS.ProcessEnv): Promise<string> {
+  for (const f of files) {
+    const file = join(dir, f.name);
+    mkdirSync(dirname(file), { recursive: true });
+    writeFileSync(file, f.data, { mode: 0o644 });
+  }
+  await git(['-c', 'core.autocrlf=false', '-c', 'core.safecrlf=false', 'add', '-A', '-f', '.'], { env, cwd: dir });
+  return (await git(['write-tree'], { env, cwd: dir })).stdout.trim();
+}
+
+/**
+ * Fetch one tag of the remote into a throwaway repository and read the source SHA it records;
+ * with `files`, also whether its tree is exactly those files.
+ */
+export async function readRemoteTag(remote: string, tag: string, env: NodeJS.ProcessEnv, files?: ZipEntry[]): Promise<TagFacts | null> {
   const ref = `refs/tags/${tag}`;
   if (!(await lsRemoteRef(remote, ref, env))) return null;
   const dir = tempRepoDir('ameide-go-lookup-');
@@ -141,7 +160,9 @@ export async function readRemoteTag(remote: string, tag: string, env: NodeJS.Pro
     if (!sourceSha && (await git(['cat-file', '-t', ref], { env, cwd: dir })).stdout.trim() === 'tag') {
       sourceSha = sourceShaOf((await git(['cat-file', 'tag', ref], { env, cwd: dir })).stdout);
     }
-    return { commit, sourceSha };
+    if (!files) return { commit, sourceSha };
+    const tree = (await git(['rev-parse', `${commit}^{tree}`], { env, cwd: dir })).stdout.trim();
+    return { commit, sourceSha, sameTree: (await writeTree(files, dir, env)) === tree };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -179,14 +200,7 @@ export async function pushTaggedCommit(m: MirrorCommit, env: NodeJS.ProcessEnv, 
       await git(['fetch', '-q', '--no-tags', m.remote, `+refs/tags/${m.startFrom}:refs/tags/${m.startFrom}`], at);
       base = (await git(['rev-parse', `refs/tags/${m.startFrom}^{commit}`], at)).stdout.trim();
     }
-    for (const f of m.files) {
-      const file = join(dir, f.name);
-      mkdirSync(dirname(file), { recursive: true });
-      writeFileSync(file, f.data, { mode: 0o644 });
-    }
-    // -f: a .gitignore inside the module must not drop files that are in the module zip.
-    await git(['-c', 'core.autocrlf=false', '-c', 'core.safecrlf=false', 'add', '-A', '-f', '.'], at);
-    const tree = (await git(['write-tree'], at)).stdout.trim();
+    const tree = await writeTree(m.files, dir, env);
     const epoch = Math.floor(new Date(m.commitTime).getTime() / 1000);
     const who = {
       GIT_AUTHOR_NAME: m.identity.name,

@@ -317,6 +317,19 @@ describe('go publish to the mirror repository', () => {
     expect(git(['for-each-ref', '--format=%(objectname) %(refname)'], bare)).toBe(before);
   });
 
+  it('the same tag from this same SHA but other bytes (a pack that is not reproducible) is refused, nothing pushed', async () => {
+    write('extra.go', 'package ameide\n\n// not committed: the work tree differs from the commit\n');
+    try {
+      const other = await pack(release1, 'sdk-other-bytes');
+      expect(other.gitSha).toBe(release1.GIT_SHA);
+      const refs = git(['for-each-ref', '--format=%(objectname) %(refname)'], bare);
+      await expect(goEcosystem.publish(publishInput(other, release1))).rejects.toThrow(new RegExp(`${MOD}@v0.1.0 is already on .* from this same commit ${release1.GIT_SHA}, but with other bytes`));
+      expect(git(['for-each-ref', '--format=%(objectname) %(refname)'], bare)).toBe(refs);
+    } finally {
+      rmSync(join(ws, PROJECT_ROOT, 'extra.go'));
+    }
+  });
+
   it('smoke: go get from the mirror (GOPROXY=direct) builds, runs, and matches the packed h1', async () => {
     await goEcosystem.smoke(publishInput(manifest, release1));
     expect(logs.join('\n')).toContain(`smoke ok: ${MOD}@v0.1.0 ${manifest.go!.h1} -> {SourceSHA:${release1.GIT_SHA}}`);

@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import * as semver from 'semver';
 import { gitEnv } from '../../git/env';
 import { withRetry } from '../../retry';
@@ -44,9 +46,12 @@ async function lineStart(remote: string, tag: string, env: NodeJS.ProcessEnv): P
   return line.sort(semver.rcompare)[0];
 }
 
+/** The tag's commit, the Source-SHA it records, and whether its tree is the packed zip's files. */
 async function lookupTag(input: PublishInput, artifact: PlannedArtifact): Promise<Held> {
-  const facts = await withRetry(() => readRemoteTag(mirror(input).remote, artifact.version, gitEnv(input.env)), isTransientGitError);
-  return facts ? { state: 'present', gitSha: facts.sourceSha } : { state: 'absent' };
+  // Without the zip (the preflight's artifact check names that) the bytes are not compared.
+  const files = existsSync(join(input.workspaceRoot, zipOf(input.manifest).file)) ? packedFiles(input) : undefined;
+  const facts = await withRetry(() => readRemoteTag(mirror(input).remote, artifact.version, gitEnv(input.env), files), isTransientGitError);
+  return facts ? { state: 'present', gitSha: facts.sourceSha, sameBytes: facts.sameTree } : { state: 'absent' };
 }
 
 async function uploadTag(input: PublishInput, artifact: PlannedArtifact): Promise<void> {
