@@ -18,7 +18,8 @@ import type { GoPackManifest } from './pack';
  * version, every sha256) and decides; Go only reads, sends and points:
  *
  *   plan     the tag (release channel only: dev and build plan nothing)
- *   lookup   the mirror's tag -> its commit -> the Source-SHA recorded on it
+ *   lookup   the mirror's tag -> its commit -> the Source-SHA recorded on it (and whether its
+ *            tree is the packed zip's files: same SHA with other bytes is refused)
  *   upload   push the commit and its tag (the tag alone: a tag that appeared meanwhile is AlreadyThere)
  *   finish   move the mirror branch to the tag: the default branch for the highest release,
  *            release/vX.Y for a backport; forward only, also on a re-run
@@ -80,7 +81,7 @@ async function uploadTag(input: PublishInput, artifact: PlannedArtifact): Promis
         throw e;
       }
     },
-    isTransientGitError,
+    (e) => !(e instanceof AlreadyThere) && isTransientGitError(e),
   );
 }
 
