@@ -426,6 +426,21 @@ describe('go publish to the mirror repository', () => {
     expect(git(['rev-parse', 'v0.3.0^{commit}'], bare)).toBe(tagged);
     expect(logs).toContain(`mirror branch main of https://github.com/ameideio/ameide-sdk-go moved at v0.3.0 (${tagged.slice(0, 12)})`);
   });
+
+  it('finish never moves a branch back or sideways: one that moved on meanwhile (a concurrent release) is left and said', async () => {
+    write('hello.go', 'package ameide\n\nfunc Hello() string { return "hello, four" }\n');
+    const c = commit('four', '2025-11-17T09:00:00Z');
+    const v4 = { ...c, GO_VERSION: 'v0.4.0', REF: 'refs/tags/v0.4.0', RELEASE_TAG: 'v0.4.0' };
+    const input = publishInput(await pack(v4), v4);
+    const [tag] = goSteps.plan(input);
+    await goSteps.upload(input, tag);
+    // Another release lands on main between this run's tag push and its finish.
+    const theirs = git(['commit-tree', 'main^{tree}', '-p', 'main', '-m', 'a concurrent release'], bare);
+    git(['update-ref', 'refs/heads/main', theirs], bare);
+    const lines = await goSteps.finish!(input, [{ ...tag, outcome: 'published' }]);
+    expect(lines).toEqual([expect.stringMatching(/^mirror branch main of https:\/\/github.com\/ameideio\/ameide-sdk-go was left as it is: it moved to [0-9a-f]{12} after v0.4.0 was made/)]);
+    expect(git(['rev-parse', 'main'], bare)).toBe(theirs);
+  });
 });
 
 /** The real payload (packages/ameide_sdk_go), copied into a temp workspace: pack, publish to its own bare mirror, smoke. */
