@@ -15,10 +15,6 @@ export interface GhcrOptions extends CommonOptions {
 export default async function ghcrExecutor(options: GhcrOptions, ctx: ExecutorContext) {
   return runExecutor('ghcr', options, ctx, async ({ workspaceRoot, project, projectRoot, dryRun, log, context }) => {
     const vc = await context();
-    if (vc.CHANNEL === 'build') {
-      log(`channel 'build' (ref ${vc.REF}): no image is pushed.`);
-      return;
-    }
     const manifest = readPackManifest(workspaceRoot, project, vc);
     const destinations = runDestinations({ options, workspaceRoot, projectRoot, project, manifest, kinds: ['oci'], env: process.env, log });
     if (!dryRun) {
@@ -39,12 +35,14 @@ export default async function ghcrExecutor(options: GhcrOptions, ctx: ExecutorCo
       projectRoot: ctx.projectsConfigurations?.projects[project]?.root,
     });
     if (result.status === 'dry-run' || result.status === 'skipped') return;
+    // What the release manifest reads (src/release-manifest): image, digest, tags (pushed + unchanged), signature.
     writeJson(join(dirname(manifestPath(workspaceRoot, project)), 'ghcr-result.json'), {
       project,
       version: manifest.version,
       gitSha: vc.GIT_SHA,
       registry: ociRegistry(process.env, destinations).registry,
       ...result,
+      plan: undefined,
       contents: undefined,
     });
     recordRelease(workspaceRoot, vc.GIT_SHA, vc.CHANNEL, log);
