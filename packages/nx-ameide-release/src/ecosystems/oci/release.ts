@@ -263,8 +263,8 @@ async function prepare(input: OciPublishInput): Promise<Ready> {
     signMode = 'unset';
     log(`ghcr: [dry-run] signing: not configured (a real run fails here, before any push: set COSIGN_KEY or pass --sign=off)`);
   }
-  if (signMode === 'key' && reg.cosignKey && !/^[a-z0-9]+:\/\//.test(reg.cosignKey) && !existsSync(reg.cosignKey))
-    throw new ReleaseError(`COSIGN_KEY points at ${reg.cosignKey}, which does not exist`, 'give the path of a cosign.key (cosign generate-key-pair) or a KMS URI', where(input));
+  const keyProblem = missingKey(signMode, reg);
+  if (keyProblem) throw new ReleaseError(keyProblem.problem, keyProblem.fix, where(input));
   // Signing comes right after the push: a missing cosign must stop the run before it, not leave an unsigned image.
   let cosign = '';
   if (signMode === 'key' || signMode === 'keyless') {
@@ -292,6 +292,12 @@ async function prepare(input: OciPublishInput): Promise<Ready> {
   const refused = pointers.filter((d) => d.action === 'refuse');
   if (refused.length && !dryRun) throw pointerRefusal(refused, input.image, where(input));
   return { build, contents, ours, signMode, cosign, sbom, pointers };
+}
+
+/** Key signing with a COSIGN_KEY path that does not exist (a KMS URI is not checked here). */
+function missingKey(mode: SignMode | 'unset', reg: OciRegistry): { problem: string; fix: string } | null {
+  if (mode !== 'key' || !reg.cosignKey || /^[a-z0-9]+:\/\//.test(reg.cosignKey) || existsSync(reg.cosignKey)) return null;
+  return { problem: `COSIGN_KEY points at ${reg.cosignKey}, which does not exist`, fix: 'give the path of a cosign.key (cosign generate-key-pair) or a KMS URI' };
 }
 
 /** The registry answers and takes the credentials (a clear error before anything is sent). */
@@ -520,10 +526,8 @@ export async function ociChecks(input: OciReleaseInput & { timeoutMs: number }):
   const oci = ociPublishInput(input, { timeoutMs: input.timeoutMs });
   const { reg, client, repo } = oci;
   try {
-    const mode = resolveSignMode(input.sign, reg, input.env);
-    if (mode === 'key' && reg.cosignKey && !/^[a-z0-9]+:\/\//.test(reg.cosignKey) && !existsSync(reg.cosignKey)) {
-      out.push({ check: 'guard', problem: `COSIGN_KEY points at ${reg.cosignKey}, which does not exist`, fix: 'give the path of a cosign.key (cosign generate-key-pair) or a KMS URI' });
-    }
+    const keyProblem = missingKey(resolveSignMode(input.sign, reg, input.env), reg);
+    if (keyProblem) out.push({ check: 'guard', ...keyProblem });
   } catch (e) {
     out.push(findingOf('guard', e));
   }
