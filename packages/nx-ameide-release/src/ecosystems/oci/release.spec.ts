@@ -11,7 +11,9 @@ import type { PackManifest } from '../types';
 import { goEcosystem } from '../go';
 import { readTar } from './image';
 import { RegistryClient } from './registry';
-import { ociChecks, ociRelease, type OciReleaseInput, type OciReleaseResult } from './release';
+import { ociChecks, ociPublishInput, ociRelease, ociSteps, type OciPublishInput, type OciReleaseInput, type OciReleaseResult } from './release';
+import { publishFlow } from '../../flow/publish';
+import type { PublishSteps } from '../types';
 import { attestationTag, signatureTag, verify } from './sign';
 import { startRegistry, type RegistryFixture } from './testing/registry-fixture';
 import { startTokenServer, type TokenServer } from './testing/token-server';
@@ -293,6 +295,31 @@ describe('ociRelease against docker-registry (anonymous)', () => {
     expect(reg.writes()).toEqual([]);
     expect(await new RegistryClient({ registry: reg.host, insecure: true }).listTags('ameideio/ameide-sdk-ts')).toEqual(before);
     expect((await skopeo(`${image()}:0.2.0`)).Digest).toBe(runs.relB.digest);
+  });
+
+  it('a concurrent run from another commit that takes X.Y.Z between lookup and push: looked up again, refused naming both, not overwritten', async () => {
+    // This run (B) looks up 0.3.0 (absent); before it pushes, another run releases 0.3.0 from A.
+    const ctxB = context(shaB, 'release', 'v0.3.0');
+    const other = join(tmp, 'ws-concurrent');
+    mkdirSync(other, { recursive: true });
+    let theirs: OciReleaseResult | undefined;
+    const steps: PublishSteps<OciPublishInput> = {
+      ...ociSteps,
+      async lookup(input, artifact) {
+        const held = await ociSteps.lookup(input, artifact);
+        if (!theirs) {
+          const ctxA = context(shaA, 'release', 'v0.3.0');
+          theirs = await ociRelease({ project: 'sdk', manifests: workspace(other, ctxA), workspaceRoot: other, context: ctxA, destinations: destinationsOf(env()), env: env(), isAncestor, dryRun: false, log: () => {}, sign: 'off' });
+        }
+        return held;
+      },
+    };
+    const input = ociPublishInput({ project: 'sdk', manifests: workspace(ws, ctxB), workspaceRoot: ws, context: ctxB, destinations: destinationsOf(env()), env: env(), isAncestor, dryRun: false, log: (l) => logs.push(l), sign: 'off' });
+    const err = await publishFlow(steps, input, { dryRun: false, ecosystem: 'npm' }).catch((e) => e);
+    expect(theirs?.tagsPushed).toContain('0.3.0');
+    expect(err).toBeInstanceOf(ReleaseError);
+    expect(err.message).toContain(`${image()}:0.3.0 is already on ${reg.host}, published from ${shaA}, but this run packed it from ${shaB}`);
+    expect((await skopeo(`${image()}:0.3.0`)).Digest).toBe(theirs!.digest);
   });
 
   it('the Go SDK on dev: the module zipped at this SHA under its pseudo-version, pushed as :<sha> and :dev, and Go fetches it from the image', async () => {

@@ -11,7 +11,7 @@ import { credentialSource } from '../../credentials';
 import { findingOf } from '../../findings';
 import { networkCode } from '../../net';
 import { blocks, decide, refusal } from '../../flow/decide';
-import { publishFlow, type PlannedDecision } from '../../flow/publish';
+import { AlreadyThere, publishFlow, type PlannedDecision } from '../../flow/publish';
 import { buildImage, LABEL_CHANNEL, LABEL_PROJECT, OCI_CREATED, OCI_REVISION, OCI_SOURCE, OCI_TITLE, OCI_VERSION, type ImageBuild } from './image';
 import { imageFiles, ociImageName, type Contents } from './layout';
 import { RegistryClient, RegistryHttpError } from './registry';
@@ -359,9 +359,16 @@ async function tag(input: OciPublishInput, name: string): Promise<void> {
   input.log(`ghcr: pushed ${input.image}:${name}`);
 }
 
-/** upload: one immutable tag; a less authoritative image of this commit under <sha> is superseded (it stays reachable by digest). */
+/**
+ * upload: one immutable tag; a less authoritative image of this commit under <sha> is superseded
+ * (it stays reachable by digest). The registry has no conditional PUT: right before it, the tag is
+ * read again, and when it changed since the lookup (a concurrent run) the flow is told
+ * (`AlreadyThere`): it looks up and decides again instead of overwriting.
+ */
 async function upload(input: OciPublishInput, artifact: PlannedArtifact): Promise<void> {
   const held = input.state.held.get(tagOf(artifact));
+  const now = await readFacts(input.client, input.repo, tagOf(artifact));
+  if ((now?.digest ?? null) !== (held?.digest ?? null)) throw new AlreadyThere(artifact);
   if (held) input.log(`ghcr: ${tagOf(artifact)} moves from the ${held.channel} image ${held.digest} (still reachable by digest) to this ${(await input.ready()).ours.channel} image`);
   await push(input);
   await tag(input, tagOf(artifact));
