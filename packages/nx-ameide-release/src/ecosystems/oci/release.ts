@@ -11,7 +11,7 @@ import { credentialSource } from '../../credentials';
 import { findingOf } from '../../findings';
 import { networkCode } from '../../net';
 import { blocks, decide, refusal } from '../../flow/decide';
-import { AlreadyThere, publishFlow, type PlannedDecision } from '../../flow/publish';
+import { AlreadyThere, publishFlow, type FlowResult, type PlannedDecision } from '../../flow/publish';
 import { buildImage, LABEL_CHANNEL, LABEL_PROJECT, OCI_CREATED, OCI_REVISION, OCI_SOURCE, OCI_TITLE, OCI_VERSION, type ImageBuild } from './image';
 import { imageFiles, ociImageName, type Contents } from './layout';
 import { RegistryClient, RegistryHttpError } from './registry';
@@ -477,8 +477,12 @@ export function ociPublishInput(input: OciReleaseInput, opts: { timeoutMs?: numb
 /** One project's image through the one publish flow; the result is what ghcr-result.json records. */
 export async function ociRelease(input: OciReleaseInput): Promise<OciReleaseResult> {
   const oci = ociPublishInput(input);
-  const flow = await publishFlow(ociSteps, oci, { dryRun: input.dryRun, ecosystem: oci.manifest.ecosystem });
-  const channel = imageChannel(input.context);
+  return ociResult(oci, await publishFlow(ociSteps, oci, { dryRun: input.dryRun, ecosystem: oci.manifest.ecosystem }));
+}
+
+/** The image's result (ghcr-result.json) from the flow's plan and per-artifact results, and what finish did with the pointers and the signature. */
+export async function ociResult(oci: OciPublishInput, flow: FlowResult): Promise<OciReleaseResult> {
+  const channel = imageChannel(oci.context);
   const ready = await oci.state.prepared?.catch(() => undefined);
   const digest = ready?.ours.digest ?? '';
   const pointerDecisions = ready?.pointers ?? [];
@@ -488,17 +492,17 @@ export async function ociRelease(input: OciReleaseInput): Promise<OciReleaseResu
   };
   const none = { tagsPushed: [], tagsUnchanged: [], tagsSkipped: [] };
   if (flow.outcome.status === 'skipped') {
-    if (input.dryRun && flow.outcome.reason === 'dry-run') {
-      for (const d of pointerDecisions) input.log(`  oci  ${oci.image}:${d.tag}  pointer, after the uploads  [${d.action}${'code' in d ? ` (${d.code})` : ''}: ${d.reason}]`);
-      input.log(`ghcr: [dry-run] then signs ${digest || 'the digest'}: ${ready?.signMode === 'unset' ? 'not configured (a real run fails)' : ready?.signMode ?? 'unknown'}`);
+    if (oci.dryRun && flow.outcome.reason === 'dry-run') {
+      for (const d of pointerDecisions) oci.log(`  oci  ${oci.image}:${d.tag}  pointer, after the uploads  [${d.action}${'code' in d ? ` (${d.code})` : ''}: ${d.reason}]`);
+      oci.log(`ghcr: [dry-run] then signs ${digest || 'the digest'}: ${ready?.signMode === 'unset' ? 'not configured (a real run fails)' : ready?.signMode ?? 'unknown'}`);
       return { ...base, ...none, status: 'dry-run', signature: 'dry-run' };
     }
-    input.log(`ghcr: ${oci.image}: skipped (${flow.outcome.reason})`);
+    oci.log(`ghcr: ${oci.image}: skipped (${flow.outcome.reason})`);
     return { ...base, ...none, status: 'skipped', reason: flow.outcome.reason, signature: 'not-needed' };
   }
   const order = (tags: Iterable<string>) => {
     const set = new Set(tags);
-    return [...new Set(input.context.GHCR_TAGS)].filter((t) => set.has(t));
+    return [...new Set(oci.context.GHCR_TAGS)].filter((t) => set.has(t));
   };
   const holdsOurs = (r: ArtifactResult) => r.outcome === 'published' || oci.state.held.get(tagOf(r))?.digest === digest;
   const tagsPushed = order([...flow.artifacts.filter((r) => r.outcome === 'published').map(tagOf), ...oci.state.pointersMoved]);

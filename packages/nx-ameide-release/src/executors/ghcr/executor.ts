@@ -1,6 +1,7 @@
 import { dirname, join } from 'node:path';
 import type { ExecutorContext } from '@nx/devkit';
-import { ociRelease } from '../../ecosystems/oci/release';
+import { ociPublishInput, ociResult, ociSteps } from '../../ecosystems/oci/release';
+import { publishFlow } from '../../flow/publish';
 import type { SignMode } from '../../ecosystems/oci/sign';
 import { isAncestor } from '../../git';
 import { ociRegistry } from '../../registries';
@@ -21,7 +22,7 @@ export default async function ghcrExecutor(options: GhcrOptions, ctx: ExecutorCo
       // The same checks as the run-wide preflight, for this image, right before the push.
       await assertPreflight({ workspaceRoot, project, projectRoot, ecosystem: options.ecosystem, destinationsConfig: options.destinations, context, env: process.env, log, packages: false, images: true, sign: options.sign });
     }
-    const result = await ociRelease({
+    const oci = ociPublishInput({
       project,
       manifests: [manifest],
       workspaceRoot,
@@ -34,6 +35,7 @@ export default async function ghcrExecutor(options: GhcrOptions, ctx: ExecutorCo
       sign: options.sign,
       projectRoot: ctx.projectsConfigurations?.projects[project]?.root,
     });
+    const result = await ociResult(oci, await publishFlow(ociSteps, oci, { dryRun, ecosystem: manifest.ecosystem }));
     if (result.status === 'dry-run' || result.status === 'skipped') return;
     // What the release manifest reads (src/release-manifest): image, digest, tags (pushed + unchanged), signature.
     writeJson(join(dirname(manifestPath(workspaceRoot, project)), 'ghcr-result.json'), {
