@@ -11,10 +11,13 @@ import type { PackManifest } from '../types';
 import { goEcosystem } from '../go';
 import { readTar } from './image';
 import { RegistryClient } from './registry';
-import { ociChecks, ociRelease, type OciReleaseInput, type OciReleaseResult } from './release';
+import { ociChecks, ociPublishInput, ociRelease, ociSteps, type OciPublishInput, type OciReleaseInput, type OciReleaseResult } from './release';
+import { publishFlow } from '../../flow/publish';
+import type { PublishSteps } from '../types';
 import { attestationTag, signatureTag, verify } from './sign';
 import { startRegistry, type RegistryFixture } from './testing/registry-fixture';
 import { startTokenServer, type TokenServer } from './testing/token-server';
+import { startCountingProxy, type CountingProxy } from './testing/counting-proxy';
 import { resolveDestinations, type Destinations } from '../../destinations';
 
 /** The destinations the ghcr executor resolves for this environment (AMEIDE_OCI_* over the defaults). */
@@ -111,16 +114,22 @@ beforeAll(async () => {
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 describe('ociRelease against docker-registry (anonymous)', () => {
-  let reg: RegistryFixture;
+  let registry: RegistryFixture;
+  // Every request of this suite goes through a counting proxy: what was sent to the registry is asserted.
+  let reg: CountingProxy;
   let ws: string;
   const runs: Record<string, OciReleaseResult> = {};
   const logs: string[] = [];
   beforeAll(async () => {
-    reg = await startRegistry();
+    registry = await startRegistry();
+    reg = await startCountingProxy(registry.host);
     ws = join(tmp, 'ws-plain');
     mkdirSync(ws);
   });
-  afterAll(async () => reg?.stop());
+  afterAll(async () => {
+    await reg?.stop();
+    await registry?.stop();
+  });
 
   const env = () => ({
     AMEIDE_OCI_REGISTRY: reg.host, AMEIDE_OCI_NAMESPACE: 'ameideio', AMEIDE_OCI_INSECURE: 'true',
@@ -138,7 +147,11 @@ describe('ociRelease against docker-registry (anonymous)', () => {
     const dry = await release(ctx, { dryRun: true });
     expect(dry.status).toBe('dry-run');
     expect(logs.join('\n')).toContain(`${image()}@${dry.digest}`);
-    expect(logs.join('\n')).toContain(`${shaB}, dev`);
+    // the plan the real run executes: <sha> is the artifact, dev the pointer moved after it
+    expect(dry.plan.map((p) => [p.artifact.id, p.decision.action])).toEqual([[`${image()}:${shaB}`, 'publish']]);
+    expect(logs.join('\n')).toContain(`oci  ${image()}:${shaB}  -> ${reg.host}  tags ${shaB}  [publish]`);
+    expect(logs.join('\n')).toMatch(new RegExp(`${image()}:dev  pointer, after the uploads  \\[create: first dev image\\]`));
+    expect(reg.writes()).toEqual([]);
     // a second clone: a copy of the workspace elsewhere, same SHA
     const clone = join(tmp, 'clone');
     cpSync(ws, clone, { recursive: true });
@@ -153,9 +166,13 @@ describe('ociRelease against docker-registry (anonymous)', () => {
     expect(await verify({ ref: r.ref, insecure: true }, key.pub, { registry: reg.host }, { cosign: COSIGN })).toBe(true);
   });
 
-  it('re-running pushes zero blobs and succeeds', async () => {
+  it('re-running is a no-op: no blob upload, no manifest PUT, no signature, success', async () => {
+    reg.reset();
     const r = await release(context(shaB, 'dev'));
     expect(r).toMatchObject({ status: 'unchanged', digest: runs.devB.digest, tagsPushed: [], tagsUnchanged: [shaB, 'dev'], blobsUploaded: 0, signature: 'already-signed' });
+    expect(r.artifacts.map((a) => [a.id, a.outcome])).toEqual([[`${image()}:${shaB}`, 'already-published']]);
+    expect(reg.writes()).toEqual([]);
+    expect(reg.requests.some((q) => q.method === 'GET' && q.path.endsWith(`/manifests/${shaB}`))).toBe(true); // it did look
   });
 
   it('an older dev run does not move dev back (its <sha> is still pushed, unsigned here)', async () => {
@@ -168,7 +185,8 @@ describe('ociRelease against docker-registry (anonymous)', () => {
   it('the release of a SHA published on dev moves <sha> to the release image; dev keeps the dev image', async () => {
     const r = (runs.relB = await release(context(shaB, 'release', 'v0.2.0')));
     expect(r.tagsPushed).toEqual(['0.2.0', '0.2', 'latest', shaB]);
-    expect(r.decisions.find((d) => d.tag === shaB)?.action).toBe('move');
+    expect(r.plan.find((p) => p.artifact.tags[0] === shaB)?.decision.action).toBe('publish');
+    expect(logs.join('\n')).toContain(`${shaB} moves from the dev image ${runs.devB.digest} (still reachable by digest) to this release image`);
     expect(r.blobsUploaded).toBe(2); // another version label and tarball: new layer and config
     const sha = await skopeo(`${image()}:${shaB}`);
     expect(sha.Digest).toBe(r.digest);
@@ -249,21 +267,59 @@ describe('ociRelease against docker-registry (anonymous)', () => {
     });
     expect(found).toEqual([
       expect.objectContaining({ check: 'guard', problem: expect.stringMatching(/COSIGN_KEY points at .*no-such\.key/) }),
-      expect.objectContaining({ check: 'version', problem: expect.stringMatching(/ameide-sdk-ts:0\.2\.0: .*Release tags are immutable/) }),
-      expect.objectContaining({ check: 'version', problem: expect.stringMatching(new RegExp(`ameide-sdk-ts:${shaB}: .*not reproducible`)) }),
+      expect.objectContaining({ check: 'version', problem: expect.stringMatching(new RegExp(`ameide-sdk-ts:0\\.2\\.0 is already on .* from this same commit ${shaB}, but with other bytes`)) }),
+      expect.objectContaining({ check: 'version', problem: expect.stringMatching(new RegExp(`ameide-sdk-ts:${shaB} is already on .* from this same commit ${shaB}, but with other bytes`)) }),
     ]);
     expect(await client.listTags('ameideio/ameide-sdk-ts')).toEqual(before);
   });
 
-  it('a release tag with another digest is refused before anything is written', async () => {
+  it('a release tag with another digest from this same commit is refused before anything is written', async () => {
     const ctx = context(shaB, 'release', 'v0.2.0');
     const before = await new RegistryClient({ registry: reg.host, insecure: true }).listTags('ameideio/ameide-sdk-ts');
+    reg.reset();
     const err = await release(ctx, { source: 'https://example.com/changed' }).catch((e) => e);
     expect(err).toBeInstanceOf(ReleaseError);
-    expect(err.message).toContain('Release tags are immutable');
-    expect(err.message).toContain('not reproducible');
-    expect(err.message).toContain(shaB);
+    expect(err.message).toContain(`${image()}:0.2.0 is already on ${reg.host} from this same commit ${shaB}, but with other bytes; nothing was uploaded`);
+    expect(err.message).toContain('the build is not reproducible');
+    expect(reg.writes()).toEqual([]);
     expect(await new RegistryClient({ registry: reg.host, insecure: true }).listTags('ameideio/ameide-sdk-ts')).toEqual(before);
+  });
+
+  it('an exact tag held by another commit is refused naming both commits, before any push', async () => {
+    // v0.2.0 was released from B; releasing v0.2.0 again from A (signing configured) must send nothing.
+    const before = await new RegistryClient({ registry: reg.host, insecure: true }).listTags('ameideio/ameide-sdk-ts');
+    reg.reset();
+    const err = await release(context(shaA, 'release', 'v0.2.0')).catch((e) => e);
+    expect(err).toBeInstanceOf(ReleaseError);
+    expect(err.message).toContain(`${image()}:0.2.0 is already on ${reg.host}, published from ${shaB}, but this run packed it from ${shaA}; nothing was uploaded`);
+    expect(reg.writes()).toEqual([]);
+    expect(await new RegistryClient({ registry: reg.host, insecure: true }).listTags('ameideio/ameide-sdk-ts')).toEqual(before);
+    expect((await skopeo(`${image()}:0.2.0`)).Digest).toBe(runs.relB.digest);
+  });
+
+  it('a concurrent run from another commit that takes X.Y.Z between lookup and push: looked up again, refused naming both, not overwritten', async () => {
+    // This run (B) looks up 0.3.0 (absent); before it pushes, another run releases 0.3.0 from A.
+    const ctxB = context(shaB, 'release', 'v0.3.0');
+    const other = join(tmp, 'ws-concurrent');
+    mkdirSync(other, { recursive: true });
+    let theirs: OciReleaseResult | undefined;
+    const steps: PublishSteps<OciPublishInput> = {
+      ...ociSteps,
+      async lookup(input, artifact) {
+        const held = await ociSteps.lookup(input, artifact);
+        if (!theirs) {
+          const ctxA = context(shaA, 'release', 'v0.3.0');
+          theirs = await ociRelease({ project: 'sdk', manifests: workspace(other, ctxA), workspaceRoot: other, context: ctxA, destinations: destinationsOf(env()), env: env(), isAncestor, dryRun: false, log: () => {}, sign: 'off' });
+        }
+        return held;
+      },
+    };
+    const input = ociPublishInput({ project: 'sdk', manifests: workspace(ws, ctxB), workspaceRoot: ws, context: ctxB, destinations: destinationsOf(env()), env: env(), isAncestor, dryRun: false, log: (l) => logs.push(l), sign: 'off' });
+    const err = await publishFlow(steps, input, { dryRun: false, ecosystem: 'npm' }).catch((e) => e);
+    expect(theirs?.tagsPushed).toContain('0.3.0');
+    expect(err).toBeInstanceOf(ReleaseError);
+    expect(err.message).toContain(`${image()}:0.3.0 is already on ${reg.host}, published from ${shaA}, but this run packed it from ${shaB}`);
+    expect((await skopeo(`${image()}:0.3.0`)).Digest).toBe(theirs!.digest);
   });
 
   it('the Go SDK on dev: the module zipped at this SHA under its pseudo-version, pushed as :<sha> and :dev, and Go fetches it from the image', async () => {

@@ -6,37 +6,42 @@ import { ociRegistry, type Env, type OciRegistry } from '../../registries';
 import type { Destinations } from '../../destinations';
 import { readRepositoryUrl } from '../../destination-facts';
 import type { VersionContext } from '../../version/types';
-import type { Finding, Log, PackManifest } from '../types';
+import type { ArtifactResult, Finding, Log, PackManifest, PlannedArtifact, PublishInput, PublishSteps } from '../types';
 import { credentialSource } from '../../credentials';
 import { findingOf } from '../../findings';
 import { networkCode } from '../../net';
+import { blocks, decide, refusal } from '../../flow/decide';
+import { AlreadyThere, publishFlow, type FlowResult, type PlannedDecision } from '../../flow/publish';
 import { buildImage, LABEL_CHANNEL, LABEL_PROJECT, OCI_CREATED, OCI_REVISION, OCI_SOURCE, OCI_TITLE, OCI_VERSION, type ImageBuild } from './image';
 import { imageFiles, ociImageName, type Contents } from './layout';
 import { RegistryClient, RegistryHttpError } from './registry';
 import { attestImage, attestPackages, imageSbom, type AttestationResult } from './attest';
-import { sign, signatureTag, type SignMode } from './sign';
-import { decideTags, devAncestryQuestion, imageChannel, type ImageChannel, type ImageFacts, type OurImage, type TagDecision } from './tags';
+import { sign as cosignSign, signatureTag, type SignMode } from './sign';
+import {
+  decidePointers, devAncestryQuestion, heldUnder, imageChannel, invalidTag, isImmutableTag,
+  type ImageChannel, type ImageFacts, type OurImage, type TagDecision,
+} from './tags';
 
 /**
- * `ghcr`: the project's packed artifacts as one reproducible OCI image, pushed over the
- * distribution API, tagged per channel, signed by digest. The steps, in order:
+ * `ghcr`: the project's packed artifacts as one reproducible OCI image, published through the one
+ * publish flow (src/flow/publish.ts: channel, pack manifest, lookup, decide, refuse before any
+ * upload, dry-run, upload, finish) with `ociSteps`, OCI's own half:
  *
- *   1. guards        bad input and missing signing config fail before any network or write
- *   2. build         the image in memory from dist/ (same SHA => same digest)
- *   3. dry-run stop  print image, digest and tags
- *   4. preflight     registry answers, credentials accepted
- *   5. facts         tag list, the image under each tag, dev ancestry
- *   6. decide        the pure tag policy (tags.ts); any refusal fails here, nothing written yet
- *   7. push          blobs (HEAD first, skip what exists), then the manifest once per tag to write
- *   8. sign          the digest, unless it is already signed or nothing was tagged
- *   3b. sbom         the project's CycloneDX SBOM (attest.ts), before anything is written
- *   9. attest        SLSA provenance and the SBOM of the digest (attest.ts), signed as the signature is
- *  10. attest files  the same evidence per packed file (cosign attest-blob bundles in dist/release/<project>/)
+ *   plan     the immutable tags as artifacts of kind `image`: `:<sha>` always, `:X.Y.Z` on a release
+ *   lookup   tag -> manifest digest -> org.opencontainers.image.revision, as `Held` (heldUnder,
+ *            tags.ts), sameBytes = the digest is ours (image builds are reproducible)
+ *   upload   `push` (the blobs the registry lacks) then `tag` (the manifest under the tag)
+ *   finish   `pointers` (latest, X.Y, dev: decidePointers, moved only where the policy allows),
+ *            `sign` the digest with cosign, `attest` it (and the packed files)
+ *
+ * Before its first lookup the run gets `ready` once (prepare): signing configured and cosign
+ * found, the image built in memory from dist/ (same SHA => same digest), the SBOM, the registry
+ * answering, the pointers decided. A refusal there stops the run before any upload.
  */
 
 export interface OciReleaseInput {
   project: string; // Nx project name
-  manifests: PackManifest[]; // read from dist/<project>/pack-manifest.json
+  manifests: PackManifest[]; // read from dist/<project>/pack-manifest.json: exactly one
   workspaceRoot: string;
   context: VersionContext;
   /** Resolved by resolveDestinations: `oci` is the registry and namespace. */
@@ -55,6 +60,8 @@ export interface OciReleaseInput {
   projectRoot?: string;
 }
 
+export type Signature = 'signed' | 'already-signed' | 'off' | 'not-needed' | 'dry-run';
+
 export interface OciReleaseResult {
   status: 'pushed' | 'unchanged' | 'dry-run' | 'skipped';
   reason?: string;
@@ -62,16 +69,61 @@ export interface OciReleaseResult {
   digest: string;
   ref: string; // image@digest
   channel: ImageChannel | null;
-  decisions: TagDecision[];
+  /** The flow's plan: each immutable tag with its decision (also on a dry-run). */
+  plan: PlannedDecision[];
+  /** The flow's per-artifact results (immutable tags): published or already-published. */
+  artifacts: ArtifactResult[];
+  /** The pointer tags (latest, X.Y, dev) and what finish did with each. */
+  pointers: TagDecision[];
   tagsPushed: string[];
   tagsUnchanged: string[];
   tagsSkipped: { tag: string; reason: string }[];
   blobsUploaded: number;
   blobsSkipped: number;
-  signature: 'signed' | 'already-signed' | 'off' | 'not-needed' | 'dry-run';
+  signature: Signature;
   /** The evidence attached to the digest (none when signing is off or nothing was tagged). */
   attestations: AttestationResult[];
   contents?: Contents;
+}
+
+/** What `ready` prepares once per run, before the first lookup. */
+interface Ready {
+  build: ImageBuild;
+  contents: Contents;
+  ours: OurImage;
+  signMode: SignMode | 'unset';
+  cosign: string;
+  sbom?: { file: string; document: unknown };
+  pointers: TagDecision[];
+}
+
+/** The flow's input for OCI: the shared PublishInput plus what OCI's steps need. */
+export interface OciPublishInput extends PublishInput {
+  project: string;
+  /** The packed manifests whose files go into the image (skipped ones and empty ones left out). */
+  manifests: PackManifest[];
+  projectRoot?: string;
+  dryRun: boolean;
+  isAncestor: OciReleaseInput['isAncestor'];
+  sign?: SignMode;
+  source?: string;
+  reg: OciRegistry;
+  repo: string; // namespace/name
+  image: string; // registry/namespace/name
+  client: RegistryClient;
+  toolEnv: NodeJS.ProcessEnv;
+  /** Memoized prepare (see the top); every step awaits it. */
+  ready(): Promise<Ready>;
+  /** What the steps saw and did, for the result. */
+  state: {
+    /** Set by the first `ready()`. */
+    prepared?: Promise<Ready>;
+    held: Map<string, ImageFacts | null>;
+    blobsPushed: boolean;
+    pointersMoved: string[];
+    signature: Signature;
+    attestations: AttestationResult[];
+  };
 }
 
 /** Signing mode from the option and the environment; throws when nothing is configured. */
@@ -119,43 +171,59 @@ export async function readFacts(client: RegistryClient, repo: string, tag: strin
   };
 }
 
-/** Step 2: the image in memory from dist/ (same SHA => same digest). */
+/** The version the image carries: the release tag's on a release, the package's on dev. Pure. */
+function ourVersion(context: VersionContext, channel: ImageChannel, first: PackManifest): string {
+  return channel === 'dev' ? first.version : context.RELEASE_TAG.replace(/^v/, '') || first.version;
+}
+
+/** The image in memory from dist/ (same SHA => same digest). */
 function buildOurImage(
-  input: OciReleaseInput,
+  input: Pick<OciReleaseInput, 'project' | 'context' | 'workspaceRoot' | 'source' | 'env'>,
   manifests: PackManifest[],
   first: PackManifest,
   channel: ImageChannel,
   where: string,
-): { build: ImageBuild; contents: Contents; ourVersion: string } {
+): { build: ImageBuild; contents: Contents; ours: OurImage } {
   const { project, context } = input;
-  const ourVersion = channel === 'dev' ? first.version : context.RELEASE_TAG.replace(/^v/, '') || first.version;
+  const version = ourVersion(context, channel, first);
   try {
     const { files, contents } = imageFiles(project, manifests, (f) => readFileSync(isAbsolute(f) ? f : join(input.workspaceRoot, f)));
-    const source = input.source ?? input.env.AMEIDE_OCI_SOURCE ?? sourceFromPackageJson(input.workspaceRoot);
     const annotations: Record<string, string> = {
       [OCI_CREATED]: new Date(Date.parse(context.COMMIT_TIME)).toISOString().replace('.000Z', 'Z'),
       [OCI_REVISION]: context.GIT_SHA,
-      [OCI_VERSION]: ourVersion,
+      [OCI_VERSION]: version,
       [OCI_TITLE]: first.name,
       [LABEL_CHANNEL]: channel,
       [LABEL_PROJECT]: project,
     };
+    const source = sourceOf(input);
     if (source) annotations[OCI_SOURCE] = source;
-    return { build: buildImage({ files, annotations, created: context.COMMIT_TIME }), contents, ourVersion };
+    const build = buildImage({ files, annotations, created: context.COMMIT_TIME });
+    return { build, contents, ours: { digest: build.manifest.digest, channel, revision: context.GIT_SHA, version } };
   } catch (e) {
     if (e instanceof ReleaseError) throw e;
     throw new ReleaseError((e as Error).message, `run nx run ${project}:pack again`, where);
   }
 }
 
-/** Steps 5-6: the tags' images now, and the pure tag policy's decision for each (refusals included). */
-async function decideAgainstRegistry(client: RegistryClient, repo: string, input: OciReleaseInput, ours: OurImage, where: string): Promise<TagDecision[]> {
+const sourceOf = (input: Pick<OciReleaseInput, 'source' | 'env' | 'workspaceRoot'>) => input.source ?? input.env.AMEIDE_OCI_SOURCE ?? sourceFromPackageJson(input.workspaceRoot);
+
+/** The pointer tags' images now, dev's ancestry when it matters, and the pure pointer policy's decision for each. */
+async function decidePointersNow(
+  client: RegistryClient,
+  repo: string,
+  input: Pick<OciReleaseInput, 'context' | 'isAncestor'>,
+  ours: OurImage,
+  where: string,
+): Promise<TagDecision[]> {
   const { context } = input;
+  const tags = context.GHCR_TAGS.filter((t) => !isImmutableTag(t, ours));
+  if (tags.length === 0) return [];
   const registryTags = await client.listTags(repo);
   const present = new Set(registryTags);
   const existing: Record<string, ImageFacts | null> = {};
-  for (const tag of new Set(context.GHCR_TAGS)) existing[tag] = present.has(tag) ? await readFacts(client, repo, tag) : null;
-  const policyInput = { ours, tags: context.GHCR_TAGS, existing, registryTags, isHighestReleaseInGit: context.IS_HIGHEST_RELEASE };
+  for (const tag of new Set(tags)) existing[tag] = present.has(tag) ? await readFacts(client, repo, tag) : null;
+  const policyInput = { ours, tags, existing, registryTags, isHighestReleaseInGit: context.IS_HIGHEST_RELEASE };
   const question = devAncestryQuestion(policyInput);
   let devHoldsDescendant = false;
   if (question) {
@@ -169,226 +237,318 @@ async function decideAgainstRegistry(client: RegistryClient, repo: string, input
       );
     }
   }
-  return decideTags({ ...policyInput, devHoldsDescendant });
+  return decidePointers({ ...policyInput, devHoldsDescendant });
 }
 
-export async function ociRelease(input: OciReleaseInput): Promise<OciReleaseResult> {
-  const { project, context, log } = input;
-  const where = `${project}:ghcr`;
+const pointerRefusal = (refused: TagDecision[], image: string, where: string) =>
+  new ReleaseError(
+    refused.map((d) => `${image}:${d.tag}: ${d.reason}`).join('\n  '),
+    'nothing was pushed; make the build reproducible, or remove the tag that was not made by this plugin',
+    where,
+  );
 
-  // 1. guards
-  const manifests = input.manifests.filter((m) => !m.skipped && m.files.length > 0);
-  const reg = ociRegistry(input.env, input.destinations);
-  const channel = imageChannel(context);
-  const first = manifests[0] ?? input.manifests[0];
-  const name = input.imageName ?? (first ? ociImageName(first.name) : ociImageName(project));
-  const repo = `${reg.namespace}/${name}`;
-  const image = `${reg.registry}/${repo}`;
-  const empty = (status: 'skipped', reason: string): OciReleaseResult => {
-    log(`ghcr: ${image}: skipped (${reason})`);
-    return {
-      status, reason, image, digest: '', ref: '', channel, decisions: [], tagsPushed: [], tagsUnchanged: [], tagsSkipped: [],
-      blobsUploaded: 0, blobsSkipped: 0, signature: 'not-needed', attestations: [],
-    };
-  };
-  if (!channel) return empty('skipped', `channel ${context.CHANNEL} publishes no images`);
-  if (manifests.length === 0) return empty('skipped', input.manifests[0]?.skipped ?? 'pack produced no artifacts');
-  for (const m of manifests) {
-    if (m.gitSha !== context.GIT_SHA)
-      throw new ReleaseError(
-        `dist/${project}/pack-manifest.json was packed from ${m.gitSha}, but HEAD is ${context.GIT_SHA}`,
-        `run pack again (nx run ${project}:pack --skip-nx-cache)`,
-        where,
-      );
-    for (const f of m.files) {
-      const abs = isAbsolute(f.file) ? f.file : join(input.workspaceRoot, f.file);
-      if (!existsSync(abs)) throw new ReleaseError(`${f.file} listed in the pack manifest is missing`, `run nx run ${project}:pack`, where);
-    }
-  }
-  if (context.GHCR_TAGS.length === 0) return empty('skipped', 'the version context lists no GHCR tags');
+const where = (input: { project: string }) => `${input.project}:ghcr`;
+const tagOf = (a: PlannedArtifact) => a.tags[0];
+
+/** The run's guards, image, SBOM, registry and pointers, once, before the first lookup (see the top). */
+async function prepare(input: OciPublishInput): Promise<Ready> {
+  const { context, log, reg, dryRun } = input;
+  const first = input.manifests[0] ?? input.manifest;
+  const channel = imageChannel(context) as ImageChannel; // the flow publishes nothing on `build`
   let signMode: SignMode | 'unset';
   try {
     signMode = resolveSignMode(input.sign, reg, input.env);
   } catch (e) {
-    if (!input.dryRun) throw e;
+    if (!dryRun) throw e;
     signMode = 'unset';
+    log(`ghcr: [dry-run] signing: not configured (a real run fails here, before any push: set COSIGN_KEY or pass --sign=off)`);
   }
-  if (signMode === 'key' && reg.cosignKey && !/^[a-z0-9]+:\/\//.test(reg.cosignKey) && !existsSync(reg.cosignKey))
-    throw new ReleaseError(`COSIGN_KEY points at ${reg.cosignKey}, which does not exist`, 'give the path of a cosign.key (cosign generate-key-pair) or a KMS URI', where);
+  const keyProblem = missingKey(signMode, reg);
+  if (keyProblem) throw new ReleaseError(keyProblem.problem, keyProblem.fix, where(input));
   // Signing comes right after the push: a missing cosign must stop the run before it, not leave an unsigned image.
-  const toolEnv = { ...process.env, ...input.env };
   let cosign = '';
   if (signMode === 'key' || signMode === 'keyless') {
     try {
-      cosign = findTool('cosign', toolEnv, input.workspaceRoot);
+      cosign = findTool('cosign', input.toolEnv, input.workspaceRoot);
     } catch (e) {
-      if (!input.dryRun) throw e;
+      if (!dryRun) throw e;
       log(`ghcr: [dry-run] ${(e as Error).message.replace(/\n\s*fix:/, '; fix:')} (a real run stops here, before any push)`);
     }
   }
-
-  // 2. build
-  const source = input.source ?? input.env.AMEIDE_OCI_SOURCE ?? sourceFromPackageJson(input.workspaceRoot);
-  const { build, contents, ourVersion } = buildOurImage(input, manifests, first, channel, where);
-  const digest = build.manifest.digest;
-  const ref = `${image}@${digest}`;
-  const ours: OurImage = { digest, channel, revision: context.GIT_SHA, version: ourVersion };
-  log(`ghcr: ${ref}`);
-  log(`ghcr: ${contents.files.length} file(s) under /ameide/${project}/, layer ${build.layer.digest} (${build.layer.size} bytes)`);
-
-  const base: Omit<OciReleaseResult, 'status' | 'decisions' | 'tagsPushed' | 'tagsUnchanged' | 'tagsSkipped' | 'signature'> = {
-    image, digest, ref, channel, blobsUploaded: 0, blobsSkipped: 0, contents, attestations: [],
-  };
-
-  // 3. dry-run stop
-  if (input.dryRun) {
-    log(`ghcr: [dry-run] would push ${image} tags ${context.GHCR_TAGS.join(', ')} (each checked against the registry's tag policy)`);
-    log(`ghcr: [dry-run] signing: ${signMode === 'unset' ? 'not configured (a real run fails: set COSIGN_KEY or pass --sign=off)' : signMode}`);
-    return { ...base, status: 'dry-run', decisions: [], tagsPushed: [], tagsUnchanged: [], tagsSkipped: [], signature: 'dry-run' };
-  }
-
-  // 3b. sbom
-  const attesting = signMode === 'key' || signMode === 'keyless';
-  const sbom = attesting && input.projectRoot
-    ? await imageSbom({ workspaceRoot: input.workspaceRoot, projectRoot: input.projectRoot, project, manifest: first, context, env: toolEnv as NodeJS.ProcessEnv, log })
+  const { build, contents, ours } = buildOurImage(input, input.manifests, first, channel, where(input));
+  log(`ghcr: ${input.image}@${ours.digest}`);
+  log(`ghcr: ${contents.files.length} file(s) under /ameide/${input.project}/, layer ${build.layer.digest} (${build.layer.size} bytes)`);
+  const sbom = !dryRun && (signMode === 'key' || signMode === 'keyless') && input.projectRoot
+    ? await imageSbom({ workspaceRoot: input.workspaceRoot, projectRoot: input.projectRoot, project: input.project, manifest: first, context, env: input.toolEnv, log })
     : undefined;
-
-  // 4. preflight
-  const client = new RegistryClient({ registry: reg.registry, insecure: reg.insecure, username: reg.username, password: reg.password });
+  if (!dryRun) await ping(input);
+  let pointers: TagDecision[] = [];
   try {
-    await client.ping();
+    pointers = await decidePointersNow(input.client, input.repo, input, ours, where(input));
+  } catch (e) {
+    if (!dryRun) throw e;
+    log(`ghcr: [dry-run] pointers unknown: ${(e as Error).message.split('\n')[0]}`);
+  }
+  const refused = pointers.filter((d) => d.action === 'refuse');
+  if (refused.length && !dryRun) throw pointerRefusal(refused, input.image, where(input));
+  return { build, contents, ours, signMode, cosign, sbom, pointers };
+}
+
+/** Key signing with a COSIGN_KEY path that does not exist (a KMS URI is not checked here). */
+function missingKey(mode: SignMode | 'unset', reg: OciRegistry): { problem: string; fix: string } | null {
+  if (mode !== 'key' || !reg.cosignKey || /^[a-z0-9]+:\/\//.test(reg.cosignKey) || existsSync(reg.cosignKey)) return null;
+  return { problem: `COSIGN_KEY points at ${reg.cosignKey}, which does not exist`, fix: 'give the path of a cosign.key (cosign generate-key-pair) or a KMS URI' };
+}
+
+/** The registry answers and takes the credentials (a clear error before anything is sent). */
+async function ping(input: OciPublishInput): Promise<void> {
+  const { reg } = input;
+  try {
+    await input.client.ping();
   } catch (e) {
     const auth = e instanceof RegistryHttpError && (e.status === 401 || e.status === 403);
     throw new ReleaseError(
       `registry ${reg.registry} ${auth ? 'refused the credentials' : 'is not reachable'}: ${(e as Error).message}`,
       auth ? 'set OCI_USERNAME/OCI_PASSWORD (or GITHUB_TOKEN with packages: write)' : 'check destinations.oci.registry (docs/destinations.md; AMEIDE_OCI_REGISTRY overrides it), and AMEIDE_OCI_INSECURE for a plain-http sandbox',
-      where,
+      where(input),
     );
   }
+}
 
-  // 5. facts, 6. decide
-  const decisions = await decideAgainstRegistry(client, repo, input, ours, where);
-  for (const d of decisions) log(`ghcr: ${d.tag}: ${d.action}${'code' in d ? ` (${d.code})` : ''}: ${d.reason}`);
-  const refused = decisions.filter((d) => d.action === 'refuse');
-  if (refused.length)
+/** plan: the immutable tags of GHCR_TAGS, one `image` artifact each. Pure; an invalid tag is refused here. */
+function plan(input: OciPublishInput): PlannedArtifact[] {
+  const { context } = input;
+  const bad = invalidTag(context.GHCR_TAGS);
+  if (bad !== null) {
     throw new ReleaseError(
-      refused.map((d) => `tag ${d.tag}: ${d.reason}`).join('\n  '),
-      'nothing was pushed; make the build reproducible, or release a new version instead of re-tagging',
-      where,
+      `'${bad}' (in GHCR_TAGS of the version context) is not a valid OCI tag`,
+      'OCI tags match [a-zA-Z0-9_][a-zA-Z0-9._-]{0,127}: fix the version or the GHCR tag template that made it',
+      where(input),
     );
-  const toWrite = decisions.filter((d) => d.action === 'create' || d.action === 'move').map((d) => d.tag);
-  const tagsUnchanged = decisions.filter((d) => d.action === 'unchanged').map((d) => d.tag);
-  const tagsSkipped = decisions.flatMap((d) => (d.action === 'skip' ? [{ tag: d.tag, reason: `${d.code}: ${d.reason}` }] : []));
-
-  // 7. push
-  const pushed: string[] = [];
-  try {
-    if (toWrite.length) {
-      await client.uploadBlob(repo, build.layer.digest, build.layer.bytes);
-      await client.uploadBlob(repo, build.config.digest, build.config.bytes);
-      for (const tag of toWrite) {
-        const got = await client.putManifest(repo, tag, build.manifest.bytes, build.manifest.mediaType);
-        if (got !== digest) throw new Error(`registry stored ${repo}:${tag} as ${got}, expected ${digest}`);
-        pushed.push(tag);
-        log(`ghcr: pushed ${image}:${tag}`);
-      }
-    }
-  } catch (e) {
-    // Per tag, what the registry holds now: the same command pushes the rest (blobs already there are not sent again).
-    const rest = toWrite.filter((t) => !pushed.includes(t));
-    log(`ghcr: push failed; ${image}: tags on ${digest}: ${[...tagsUnchanged, ...pushed].join(', ') || 'none'}; not pushed: ${rest.join(', ')}; not signed yet`);
-    log('ghcr: run the same command again on this commit to push and sign the rest');
-    throw e;
   }
+  const first = input.manifests[0] ?? input.manifest;
+  const version = ourVersion(context, imageChannel(context) as ImageChannel, first);
+  return [...new Set(context.GHCR_TAGS)]
+    .filter((t) => isImmutableTag(t, { revision: context.GIT_SHA }))
+    .map((tag) => ({ id: `${input.image}:${tag}`, ecosystem: 'oci', name: input.image, version, registry: input.reg.registry, kind: 'image', tags: [tag] }));
+}
 
-  // 8. sign
-  let signature: OciReleaseResult['signature'] = 'not-needed';
-  const reachable = toWrite.length + tagsUnchanged.length > 0;
-  if (signMode === 'off') signature = 'off';
-  else if (reachable && signMode !== 'unset') {
-    if (await client.getManifest(repo, signatureTag(digest))) signature = 'already-signed';
-    else {
-      await sign(
-        { ref, insecure: reg.insecure },
-        signMode,
-        { registry: reg.registry, username: reg.username, password: reg.password },
-        { key: reg.cosignKey, password: reg.cosignPassword },
-        { cosign, env: toolEnv as NodeJS.ProcessEnv },
-      );
-      signature = 'signed';
-    }
-    log(`ghcr: signature of ${digest}: ${signature}`);
+/** lookup: the image under the tag, its digest and revision label, as the one decision reads it. */
+async function lookup(input: OciPublishInput, artifact: PlannedArtifact) {
+  const { ours } = await input.ready();
+  const tag = tagOf(artifact);
+  const facts = await readFacts(input.client, input.repo, tag);
+  input.state.held.set(tag, facts);
+  return heldUnder(tag, facts, ours);
+}
+
+/** push: the layer and config blobs the registry lacks (each HEAD first), once per run. */
+async function push(input: OciPublishInput): Promise<void> {
+  if (input.state.blobsPushed) return;
+  const { build } = await input.ready();
+  await input.client.uploadBlob(input.repo, build.layer.digest, build.layer.bytes);
+  await input.client.uploadBlob(input.repo, build.config.digest, build.config.bytes);
+  input.state.blobsPushed = true;
+}
+
+/** tag: the manifest under one tag; the registry must answer with our digest. */
+async function tag(input: OciPublishInput, name: string): Promise<void> {
+  const { build, ours } = await input.ready();
+  const got = await input.client.putManifest(input.repo, name, build.manifest.bytes, build.manifest.mediaType);
+  if (got !== ours.digest) throw new Error(`registry stored ${input.repo}:${name} as ${got}, expected ${ours.digest}`);
+  input.log(`ghcr: pushed ${input.image}:${name}`);
+}
+
+/**
+ * upload: one immutable tag; a less authoritative image of this commit under <sha> is superseded
+ * (it stays reachable by digest). The registry has no conditional PUT: right before it, the tag is
+ * read again, and when it changed since the lookup (a concurrent run) the flow is told
+ * (`AlreadyThere`): it looks up and decides again instead of overwriting.
+ */
+async function upload(input: OciPublishInput, artifact: PlannedArtifact): Promise<void> {
+  const held = input.state.held.get(tagOf(artifact));
+  const now = await readFacts(input.client, input.repo, tagOf(artifact));
+  if ((now?.digest ?? null) !== (held?.digest ?? null)) throw new AlreadyThere(artifact);
+  if (held) input.log(`ghcr: ${tagOf(artifact)} moves from the ${held.channel} image ${held.digest} (still reachable by digest) to this ${(await input.ready()).ours.channel} image`);
+  await push(input);
+  await tag(input, tagOf(artifact));
+}
+
+/** pointers: move latest / X.Y / dev where the policy decided so (decided in prepare, before any upload). */
+async function pointers(input: OciPublishInput): Promise<string[]> {
+  const { pointers: decisions } = await input.ready();
+  const lines: string[] = [];
+  for (const d of decisions) {
+    lines.push(`ghcr: ${d.tag}: ${d.action}${'code' in d ? ` (${d.code})` : ''}: ${d.reason}`);
+    if (d.action !== 'create' && d.action !== 'move') continue;
+    await push(input);
+    await tag(input, d.tag);
+    input.state.pointersMoved.push(d.tag);
   }
+  return lines;
+}
 
-  // 9. attest
-  let attestations: AttestationResult[] = [];
-  if (reachable && (signMode === 'key' || signMode === 'keyless')) {
-    attestations = await attestImage({
-      sbom,
-      client, repo, ref, insecure: reg.insecure, mode: signMode,
-      auth: { registry: reg.registry, username: reg.username, password: reg.password },
-      key: { key: reg.cosignKey, password: reg.cosignPassword },
-      cosign, env: toolEnv as NodeJS.ProcessEnv, workspaceRoot: input.workspaceRoot, log,
-      provenance: { image, digest, project, context, source, artifacts: manifests.flatMap((m) => m.files), env: input.env },
-    });
-  }
+/** Does any tag now name our digest (so the signature and attestations have something to hang on)? */
+async function reachable(input: OciPublishInput, results: ArtifactResult[]): Promise<boolean> {
+  const { ours, pointers: decisions } = await input.ready();
+  return (
+    results.some((r) => r.outcome === 'published' || input.state.held.get(tagOf(r))?.digest === ours.digest) ||
+    decisions.some((d) => d.action === 'create' || d.action === 'move' || d.action === 'unchanged')
+  );
+}
 
-  // 10. attest files (published already: publish runs before ghcr)
-  if (signMode === 'key' || signMode === 'keyless') {
-    attestations.push(...(await attestPackages({
-      workspaceRoot: input.workspaceRoot, project, context, source, manifests, mode: signMode, sbom,
-      key: { key: reg.cosignKey, password: reg.cosignPassword }, cosign, env: toolEnv as NodeJS.ProcessEnv, provenanceEnv: input.env, log,
+/** sign: the digest with cosign (sign.ts), unless it is signed already, signing is off, or no tag names it. */
+async function sign(input: OciPublishInput, results: ArtifactResult[]): Promise<Signature> {
+  const { ours, signMode, cosign } = await input.ready();
+  const { reg } = input;
+  if (signMode === 'off') return 'off';
+  if (signMode === 'unset' || !(await reachable(input, results))) return 'not-needed';
+  if (await input.client.getManifest(input.repo, signatureTag(ours.digest))) return 'already-signed';
+  await cosignSign(
+    { ref: `${input.image}@${ours.digest}`, insecure: reg.insecure },
+    signMode,
+    { registry: reg.registry, username: reg.username, password: reg.password },
+    { key: reg.cosignKey, password: reg.cosignPassword },
+    { cosign, env: input.toolEnv },
+  );
+  return 'signed';
+}
+
+/** attest: SLSA provenance and the SBOM on the digest, then the packed files (attest.ts); only when signing. */
+async function attest(input: OciPublishInput, results: ArtifactResult[]): Promise<AttestationResult[]> {
+  const { ours, signMode, cosign, sbom } = await input.ready();
+  if (signMode !== 'key' && signMode !== 'keyless') return [];
+  const { reg, context, project } = input;
+  const source = sourceOf(input);
+  const key = { key: reg.cosignKey, password: reg.cosignPassword };
+  const out: AttestationResult[] = [];
+  if (await reachable(input, results)) {
+    out.push(...(await attestImage({
+      sbom, client: input.client, repo: input.repo, ref: `${input.image}@${ours.digest}`, insecure: reg.insecure, mode: signMode,
+      auth: { registry: reg.registry, username: reg.username, password: reg.password }, key,
+      cosign, env: input.toolEnv, workspaceRoot: input.workspaceRoot, log: input.log,
+      provenance: { image: input.image, digest: ours.digest, project, context, source, artifacts: input.manifests.flatMap((m) => m.files), env: input.env },
     })));
   }
+  // The packed files are on their registries already: publish runs before ghcr.
+  out.push(...(await attestPackages({
+    workspaceRoot: input.workspaceRoot, project, context, source, manifests: input.manifests, mode: signMode, sbom,
+    key, cosign, env: input.toolEnv, provenanceEnv: input.env, log: input.log,
+  })));
+  return out;
+}
 
-  const status = toWrite.length ? 'pushed' : reachable ? 'unchanged' : 'skipped';
+/** finish: pointers, sign, attest; also on a re-run (it completes an interrupted one). */
+async function finish(input: OciPublishInput, results: ArtifactResult[]): Promise<string[]> {
+  const lines = await pointers(input);
+  input.state.signature = await sign(input, results);
+  lines.push(`ghcr: signature of ${(await input.ready()).ours.digest}: ${input.state.signature}`);
+  input.state.attestations = await attest(input, results);
+  return lines;
+}
+
+/** OCI's half of the one publish flow. */
+export const ociSteps: PublishSteps<OciPublishInput> = { plan, lookup, upload, finish };
+
+/** The flow's input for one project's image (nothing is read or sent yet). */
+export function ociPublishInput(input: OciReleaseInput, opts: { timeoutMs?: number } = {}): OciPublishInput {
+  if (input.manifests.length !== 1) {
+    throw new ReleaseError(`the image of ${input.project} is made from one pack manifest, got ${input.manifests.length}`, `pass dist/${input.project}/pack-manifest.json`, where(input));
+  }
+  const manifest = input.manifests[0];
+  const manifests = input.manifests.filter((m) => !m.skipped && m.files.length > 0);
+  const reg = ociRegistry(input.env, input.destinations);
+  const repo = `${reg.namespace}/${input.imageName ?? ociImageName(manifest.name)}`;
+  const client = new RegistryClient({
+    registry: reg.registry, insecure: reg.insecure, username: reg.username, password: reg.password,
+    ...(opts.timeoutMs ? { timeoutMs: opts.timeoutMs, retry: { attempts: 1 } } : {}),
+  });
+  const self: OciPublishInput = {
+    workspaceRoot: input.workspaceRoot, manifest, context: input.context, destinations: input.destinations, env: input.env, log: input.log,
+    project: input.project, manifests, projectRoot: input.projectRoot, dryRun: input.dryRun, isAncestor: input.isAncestor,
+    sign: input.sign, source: input.source, reg, repo, image: `${reg.registry}/${repo}`, client,
+    toolEnv: { ...process.env, ...input.env } as NodeJS.ProcessEnv,
+    ready: () => (self.state.prepared ??= prepare(self)),
+    state: { held: new Map(), blobsPushed: false, pointersMoved: [], signature: input.dryRun ? 'dry-run' : 'not-needed', attestations: [] },
+  };
+  return self;
+}
+
+/** One project's image through the one publish flow; the result is what ghcr-result.json records. */
+export async function ociRelease(input: OciReleaseInput): Promise<OciReleaseResult> {
+  const oci = ociPublishInput(input);
+  return ociResult(oci, await publishFlow(ociSteps, oci, { dryRun: input.dryRun, ecosystem: oci.manifest.ecosystem }));
+}
+
+/** The image's result (ghcr-result.json) from the flow's plan and per-artifact results, and what finish did with the pointers and the signature. */
+export async function ociResult(oci: OciPublishInput, flow: FlowResult): Promise<OciReleaseResult> {
+  const channel = imageChannel(oci.context);
+  const ready = await oci.state.prepared?.catch(() => undefined);
+  const digest = ready?.ours.digest ?? '';
+  const pointerDecisions = ready?.pointers ?? [];
+  const base = {
+    image: oci.image, digest, ref: digest ? `${oci.image}@${digest}` : '', channel, plan: flow.plan, artifacts: flow.artifacts, pointers: pointerDecisions,
+    blobsUploaded: oci.client.stats.blobsUploaded, blobsSkipped: oci.client.stats.blobsSkipped, attestations: oci.state.attestations, contents: ready?.contents,
+  };
+  const none = { tagsPushed: [], tagsUnchanged: [], tagsSkipped: [] };
+  if (flow.outcome.status === 'skipped') {
+    if (oci.dryRun && flow.outcome.reason === 'dry-run') {
+      for (const d of pointerDecisions) oci.log(`  oci  ${oci.image}:${d.tag}  pointer, after the uploads  [${d.action}${'code' in d ? ` (${d.code})` : ''}: ${d.reason}]`);
+      oci.log(`ghcr: [dry-run] then signs ${digest || 'the digest'}: ${ready?.signMode === 'unset' ? 'not configured (a real run fails)' : ready?.signMode ?? 'unknown'}`);
+      return { ...base, ...none, status: 'dry-run', signature: 'dry-run' };
+    }
+    oci.log(`ghcr: ${oci.image}: skipped (${flow.outcome.reason})`);
+    return { ...base, ...none, status: 'skipped', reason: flow.outcome.reason, signature: 'not-needed' };
+  }
+  const order = (tags: Iterable<string>) => {
+    const set = new Set(tags);
+    return [...new Set(oci.context.GHCR_TAGS)].filter((t) => set.has(t));
+  };
+  const holdsOurs = (r: ArtifactResult) => r.outcome === 'published' || oci.state.held.get(tagOf(r))?.digest === digest;
+  const tagsPushed = order([...flow.artifacts.filter((r) => r.outcome === 'published').map(tagOf), ...oci.state.pointersMoved]);
+  const tagsUnchanged = order([
+    ...flow.artifacts.filter((r) => r.outcome === 'already-published' && holdsOurs(r)).map(tagOf),
+    ...pointerDecisions.filter((d) => d.action === 'unchanged').map((d) => d.tag),
+  ]);
+  const kept = flow.artifacts.filter((r) => !holdsOurs(r)).map((r) => {
+    const held = oci.state.held.get(tagOf(r))!;
+    return { tag: tagOf(r), reason: `sha-holds-more-authoritative: ${tagOf(r)} holds the ${held.channel} image ${held.digest} (${held.version ?? '?'}) of this commit` };
+  });
+  const tagsSkipped = [...kept, ...pointerDecisions.flatMap((d) => (d.action === 'skip' ? [{ tag: d.tag, reason: `${d.code}: ${d.reason}` }] : []))];
+  const status = tagsPushed.length ? 'pushed' : tagsUnchanged.length ? 'unchanged' : 'skipped';
   return {
-    ...base,
-    status,
-    reason: status === 'skipped' ? 'every tag was skipped by the tag policy' : undefined,
-    decisions,
-    tagsPushed: toWrite,
-    tagsUnchanged,
-    tagsSkipped,
-    blobsUploaded: client.stats.blobsUploaded,
-    blobsSkipped: client.stats.blobsSkipped,
-    signature,
-    attestations,
+    ...base, status, reason: status === 'skipped' ? 'every tag holds another image of this commit or was skipped by the tag policy' : undefined,
+    tagsPushed, tagsUnchanged, tagsSkipped, signature: oci.state.signature,
   };
 }
 
 /**
  * The image's preflight, without writing: signing configured, the registry reachable in
- * bounded time, the credentials granted push on the repository, and no tag the policy would
- * refuse (a version tag holding another digest). Every finding, [] when ready.
+ * bounded time, the credentials granted push on the repository, each immutable tag through the
+ * one decision (held by another commit, or by other bytes of this one: a row naming both), and
+ * no pointer the policy would refuse. Every finding, [] when ready.
  */
 export async function ociChecks(input: OciReleaseInput & { timeoutMs: number }): Promise<Finding[]> {
-  const { project, context } = input;
-  const where = `${project}:ghcr`;
+  const { context } = input;
   const out: Finding[] = [];
-  const manifests = input.manifests.filter((m) => !m.skipped && m.files.length > 0);
   const channel = imageChannel(context);
-  if (!channel || manifests.length === 0 || context.GHCR_TAGS.length === 0) return out;
-  const reg = ociRegistry(input.env, input.destinations);
+  const manifests = input.manifests.filter((m) => !m.skipped && m.files.length > 0);
+  if (!channel || manifests.length === 0) return out;
+  const oci = ociPublishInput(input, { timeoutMs: input.timeoutMs });
+  const { reg, client, repo } = oci;
   try {
-    const mode = resolveSignMode(input.sign, reg, input.env);
-    if (mode === 'key' && reg.cosignKey && !/^[a-z0-9]+:\/\//.test(reg.cosignKey) && !existsSync(reg.cosignKey)) {
-      out.push({ check: 'guard', problem: `COSIGN_KEY points at ${reg.cosignKey}, which does not exist`, fix: 'give the path of a cosign.key (cosign generate-key-pair) or a KMS URI' });
-    }
+    const keyProblem = missingKey(resolveSignMode(input.sign, reg, input.env), reg);
+    if (keyProblem) out.push({ check: 'guard', ...keyProblem });
   } catch (e) {
     out.push(findingOf('guard', e));
   }
-  const first = manifests[0];
-  const repo = `${reg.namespace}/${input.imageName ?? ociImageName(first.name)}`;
-  const { build, ourVersion } = buildOurImage(input, manifests, first, channel, where);
-  const client = new RegistryClient({
-    registry: reg.registry,
-    insecure: reg.insecure,
-    username: reg.username,
-    password: reg.password,
-    timeoutMs: input.timeoutMs,
-    retry: { attempts: 1 },
-  });
+  let planned: PlannedArtifact[];
+  try {
+    planned = plan(oci);
+  } catch (e) {
+    return [...out, findingOf('guard', e)];
+  }
+  const { ours } = buildOurImage(input, manifests, manifests[0], channel, where(input));
   try {
     await client.checkPush(repo);
   } catch (e) {
@@ -409,11 +569,15 @@ export async function ociChecks(input: OciReleaseInput & { timeoutMs: number }):
     }
     return out;
   }
-  const ours: OurImage = { digest: build.manifest.digest, channel, revision: context.GIT_SHA, version: ourVersion };
-  for (const d of await decideAgainstRegistry(client, repo, input, ours, where)) {
-    if (d.action === 'refuse') {
-      out.push({ check: 'version', problem: `${reg.registry}/${repo}:${d.tag}: ${d.reason}`, fix: 'make the build reproducible, or release a new version instead of re-tagging' });
+  for (const artifact of planned) {
+    const d = decide(context.GIT_SHA, heldUnder(tagOf(artifact), await readFacts(client, repo, tagOf(artifact)), ours));
+    if (blocks(d)) {
+      const e = refusal(artifact.id, artifact.registry, context.GIT_SHA, d);
+      out.push({ check: 'version', problem: e.what, fix: e.fix });
     }
+  }
+  for (const d of await decidePointersNow(client, repo, input, ours, where(input))) {
+    if (d.action === 'refuse') out.push({ check: 'version', problem: `${oci.image}:${d.tag}: ${d.reason}`, fix: 'make the build reproducible, or remove the tag that was not made by this plugin' });
   }
   return out;
 }

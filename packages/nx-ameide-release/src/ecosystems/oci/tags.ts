@@ -1,18 +1,24 @@
 import * as semver from 'semver';
 import type { VersionContext } from '../../version/types';
+import type { Held } from '../../flow/decide';
 
 /**
- * The tag policy, pure: what to do with each tag of GHCR_TAGS given what the registry holds.
- * release.ts gathers the facts (tag list, the image under each tag, dev ancestry); nothing here
- * does I/O. Every decision is a named outcome so the executor can print it and tests can table it.
+ * The tag policy, pure: release.ts gathers the facts (the image under each tag, the tag list, dev
+ * ancestry); nothing here does I/O. Two kinds of tags:
  *
- *   X.Y.Z, X.Y.Z-rc.N  immutable: another digest there is an error naming both revisions
+ * Immutable tags are the image's artifacts under the one publish flow (src/flow/publish.ts):
+ *   X.Y.Z, X.Y.Z-rc.N  `heldUnder` says what the tag holds and from which commit; src/flow/decide.ts
+ *   <sha>              decides (same digest: done; same commit, other digest: refused; another
+ *                      commit: conflict naming both). OCI's own rule on top: <sha> names the most
+ *                      authoritative image of its commit (release > prerelease > dev, then the
+ *                      higher version), so a less authoritative image of this commit under it is
+ *                      superseded (absent for this run: the tag moves) and a more authoritative one
+ *                      is kept (nothing to send).
+ *
+ * Pointers move by design and are the flow's `finish` step (`decidePointers`):
  *   latest             only for the highest stable release in the registry (and in git)
  *   X.Y                only for the highest stable release of its X.Y line in the registry
  *                      (a backport 1.9.1 after 2.0.0 takes `1.9`, never `latest`)
- *   <sha>              the most authoritative image of the commit: release > prerelease > dev;
- *                      within one channel the higher version; same channel and version with
- *                      another digest is a non-reproducible build, an error, never overwritten
  *   dev                only forward: never to an ancestor of the commit it points at
  */
 
@@ -36,8 +42,8 @@ export interface ImageFacts {
 
 export type TagKind = 'release' | 'minor' | 'latest' | 'sha' | 'dev' | 'other';
 
-export type SkipCode = 'not-highest-release' | 'not-highest-in-line' | 'sha-holds-more-authoritative' | 'dev-would-move-back';
-export type RefuseCode = 'invalid-tag' | 'release-tag-immutable' | 'not-reproducible' | 'foreign-image';
+export type SkipCode = 'not-highest-release' | 'not-highest-in-line' | 'dev-would-move-back';
+export type RefuseCode = 'invalid-tag' | 'not-reproducible' | 'foreign-image';
 
 export type TagDecision =
   | { tag: string; kind: TagKind; action: 'create'; reason: string }
@@ -111,16 +117,6 @@ function decideOne(tag: string, input: TagPolicyInput): TagDecision {
   if (cur && cur.digest === ours.digest) return { tag, kind, action: 'unchanged', reason: 'already holds this digest' };
 
   switch (kind) {
-    case 'release':
-      if (!cur) return { tag, kind, action: 'create', reason: 'new release tag' };
-      return {
-        tag,
-        kind,
-        action: 'refuse',
-        code: 'release-tag-immutable',
-        reason: `${tag} already holds ${describe(cur)}; this run built ${ours.digest} from ${ours.revision}. Release tags are immutable`,
-      };
-
     case 'latest': {
       if (ours.channel !== 'release') return { tag, kind, action: 'skip', code: 'not-highest-release', reason: `${ours.channel} images never take latest` };
       if (input.isHighestReleaseInGit === false)
@@ -137,29 +133,6 @@ function decideOne(tag: string, input: TagPolicyInput): TagDecision {
       if (top && semver.gt(top, ours.version))
         return { tag, kind, action: 'skip', code: 'not-highest-in-line', reason: `the registry holds ${top}, higher than ${ours.version} in ${tag}` };
       return toDigest(tag, kind, ours, cur, `${ours.version} is the highest release of ${tag}`);
-    }
-
-    case 'sha': {
-      if (!cur) return { tag, kind, action: 'create', reason: `first image of ${short(tag)}` };
-      if (!cur.channel)
-        return { tag, kind, action: 'refuse', code: 'foreign-image', reason: `${tag} holds ${describe(cur)}, not labelled by this plugin; delete that tag or push elsewhere` };
-      if (RANK[cur.channel] < RANK[ours.channel])
-        return { tag, kind, action: 'move', from: cur.digest, reason: `${ours.channel} image supersedes the ${cur.channel} image (still reachable as ${cur.digest})` };
-      if (RANK[cur.channel] > RANK[ours.channel])
-        return { tag, kind, action: 'skip', code: 'sha-holds-more-authoritative', reason: `${tag} holds the ${cur.channel} image ${cur.digest}` };
-      // same channel: the higher version of the commit wins; the same version twice is not reproducible
-      if (cur.version && cur.version !== ours.version && semver.valid(cur.version) && semver.valid(ours.version)) {
-        if (semver.gt(ours.version, cur.version))
-          return { tag, kind, action: 'move', from: cur.digest, reason: `${ours.version} supersedes ${cur.version} of the same commit` };
-        return { tag, kind, action: 'skip', code: 'sha-holds-more-authoritative', reason: `${tag} holds ${cur.version}, higher than ${ours.version}` };
-      }
-      return {
-        tag,
-        kind,
-        action: 'refuse',
-        code: 'not-reproducible',
-        reason: `${tag} holds ${describe(cur)} but this run built ${ours.digest} from the same commit and channel: the build is not reproducible`,
-      };
     }
 
     case 'dev': {
@@ -185,9 +158,49 @@ function decideOne(tag: string, input: TagPolicyInput): TagDecision {
   }
 }
 
-/** One decision per tag, in the order of `tags` (duplicates dropped). */
-export function decideTags(input: TagPolicyInput): TagDecision[] {
-  return [...new Set(input.tags)].map((t) => decideOne(t, input));
+/** Is the tag one of the image's immutable artifacts (X.Y.Z, X.Y.Z-rc.N, <sha>), not a pointer? */
+export const isImmutableTag = (tag: string, ours: Pick<OurImage, 'revision'>): boolean => {
+  const kind = classifyTag(tag, ours);
+  return kind === 'release' || kind === 'sha';
+};
+
+/** The first tag of `tags` that is not a valid OCI tag, or null. */
+export function invalidTag(tags: string[]): string | null {
+  return tags.find((t) => !isValidOciTag(t)) ?? null;
+}
+
+/**
+ * What an immutable tag holds, for the one decision (src/flow/decide.ts). Pure. `sameBytes` is
+ * the digest: image builds are reproducible, so this commit's image has exactly one digest per
+ * channel and version. Under <sha>, OCI's own authority order applies first (see the top).
+ */
+export function heldUnder(tag: string, cur: ImageFacts | null | undefined, ours: OurImage): Held {
+  if (!cur) return { state: 'absent' };
+  const sameBytes = cur.digest === ours.digest;
+  if (!sameBytes && classifyTag(tag, ours) === 'sha' && cur.channel && cur.revision === ours.revision) {
+    const who = authority(ours, cur);
+    if (who === 'ours') return { state: 'absent' };
+    if (who === 'theirs') return { state: 'present', gitSha: cur.revision };
+  }
+  return { state: 'present', gitSha: cur.revision, sameBytes };
+}
+
+/**
+ * Between two images of one commit, which one <sha> names: the higher channel, then the higher
+ * version; `same` when neither wins (same channel and version: then the digests must be equal).
+ */
+export function authority(ours: OurImage, cur: ImageFacts): 'ours' | 'theirs' | 'same' {
+  if (!cur.channel) return 'same';
+  if (RANK[cur.channel] !== RANK[ours.channel]) return RANK[ours.channel] > RANK[cur.channel] ? 'ours' : 'theirs';
+  if (cur.version && cur.version !== ours.version && semver.valid(cur.version) && semver.valid(ours.version)) {
+    return semver.gt(ours.version, cur.version) ? 'ours' : 'theirs';
+  }
+  return 'same';
+}
+
+/** One decision per pointer tag (latest, X.Y, dev, custom), in the order of `tags` (duplicates and immutable tags dropped). */
+export function decidePointers(input: TagPolicyInput): TagDecision[] {
+  return [...new Set(input.tags)].filter((t) => !isImmutableTag(t, input.ours)).map((t) => decideOne(t, input));
 }
 
 /** The revision `dev` must be compared with, when the policy needs the ancestry answer. */

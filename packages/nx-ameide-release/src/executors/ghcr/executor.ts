@@ -1,6 +1,7 @@
 import { dirname, join } from 'node:path';
 import type { ExecutorContext } from '@nx/devkit';
-import { ociRelease } from '../../ecosystems/oci/release';
+import { ociPublishInput, ociResult, ociSteps } from '../../ecosystems/oci/release';
+import { publishFlow } from '../../flow/publish';
 import type { SignMode } from '../../ecosystems/oci/sign';
 import { isAncestor } from '../../git';
 import { ociRegistry } from '../../registries';
@@ -15,17 +16,13 @@ export interface GhcrOptions extends CommonOptions {
 export default async function ghcrExecutor(options: GhcrOptions, ctx: ExecutorContext) {
   return runExecutor('ghcr', options, ctx, async ({ workspaceRoot, project, projectRoot, dryRun, log, context }) => {
     const vc = await context();
-    if (vc.CHANNEL === 'build') {
-      log(`channel 'build' (ref ${vc.REF}): no image is pushed.`);
-      return;
-    }
     const manifest = readPackManifest(workspaceRoot, project, vc);
     const destinations = runDestinations({ options, workspaceRoot, projectRoot, project, manifest, kinds: ['oci'], env: process.env, log });
     if (!dryRun) {
       // The same checks as the run-wide preflight, for this image, right before the push.
       await assertPreflight({ workspaceRoot, project, projectRoot, ecosystem: options.ecosystem, destinationsConfig: options.destinations, context, env: process.env, log, packages: false, images: true, sign: options.sign });
     }
-    const result = await ociRelease({
+    const oci = ociPublishInput({
       project,
       manifests: [manifest],
       workspaceRoot,
@@ -38,13 +35,16 @@ export default async function ghcrExecutor(options: GhcrOptions, ctx: ExecutorCo
       sign: options.sign,
       projectRoot: ctx.projectsConfigurations?.projects[project]?.root,
     });
+    const result = await ociResult(oci, await publishFlow(ociSteps, oci, { dryRun, ecosystem: manifest.ecosystem }));
     if (result.status === 'dry-run' || result.status === 'skipped') return;
+    // What the release manifest reads (src/release-manifest): image, digest, tags (pushed + unchanged), signature.
     writeJson(join(dirname(manifestPath(workspaceRoot, project)), 'ghcr-result.json'), {
       project,
       version: manifest.version,
       gitSha: vc.GIT_SHA,
       registry: ociRegistry(process.env, destinations).registry,
       ...result,
+      plan: undefined,
       contents: undefined,
     });
     recordRelease(workspaceRoot, vc.GIT_SHA, vc.CHANNEL, log);
