@@ -1,36 +1,55 @@
 #!/usr/bin/env node
-// Builds the publishable plugin package into dist/packages/nx-ameide-release:
-// compiled JS + declarations, package.json pointing at the JS, executors/generators
-// manifests with their schemas, the bin and the README. The source package.json keeps
-// `main: ./src/index.ts` so Nx loads the plugin from source inside this workspace.
+// Builds the plugin package: compiled JS + declarations, package.json pointing at the JS,
+// executors/generators manifests with their schemas, the bin and the README.
+//   node scripts/build.js            -> dist/packages/nx-ameide-release (what the plugin's pack publishes)
+//   node scripts/build.js --runtime  -> node_modules/.cache/nx-ameide-release-build (what this repository
+//                                       runs: the same build, apart from Nx's build output; see bin/compiled.js)
+// The output is built in a temporary folder and swapped in whole, with a build-stamp.json recording the
+// sha256 of the inputs (bin/compiled.js compares it with the sources before loading anything).
 const { execFileSync } = require('node:child_process');
-const { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync, readdirSync, statSync } = require('node:fs');
+const { cpSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync, readdirSync, statSync } = require('node:fs');
 const { join, relative } = require('node:path');
+const { RUNTIME_DIR, STAMP, sourceFingerprint } = require('../bin/compiled');
 
 const pkgDir = join(__dirname, '..');
 const root = join(pkgDir, '..', '..');
-const out = join(root, 'dist', 'packages', 'nx-ameide-release');
-rmSync(out, { recursive: true, force: true });
-execFileSync(process.execPath, [require.resolve('typescript/bin/tsc', { paths: [root] }), '-p', join(pkgDir, 'tsconfig.lib.json')], {
-  stdio: 'inherit',
-});
+const out = process.argv.includes('--runtime') ? RUNTIME_DIR : join(root, 'dist', 'packages', 'nx-ameide-release');
+const tmp = `${out}.tmp-${process.pid}`;
+// Before compiling: an edit during the build leaves a stamp that no longer matches, so it is rebuilt next time.
+const sources = sourceFingerprint(pkgDir);
+rmSync(tmp, { recursive: true, force: true });
+mkdirSync(tmp, { recursive: true });
+try {
+  execFileSync(process.execPath, [require.resolve('typescript/bin/tsc', { paths: [root] }), '-p', join(pkgDir, 'tsconfig.lib.json'), '--outDir', tmp], {
+    stdio: 'inherit',
+  });
 
-function copyMatching(dir, test) {
-  for (const name of readdirSync(dir)) {
-    const p = join(dir, name);
-    if (statSync(p).isDirectory()) copyMatching(p, test);
-    else if (test(p)) {
-      const dest = join(out, relative(pkgDir, p));
-      mkdirSync(join(dest, '..'), { recursive: true });
-      cpSync(p, dest);
+  function copyMatching(dir, test) {
+    for (const name of readdirSync(dir)) {
+      const p = join(dir, name);
+      if (statSync(p).isDirectory()) copyMatching(p, test);
+      else if (test(p)) {
+        const dest = join(tmp, relative(pkgDir, p));
+        mkdirSync(join(dest, '..'), { recursive: true });
+        cpSync(p, dest);
+      }
     }
   }
-}
-copyMatching(join(pkgDir, 'src'), (p) => p.endsWith('schema.json') || p.includes(`${join('generators', '')}`) && p.includes(`${join('files', '')}`));
-for (const f of ['executors.json', 'generators.json', 'README.md', 'bin']) cpSync(join(pkgDir, f), join(out, f), { recursive: true });
+  copyMatching(join(pkgDir, 'src'), (p) => p.endsWith('schema.json') || (p.includes(`${join('generators', '')}`) && p.includes(`${join('files', '')}`)));
+  for (const f of ['executors.json', 'generators.json', 'README.md', 'bin']) cpSync(join(pkgDir, f), join(tmp, f), { recursive: true });
 
-const pkg = JSON.parse(readFileSync(join(pkgDir, 'package.json'), 'utf8'));
-pkg.main = './src/index.js';
-pkg.types = './src/index.d.ts';
-writeFileSync(join(out, 'package.json'), `${JSON.stringify(pkg, null, 2)}\n`);
+  // The source package.json points Nx at the runtime build; the built one at its own files.
+  const pkg = JSON.parse(readFileSync(join(pkgDir, 'package.json'), 'utf8'));
+  Object.assign(pkg, { main: './src/index.js', types: './src/index.d.ts', executors: './executors.json', generators: './generators.json' });
+  writeFileSync(join(tmp, 'package.json'), `${JSON.stringify(pkg, null, 2)}\n`);
+  // Not in the package's `files`: never published.
+  writeFileSync(join(tmp, STAMP), `${JSON.stringify({ sources }, null, 2)}\n`);
+
+  const old = `${out}.old-${process.pid}`;
+  if (existsSync(out)) renameSync(out, old);
+  renameSync(tmp, out);
+  rmSync(old, { recursive: true, force: true });
+} finally {
+  rmSync(tmp, { recursive: true, force: true });
+}
 console.log(`built ${relative(root, out)}`);
