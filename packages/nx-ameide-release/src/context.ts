@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { ReleaseError } from './errors';
-import { readGitFacts, readHeadSha } from './git';
-import { computeContext, contextWarnings, DEFAULT_VERSION_OPTIONS } from './version/compute';
+import { readGitFacts, readGitState, readHeadSha, type GitState } from './git';
+import { computeContext, contextWarnings, DEFAULT_VERSION_OPTIONS, normalizeOptions } from './version/compute';
 import { localRef, normalizeRef } from './version/ref';
 import type { VersionContext, VersionOptions } from './version/types';
 
@@ -111,9 +111,77 @@ async function computeOrLoad(args: ResolveArgs, env: Record<string, string | und
   const { ref: refFlag, ...flags } = args.options ?? {};
   if (env.AMEIDE_CONTEXT_FILE) return loadContextFile(args.workspaceRoot, env.AMEIDE_CONTEXT_FILE, refFlag);
   const options = { ...readPluginOptions(args.workspaceRoot), ...definedOnly(flags) };
-  const facts = await readGitFacts(args.workspaceRoot);
-  const ref = refFlag ? normalizeRef(refFlag) : env.GITHUB_REF ? env.GITHUB_REF : localRef(facts);
-  return computeContext(facts, ref, options);
+  const state = await readGitState(args.workspaceRoot);
+  const ref = refFlag ? normalizeRef(refFlag) : env.GITHUB_REF ? env.GITHUB_REF : localRef(state);
+  const cache = contextCacheFile(args.workspaceRoot, state, ref, options, env);
+  const hit = cache && readCachedContext(cache);
+  if (hit) return hit;
+  const ctx = computeContext(await readGitFacts(args.workspaceRoot, state), ref, options);
+  if (cache) writeCachedContext(cache, ctx);
+  return ctx;
+}
+
+/**
+ * The context is computed once per checkout state and reused by every later task, digest and CLI
+ * call (Nx starts a process per task, each would walk the history again). Kept below the
+ * workspace's node_modules/.cache (ignored by git in every Nx workspace, so it never makes the
+ * tree dirty), one small JSON file per key. The key is everything the context is a function of:
+ * HEAD, every tag and the commit it names (a moved, new or deleted tag), the ref, the options,
+ * the working tree's state (a dirty tree refuses a release), shallowness, the branch, and the
+ * plugin's own code. AMEIDE_CONTEXT_CACHE=off computes it every time.
+ */
+export const CONTEXT_CACHE_DIR = join('node_modules', '.cache', 'nx-ameide-release', 'context');
+const CACHE_KEEP = 32;
+
+function contextCacheFile(
+  workspaceRoot: string,
+  state: GitState,
+  ref: string,
+  options: VersionOptions,
+  env: Record<string, string | undefined>,
+): string | null {
+  if (/^(off|0|false|no)$/i.test(env.AMEIDE_CONTEXT_CACHE ?? '')) return null;
+  let normalized: Required<VersionOptions>;
+  try {
+    normalized = normalizeOptions(options);
+  } catch {
+    return null; // computeContext refuses the options with its own message
+  }
+  const key = createHash('sha256')
+    .update(JSON.stringify({ code: CODE_ID, state, ref, options: normalized }))
+    .digest('hex');
+  return join(workspaceRoot, CONTEXT_CACHE_DIR, `${key}.json`);
+}
+
+/** The compiled plugin's identity: a cache written by other code is never read (module path + build time). */
+const CODE_ID = (() => {
+  try {
+    return `${__filename}:${require('node:fs').statSync(__filename).mtimeMs}`;
+  } catch {
+    return __filename;
+  }
+})();
+
+function readCachedContext(file: string): VersionContext | null {
+  try {
+    return parseContext(readFileSync(file, 'utf8'), file);
+  } catch {
+    return null; // missing, partly written by a killed process, or from an older plugin: recompute
+  }
+}
+
+function writeCachedContext(file: string, ctx: VersionContext): void {
+  try {
+    const dir = join(file, '..');
+    mkdirSync(dir, { recursive: true });
+    const tmp = `${file}.${process.pid}.tmp`;
+    writeFileSync(tmp, formatContext(ctx, 'json'));
+    renameSync(tmp, file); // atomic: a parallel task reads the whole file or none
+    const entries = readdirSync(dir).filter((f) => f.endsWith('.json'));
+    if (entries.length > CACHE_KEEP) for (const f of entries) if (join(dir, f) !== file) rmSync(join(dir, f), { force: true });
+  } catch {
+    // A read-only or full disk costs only the cache, never the run.
+  }
 }
 
 async function loadContextFile(workspaceRoot: string, file: string, refFlag: string | undefined): Promise<VersionContext> {

@@ -65,29 +65,34 @@ export async function isAncestor(cwd: string, ancestorSha: string, descendantSha
 }
 
 /**
- * Everything the version model needs, read in one go (the git calls run in parallel:
- * the context digest runs on every cacheable Nx task).
+ * What identifies a checkout's version context, read with cheap git calls (no history walk):
+ * HEAD, every tag with the commit it names, the working tree's state, the branch. The context
+ * cache (src/context.ts) keys on it; readGitFacts completes it with the commit time and the
+ * tags reachable from HEAD.
  */
-export async function readGitFacts(cwd: string): Promise<GitFacts> {
+export interface GitState {
+  headSha: string;
+  /** `<name> <object> <peeled commit>` per tag, as git listed them: a moved or new tag changes it. */
+  tagRefs: string;
+  tagsAtHead: string[];
+  dirtyPaths: string[];
+  shallow: boolean;
+  branch: string | null;
+}
+
+export async function readGitState(cwd: string): Promise<GitState> {
   const sha = await readHeadSha(cwd);
-  const [time, all, merged, atHead, status, shallow, branch] = await Promise.all([
-    commitTime(cwd, sha),
-    git(cwd, ['for-each-ref', '--format=%(refname:strip=2)', 'refs/tags']),
-    git(cwd, ['tag', '--merged', sha]),
-    git(cwd, ['tag', '--points-at', sha]),
+  const [refs, status, shallow, branch] = await Promise.all([
+    git(cwd, ['for-each-ref', '--format=%(refname:strip=2) %(objectname) %(*objectname)', 'refs/tags']),
     git(cwd, ['status', '--porcelain']),
     git(cwd, ['rev-parse', '--is-shallow-repository']),
     gitMayFail(cwd, ['symbolic-ref', '--quiet', '--short', 'HEAD']),
   ]);
-  const versionTags = (out: string) => lines(out).filter((t) => parseVersionTag(t) !== null);
-  const reachableTags = versionTags(merged.stdout);
-  const isShallow = shallow.stdout.trim() === 'true';
-  if (isShallow && reachableTags.length === 0) {
-    throw new GitFactsError(
-      'shallow-without-tags',
-      `${cwd} is a shallow clone and no vX.Y.Z tag is reachable from HEAD, so the base version is unknown`,
-      'git fetch --tags --unshallow (in GitHub Actions: actions/checkout with fetch-depth: 0)',
-    );
+  const tagsAtHead: string[] = [];
+  for (const line of lines(refs.stdout)) {
+    const [name, object, peeled] = line.split(' ');
+    // An annotated tag's commit is the peeled object; a lightweight tag names the commit itself.
+    if ((peeled || object) === sha) tagsAtHead.push(name);
   }
   const dirtyPaths = status.stdout
     .split('\n')
@@ -95,14 +100,42 @@ export async function readGitFacts(cwd: string): Promise<GitFacts> {
     .map((l) => l.slice(3));
   return {
     headSha: sha,
+    tagRefs: refs.stdout,
+    tagsAtHead,
+    dirtyPaths,
+    shallow: shallow.stdout.trim() === 'true',
+    branch: branch.exitCode === 0 ? branch.stdout.trim() : null,
+  };
+}
+
+/**
+ * Everything the version model needs: the state above (read here unless given), the commit
+ * time and the version tags reachable from HEAD (the one history walk). Every tag name is
+ * parsed once (parseVersionTag keeps what it parsed).
+ */
+export async function readGitFacts(cwd: string, known?: GitState): Promise<GitFacts> {
+  const state = known ?? (await readGitState(cwd));
+  const sha = state.headSha;
+  const [time, merged] = await Promise.all([commitTime(cwd, sha), git(cwd, ['tag', '--merged', sha])]);
+  const versionTags = (names: string[]) => names.filter((t) => parseVersionTag(t) !== null);
+  const reachableTags = versionTags(lines(merged.stdout));
+  if (state.shallow && reachableTags.length === 0) {
+    throw new GitFactsError(
+      'shallow-without-tags',
+      `${cwd} is a shallow clone and no vX.Y.Z tag is reachable from HEAD, so the base version is unknown`,
+      'git fetch --tags --unshallow (in GitHub Actions: actions/checkout with fetch-depth: 0)',
+    );
+  }
+  return {
+    headSha: sha,
     commitTime: time,
     reachableTags,
-    allTags: versionTags(all.stdout),
-    tagsAtHead: lines(atHead.stdout),
-    dirty: dirtyPaths.length > 0,
-    dirtyPaths,
-    shallow: isShallow,
-    branch: branch.exitCode === 0 ? branch.stdout.trim() : null,
+    allTags: versionTags(lines(state.tagRefs).map((l) => l.split(' ')[0])),
+    tagsAtHead: state.tagsAtHead,
+    dirty: state.dirtyPaths.length > 0,
+    dirtyPaths: state.dirtyPaths,
+    shallow: state.shallow,
+    branch: state.branch,
   };
 }
 
