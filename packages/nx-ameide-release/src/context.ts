@@ -123,14 +123,14 @@ async function computeOrLoad(args: ResolveArgs, env: Record<string, string | und
 
 /**
  * The context is computed once per checkout state and reused by every later task, digest and CLI
- * call (Nx starts a process per task, each would walk the history again). Kept below the
- * workspace's node_modules/.cache (ignored by git in every Nx workspace, so it never makes the
- * tree dirty), one small JSON file per key. The key is everything the context is a function of:
- * HEAD, every tag and the commit it names (a moved, new or deleted tag), the ref, the options,
- * the working tree's state (a dirty tree refuses a release), shallowness, the branch, and the
- * plugin's own code. AMEIDE_CONTEXT_CACHE=off computes it every time.
+ * call (Nx starts a process per task, each would walk the history again). Kept in the clone's git
+ * directory (never in the work tree, so it can never make the tree dirty), one small JSON file per
+ * key. The key is everything the context is a function of: HEAD, every tag and the commit it names
+ * (a moved, new or deleted tag), the ref, the options, the working tree's state (a dirty tree
+ * refuses a release), shallowness, the branch, and the plugin's own code.
+ * AMEIDE_CONTEXT_CACHE=off computes it every time.
  */
-export const CONTEXT_CACHE_DIR = join('node_modules', '.cache', 'nx-ameide-release', 'context');
+export const CONTEXT_CACHE_DIR = join('nx-ameide-release', 'context');
 const CACHE_KEEP = 32;
 
 function contextCacheFile(
@@ -150,7 +150,7 @@ function contextCacheFile(
   const key = createHash('sha256')
     .update(JSON.stringify({ code: CODE_ID, state, ref, options: normalized }))
     .digest('hex');
-  return join(workspaceRoot, CONTEXT_CACHE_DIR, `${key}.json`);
+  return join(state.gitDir, CONTEXT_CACHE_DIR, `${key}.json`);
 }
 
 /** The compiled plugin's identity: a cache written by other code is never read (module path + build time). */

@@ -78,6 +78,8 @@ export interface GitState {
   dirtyPaths: string[];
   shallow: boolean;
   branch: string | null;
+  /** The repository's git directory (absolute): where a cache lives without touching the work tree. */
+  gitDir: string;
 }
 
 export async function readGitState(cwd: string): Promise<GitState> {
@@ -85,7 +87,7 @@ export async function readGitState(cwd: string): Promise<GitState> {
   const [refs, status, shallow, branch] = await Promise.all([
     git(cwd, ['for-each-ref', '--format=%(refname:strip=2) %(objectname) %(*objectname)', 'refs/tags']),
     git(cwd, ['status', '--porcelain']),
-    git(cwd, ['rev-parse', '--is-shallow-repository']),
+    git(cwd, ['rev-parse', '--is-shallow-repository', '--absolute-git-dir']),
     gitMayFail(cwd, ['symbolic-ref', '--quiet', '--short', 'HEAD']),
   ]);
   const tagsAtHead: string[] = [];
@@ -103,8 +105,9 @@ export async function readGitState(cwd: string): Promise<GitState> {
     tagRefs: refs.stdout,
     tagsAtHead,
     dirtyPaths,
-    shallow: shallow.stdout.trim() === 'true',
+    shallow: lines(shallow.stdout)[0] === 'true',
     branch: branch.exitCode === 0 ? branch.stdout.trim() : null,
+    gitDir: lines(shallow.stdout)[1],
   };
 }
 
