@@ -92,7 +92,8 @@ function rebuild(reason) {
   }
   try {
     if (!staleness()) return; // built by the process that held the lock
-    process.stderr.write(`nx-ameide-release: ${reason}: compiling the plugin (node ${relative(process.cwd(), join(pkgDir, 'scripts', 'build.js')) || 'scripts/build.js'} --runtime) ...\n`);
+    // Said on a terminal; in CI and tests the build's own errors are what matters (stdout stays the command's).
+    if (process.stderr.isTTY) process.stderr.write(`nx-ameide-release: ${reason}: compiling the plugin (node ${relative(process.cwd(), join(pkgDir, 'scripts', 'build.js')) || 'scripts/build.js'} --runtime) ...\n`);
     execFileSync(process.execPath, [join(pkgDir, 'scripts', 'build.js'), '--runtime'], { stdio: ['ignore', 'ignore', 'inherit'] });
   } finally {
     rmdirSync(lock);
