@@ -27,6 +27,9 @@ export function isoUtc(unixSeconds: number): string {
 
 /** HEAD's SHA; a clear GitFactsError when cwd is not inside a git work tree or has no commit. */
 export async function readHeadSha(cwd: string): Promise<string> {
+  // The happy path is one git call; the reason for a failure is looked up only then.
+  const head = await gitMayFail(cwd, ['rev-parse', '--verify', '--quiet', 'HEAD^{commit}']);
+  if (head.exitCode === 0) return head.stdout.trim();
   const inside = await gitMayFail(cwd, ['rev-parse', '--is-inside-work-tree']);
   if (inside.exitCode !== 0 || inside.stdout.trim() !== 'true') {
     throw new GitFactsError(
@@ -35,15 +38,11 @@ export async function readHeadSha(cwd: string): Promise<string> {
       'run from a git checkout (git clone ...) or pass --cwd <checkout>',
     );
   }
-  const head = await gitMayFail(cwd, ['rev-parse', '--verify', '--quiet', 'HEAD^{commit}']);
-  if (head.exitCode !== 0) {
-    throw new GitFactsError(
-      'no-commits',
-      `the repository at ${cwd} has no commits yet (HEAD is unborn)`,
-      'make the first commit (git add . && git commit -m "initial commit")',
-    );
-  }
-  return head.stdout.trim();
+  throw new GitFactsError(
+    'no-commits',
+    `the repository at ${cwd} has no commits yet (HEAD is unborn)`,
+    'make the first commit (git add . && git commit -m "initial commit")',
+  );
 }
 
 /** HEAD committer time in UTC, ISO form. */
@@ -83,13 +82,16 @@ export interface GitState {
 }
 
 export async function readGitState(cwd: string): Promise<GitState> {
-  const sha = await readHeadSha(cwd);
-  const [refs, status, shallow, branch] = await Promise.all([
+  // One round of parallel git calls; HEAD is awaited first so a checkout without one gets its own clear error.
+  const rest = Promise.all([
     git(cwd, ['for-each-ref', '--format=%(refname:strip=2) %(objectname) %(*objectname)', 'refs/tags']),
     git(cwd, ['status', '--porcelain']),
     git(cwd, ['rev-parse', '--is-shallow-repository', '--absolute-git-dir']),
     gitMayFail(cwd, ['symbolic-ref', '--quiet', '--short', 'HEAD']),
   ]);
+  rest.catch(() => undefined); // awaited below; a failure here is reported through readHeadSha's error first
+  const sha = await readHeadSha(cwd);
+  const [refs, status, shallow, branch] = await rest;
   const tagsAtHead: string[] = [];
   for (const line of lines(refs.stdout)) {
     const [name, object, peeled] = line.split(' ');
