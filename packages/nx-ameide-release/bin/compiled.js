@@ -40,16 +40,35 @@ function listFiles(dir, out) {
   return out;
 }
 
-/** sha256 over the build's inputs (paths and contents) in the package at `dir`, plus the workspace's tsconfig.base.json. */
-function sourceFingerprint(dir = pkgDir) {
-  const h = createHash('sha256');
+function buildInputs(dir) {
   const files = listFiles(dir, [])
     .map((p) => relative(dir, p))
     .filter(isBuildInput)
-    .sort();
+    .sort()
+    .map((rel) => join(dir, rel));
   const base = join(dir, '..', '..', 'tsconfig.base.json');
-  for (const rel of files) h.update(`${rel.split(sep).join('/')}\0`).update(readFileSync(join(dir, rel))).update('\0');
-  if (existsSync(base)) h.update('tsconfig.base.json\0').update(readFileSync(base));
+  if (existsSync(base)) files.push(base);
+  return files;
+}
+
+/** sha256 over the build's inputs (paths and contents) in the package at `dir`, plus the workspace's tsconfig.base.json. */
+function sourceFingerprint(dir = pkgDir) {
+  const h = createHash('sha256');
+  for (const file of buildInputs(dir)) h.update(`${relative(dir, file).split(sep).join('/')}\0`).update(readFileSync(file)).update('\0');
+  return h.digest('hex');
+}
+
+/**
+ * sha256 over the inputs' paths, sizes and modification times: no file is read, so checking a
+ * fresh build costs a directory walk. A mismatch (a fresh clone, a build restored from a cache)
+ * falls back to the contents.
+ */
+function statFingerprint(dir = pkgDir) {
+  const h = createHash('sha256');
+  for (const file of buildInputs(dir)) {
+    const st = statSync(file);
+    h.update(`${file}\0${st.size}\0${st.mtimeMs}\0`);
+  }
   return h.digest('hex');
 }
 
@@ -65,6 +84,7 @@ function readStamp(dir) {
 function staleness(dir = pkgDir, out = RUNTIME_DIR) {
   const stamp = readStamp(out);
   if (!stamp) return `no compiled build at ${relative(process.cwd(), out) || out}`;
+  if (stamp.stats === statFingerprint(dir)) return null;
   if (stamp.sources !== sourceFingerprint(dir)) return `the sources changed since the build at ${relative(process.cwd(), out) || out}`;
   return null;
 }
@@ -128,4 +148,4 @@ function load(rel) {
   return require(join(compiledRoot(), rel));
 }
 
-module.exports = { compiledRoot, load, sourceFingerprint, staleness, isBuildInput, RUNTIME_DIR, STAMP, resetCheck: () => (checked = false) };
+module.exports = { compiledRoot, load, sourceFingerprint, statFingerprint, staleness, isBuildInput, RUNTIME_DIR, STAMP, resetCheck: () => (checked = false) };

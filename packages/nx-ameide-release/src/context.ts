@@ -3,9 +3,17 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, w
 import { isAbsolute, join, resolve } from 'node:path';
 import { ReleaseError } from './errors';
 import { readGitFacts, readGitState, readHeadSha, type GitState } from './git';
-import { computeContext, contextWarnings, DEFAULT_VERSION_OPTIONS, normalizeOptions } from './version/compute';
-import { localRef, normalizeRef } from './version/ref';
+import { DEFAULT_VERSION_OPTIONS } from './version/options';
 import type { VersionContext, VersionOptions } from './version/types';
+
+/*
+ * The version model (semver, pep440) loads only when a context is computed or a ref is named:
+ * a task that finds its context in the cache never loads it.
+ */
+/* eslint-disable @typescript-eslint/no-var-requires */
+const model = () => require('./version/compute') as typeof import('./version/compute');
+const refs = () => require('./version/ref') as typeof import('./version/ref');
+/* eslint-enable @typescript-eslint/no-var-requires */
 
 export const PLUGIN_NAME = '@ameideio/nx-ameide-release';
 
@@ -103,7 +111,8 @@ export async function resolveContext(args: ResolveArgs): Promise<VersionContext>
   const env = args.env ?? process.env;
   const ctx = await computeOrLoad(args, env);
   const warn = args.warn ?? ((m: string) => printWarning(m, env));
-  for (const w of contextWarnings(ctx)) warn(w);
+  // Only a non-release tag warns (the build channel); other contexts need not load the model for it.
+  if (ctx.CHANNEL === 'build' && ctx.REF.startsWith('refs/tags/')) for (const w of model().contextWarnings(ctx)) warn(w);
   return ctx;
 }
 
@@ -112,11 +121,13 @@ async function computeOrLoad(args: ResolveArgs, env: Record<string, string | und
   if (env.AMEIDE_CONTEXT_FILE) return loadContextFile(args.workspaceRoot, env.AMEIDE_CONTEXT_FILE, refFlag);
   const options = { ...readPluginOptions(args.workspaceRoot), ...definedOnly(flags) };
   const state = await readGitState(args.workspaceRoot);
-  const ref = refFlag ? normalizeRef(refFlag) : env.GITHUB_REF ? env.GITHUB_REF : localRef(state);
-  const cache = contextCacheFile(args.workspaceRoot, state, ref, options, env);
+  // The ref is named by the flag, else GITHUB_REF, else the state (tags at HEAD, branch): the key holds these inputs.
+  const refInput = refFlag ?? env.GITHUB_REF ?? null;
+  const cache = contextCacheFile(state, refInput, options, env);
   const hit = cache && readCachedContext(cache);
   if (hit) return hit;
-  const ctx = computeContext(await readGitFacts(args.workspaceRoot, state), ref, options);
+  const ref = refFlag ? refs().normalizeRef(refFlag) : env.GITHUB_REF ? env.GITHUB_REF : refs().localRef(state);
+  const ctx = model().computeContext(await readGitFacts(args.workspaceRoot, state), ref, options);
   if (cache) writeCachedContext(cache, ctx);
   return ctx;
 }
@@ -133,22 +144,10 @@ async function computeOrLoad(args: ResolveArgs, env: Record<string, string | und
 export const CONTEXT_CACHE_DIR = join('nx-ameide-release', 'context');
 const CACHE_KEEP = 32;
 
-function contextCacheFile(
-  workspaceRoot: string,
-  state: GitState,
-  ref: string,
-  options: VersionOptions,
-  env: Record<string, string | undefined>,
-): string | null {
+function contextCacheFile(state: GitState, refInput: string | null, options: VersionOptions, env: Record<string, string | undefined>): string | null {
   if (/^(off|0|false|no)$/i.test(env.AMEIDE_CONTEXT_CACHE ?? '')) return null;
-  let normalized: Required<VersionOptions>;
-  try {
-    normalized = normalizeOptions(options);
-  } catch {
-    return null; // computeContext refuses the options with its own message
-  }
   const key = createHash('sha256')
-    .update(JSON.stringify({ code: CODE_ID, state, ref, options: normalized }))
+    .update(JSON.stringify({ code: CODE_ID, state, refInput, options: Object.entries(options).sort(([a], [b]) => a.localeCompare(b)) }))
     .digest('hex');
   return join(state.gitDir, CONTEXT_CACHE_DIR, `${key}.json`);
 }
@@ -200,9 +199,9 @@ async function loadContextFile(workspaceRoot: string, file: string, refFlag: str
       'check out the commit the context was computed for, or recompute it here (nx-ameide-release context --format json)',
     );
   }
-  if (refFlag && normalizeRef(refFlag) !== ctx.REF) {
+  if (refFlag && refs().normalizeRef(refFlag) !== ctx.REF) {
     throw new ReleaseError(
-      `the context in ${path} was computed for ${ctx.REF}, but ref ${normalizeRef(refFlag)} was asked for`,
+      `the context in ${path} was computed for ${ctx.REF}, but ref ${refs().normalizeRef(refFlag)} was asked for`,
       'drop the ref option, or unset AMEIDE_CONTEXT_FILE to compute the context for that ref',
     );
   }

@@ -1,6 +1,5 @@
 import { ReleaseError } from '../errors';
 import type { GitFacts } from '../version/facts';
-import { parseVersionTag } from '../version/tags';
 import { git, gitLines, gitMayFail } from './env';
 
 /** Why git facts could not be read; `no-git`/`no-commits` let callers (the digest) degrade gracefully. */
@@ -122,6 +121,9 @@ export async function readGitFacts(cwd: string, known?: GitState): Promise<GitFa
   const state = known ?? (await readGitState(cwd));
   const sha = state.headSha;
   const [time, merged] = await Promise.all([commitTime(cwd, sha), git(cwd, ['tag', '--merged', sha])]);
+  // The version parser (semver) loads here, not with this module: the context cache's key needs none of it.
+  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  const { parseVersionTag } = require('../version/tags') as typeof import('../version/tags');
   const versionTags = (names: string[]) => names.filter((t) => parseVersionTag(t) !== null);
   const reachableTags = versionTags(lines(merged.stdout));
   if (state.shallow && reachableTags.length === 0) {

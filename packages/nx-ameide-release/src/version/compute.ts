@@ -4,21 +4,12 @@ import { ReleaseError } from '../errors';
 import type { GitFacts } from './facts';
 import { classifyTag, compareVersionTagsDesc, highestStableTag, highestVersionTag, parseVersionTag, RELEASE_TAG_FORM, type VersionTag } from './tags';
 import type { Channel, DevBase, VersionContext, VersionOptions } from './types';
+import { DEFAULT_VERSION_OPTIONS } from './options';
 
 /** The version when no `vX.Y.Z` tag is reachable (the seed's own choice). */
 export const SEED_VERSION = '0.1.0';
 
-/**
- * Defaults use {datetime}, not {date}: npm drops `+build` metadata, so two commits on one
- * day would ask for the same version (E409, and a used npm version is never freed).
- */
-export const DEFAULT_VERSION_OPTIONS: Required<VersionOptions> = {
-  npmDevVersion: '{base}-dev.{datetime}+g{shortSha}',
-  pypiDevVersion: '{base}.dev{datetime}',
-  devBase: 'latest-tag',
-  mainBranch: 'main',
-  allowBackport: false,
-};
+export { DEFAULT_VERSION_OPTIONS } from './options';
 
 export const PLACEHOLDERS = ['base', 'sha', 'shortSha', 'date', 'datetime', 'major', 'minor', 'patch'] as const;
 export type Placeholder = (typeof PLACEHOLDERS)[number];
