@@ -10,7 +10,8 @@ const { mkdirSync } = require('node:fs');
 function generate(dir, commits = 20000, tags = 5000) {
   mkdirSync(dir, { recursive: true });
   execFileSync('git', ['init', '-q', '-b', 'main', dir]);
-  const every = Math.max(1, Math.floor(commits / tags));
+  // Tags spread over the history, HEAD itself untagged (a dev build on main).
+  const every = Math.max(1, Math.floor((commits - 1) / tags));
   const parts = [];
   let tagged = 0;
   const t0 = 1_700_000_000;
