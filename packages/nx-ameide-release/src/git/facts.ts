@@ -1,5 +1,6 @@
 import { ReleaseError } from '../errors';
 import type { GitFacts } from '../version/facts';
+import type { VersionTag } from '../version/tags';
 import { git, gitLines, gitMayFail } from './env';
 
 /** Why git facts could not be read; `no-git`/`no-commits` let callers (the digest) degrade gracefully. */
@@ -70,6 +71,8 @@ export async function isAncestor(cwd: string, ancestorSha: string, descendantSha
  */
 export interface GitState {
   headSha: string;
+  /** HEAD committer time, UTC ISO (read with HEAD in one call). */
+  commitTime: string;
   /** `<name> <object> <peeled commit>` per tag, as git listed them: a moved or new tag changes it. */
   tagRefs: string;
   tagsAtHead: string[];
@@ -89,7 +92,10 @@ export async function readGitState(cwd: string): Promise<GitState> {
     gitMayFail(cwd, ['symbolic-ref', '--quiet', '--short', 'HEAD']),
   ]);
   rest.catch(() => undefined); // awaited below; a failure here is reported through readHeadSha's error first
-  const sha = await readHeadSha(cwd);
+  // HEAD and its commit time in one call; when it fails, readHeadSha says why (not a repository, no commit).
+  const head = await gitMayFail(cwd, ['show', '-s', '--format=%H %ct', 'HEAD^{commit}']);
+  const [sha, ct] = head.exitCode === 0 ? head.stdout.trim().split(' ') : [await readHeadSha(cwd), ''];
+  const time = ct ? isoUtc(Number(ct)) : await commitTime(cwd, sha);
   const [refs, status, shallow, branch] = await rest;
   const tagsAtHead: string[] = [];
   for (const line of lines(refs.stdout)) {
@@ -103,6 +109,7 @@ export async function readGitState(cwd: string): Promise<GitState> {
     .map((l) => l.slice(3));
   return {
     headSha: sha,
+    commitTime: time,
     tagRefs: refs.stdout,
     tagsAtHead,
     dirtyPaths,
@@ -112,20 +119,61 @@ export async function readGitState(cwd: string): Promise<GitState> {
   };
 }
 
+/** At most this many `merge-base --is-ancestor` checks before one `git tag --merged` walk is cheaper. */
+const MAX_ANCESTRY_CHECKS = 6;
+
 /**
- * Everything the version model needs: the state above (read here unless given), the commit
- * time and the version tags reachable from HEAD (the one history walk). Every tag name is
- * parsed once (parseVersionTag keeps what it parsed).
+ * The version tags reachable from HEAD that the model needs: the highest reachable one and the
+ * highest reachable stable one (the base version; Go's pseudo-version). Tested highest first with
+ * `git merge-base --is-ancestor` (generation numbers make one check far cheaper than walking the
+ * whole history with `git tag --merged`, measured: docs/performance.md); when more checks than
+ * MAX_ANCESTRY_CHECKS would be needed, or git cannot tell, every reachable tag from the one walk.
+ */
+async function reachableVersionTags(cwd: string, sha: string, tagRefs: string, parse: (t: string) => VersionTag | null): Promise<string[]> {
+  const tags: { tag: VersionTag; commit: string }[] = [];
+  for (const line of lines(tagRefs)) {
+    const [name, object, peeled] = line.split(' ');
+    const tag = parse(name);
+    if (tag) tags.push({ tag, commit: peeled || object });
+  }
+  if (tags.length === 0) return [];
+  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  const { compareVersionTagsDesc } = require('../version/tags') as typeof import('../version/tags');
+  tags.sort((a, b) => compareVersionTagsDesc(a.tag, b.tag));
+  const found: string[] = [];
+  let checks = 0;
+  let walk = false;
+  for (const { tag, commit } of tags) {
+    let reachable = commit === sha;
+    if (!reachable) {
+      const r = ++checks > MAX_ANCESTRY_CHECKS ? null : await gitMayFail(cwd, ['merge-base', '--is-ancestor', commit, sha]);
+      // Too many checks, or a commit git cannot place (a shallow clone): the walk answers instead.
+      if (!r || (r.exitCode !== 0 && r.exitCode !== 1)) {
+        walk = true;
+        break;
+      }
+      reachable = r.exitCode === 0;
+    }
+    if (!reachable) continue;
+    found.push(tag.tag);
+    if (tag.prerelease === '') return found;
+  }
+  // Every tag checked without a stable one reachable: `found` holds every reachable (prerelease) tag.
+  if (!walk) return found;
+  return lines((await git(cwd, ['tag', '--merged', sha])).stdout).filter((t) => parse(t) !== null);
+}
+
+/**
+ * Everything the version model needs: the state above (read here unless given) and the version
+ * tags reachable from HEAD. Every tag name is parsed once (parseVersionTag keeps what it parsed).
  */
 export async function readGitFacts(cwd: string, known?: GitState): Promise<GitFacts> {
   const state = known ?? (await readGitState(cwd));
   const sha = state.headSha;
-  const [time, merged] = await Promise.all([commitTime(cwd, sha), git(cwd, ['tag', '--merged', sha])]);
   // The version parser (semver) loads here, not with this module: the context cache's key needs none of it.
   // eslint-disable-next-line @typescript-eslint/no-var-requires
   const { parseVersionTag } = require('../version/tags') as typeof import('../version/tags');
-  const versionTags = (names: string[]) => names.filter((t) => parseVersionTag(t) !== null);
-  const reachableTags = versionTags(lines(merged.stdout));
+  const reachableTags = await reachableVersionTags(cwd, sha, state.tagRefs, parseVersionTag);
   if (state.shallow && reachableTags.length === 0) {
     throw new GitFactsError(
       'shallow-without-tags',
@@ -135,9 +183,11 @@ export async function readGitFacts(cwd: string, known?: GitState): Promise<GitFa
   }
   return {
     headSha: sha,
-    commitTime: time,
+    commitTime: state.commitTime,
     reachableTags,
-    allTags: versionTags(lines(state.tagRefs).map((l) => l.split(' ')[0])),
+    allTags: lines(state.tagRefs)
+      .map((l) => l.split(' ')[0])
+      .filter((t) => parseVersionTag(t) !== null),
     tagsAtHead: state.tagsAtHead,
     dirty: state.dirtyPaths.length > 0,
     dirtyPaths: state.dirtyPaths,
