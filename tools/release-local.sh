@@ -28,6 +28,7 @@ step "scratch clone of HEAD ($(git rev-parse --short HEAD)) in $ws"
 git clone -q --no-local "$root" "$ws"
 git -C "$ws" remote remove origin # a local release: there is no remote to push the tag to
 (cd "$ws" && pnpm install --frozen-lockfile --offline --silent)
+(cd "$ws" && node packages/nx-ameide-release/scripts/build.js --runtime) # the compiled plugin the clone runs
 # Python tooling (uv) comes from the working copy's venv; the scratch clone has none.
 export AMEIDE_UV="$root/.venv/bin/uv" AMEIDE_PYTHON="$root/.venv/bin/python"
 export NX_DAEMON=false NX_NO_CLOUD=true

@@ -104,6 +104,19 @@ node_modules() {
 }
 step "pnpm install" "if pnpm says the lockfile is out of date, run \`pnpm install\` and commit pnpm-lock.yaml" node_modules
 
+# ---------------------------------------------------------------- the plugin, compiled
+
+# The CLI, the Nx plugin and its executors run compiled JavaScript (bin/compiled.js); a stale build
+# would be rebuilt on first use anyway, here it is built up front so no command pays for it.
+plugin_build() {
+  if node -e 'process.exit(require("./packages/nx-ameide-release/bin/compiled.js").staleness() ? 1 : 0)'; then
+    echo "skip the runtime build matches the plugin's sources"
+    return
+  fi
+  node packages/nx-ameide-release/scripts/build.js --runtime
+}
+step "plugin build (compiled JS)" "read the tsc errors above and fix the source; then re-run" plugin_build
+
 # ---------------------------------------------------------------- caches for a fresh workspace
 
 # The adoption e2e makes workspaces outside this repository (one npm, one pnpm) and installs nx there

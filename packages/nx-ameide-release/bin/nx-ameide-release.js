@@ -1,9 +1,14 @@
 #!/usr/bin/env node
-// Runs the CLI from compiled JS when built (published package), else from the TypeScript source.
-const { existsSync } = require('node:fs');
-const { join } = require('node:path');
-if (!existsSync(join(__dirname, '..', 'src', 'cli.js'))) require('@swc-node/register');
-require('../src/cli').main(process.argv.slice(2)).then(
+// The CLI, always from compiled JavaScript: the package's own src/cli.js when installed, the
+// repository's runtime build (rebuilt first when the sources changed) here; see compiled.js.
+let cli;
+try {
+  cli = require('./compiled').load('src/cli');
+} catch (err) {
+  process.stderr.write(`${err && err.message ? err.message : err}\n`);
+  process.exit(1);
+}
+cli.main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (err) => {
     process.stderr.write(`nx-ameide-release: ${err && err.message ? err.message : err}\n`);

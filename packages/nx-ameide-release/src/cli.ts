@@ -4,15 +4,22 @@ import { basename, dirname, relative, resolve } from 'node:path';
 import { contextDigest, formatContext, resolveContext, type ContextFormat } from './context';
 import { ReleaseError } from './errors';
 import { GitFactsError, readHeadSha } from './git';
-import { releaseNotes } from './evidence/notes';
-import { verifyArtifact, verifyImage } from './evidence/verify';
 import type { Signer } from './ecosystems/oci/sign';
-import { ociCredentials } from './registries';
-import { findTool } from './tools';
-import { gitopsCheck, gitopsTable } from './gitops';
-import { traceArtifact, traceSha, traceTable } from './trace';
-import { manifestMarkdown, readProjectRecords, writeReleaseManifest } from './release-manifest';
-import { DEFAULT_VERSION_OPTIONS } from './version/compute';
+
+/*
+ * Each command loads its own modules on first use: `context` (run by every Nx task and every
+ * cache-key computation) loads no evidence, trace, gitops, registry or YAML code.
+ */
+/* eslint-disable @typescript-eslint/no-var-requires */
+const notes = () => require('./evidence/notes') as typeof import('./evidence/notes');
+const verify = () => require('./evidence/verify') as typeof import('./evidence/verify');
+const registries = () => require('./registries') as typeof import('./registries');
+const tools = () => require('./tools') as typeof import('./tools');
+const gitops = () => require('./gitops') as typeof import('./gitops');
+const trace = () => require('./trace') as typeof import('./trace');
+const releaseManifest = () => require('./release-manifest') as typeof import('./release-manifest');
+/* eslint-enable @typescript-eslint/no-var-requires */
+import { DEFAULT_VERSION_OPTIONS } from './version/options';
 import type { VersionOptions } from './version/types';
 
 const FORMATS = ['json', 'env', 'github-output', 'digest'] as const;
@@ -198,7 +205,7 @@ function onlyFlags(args: Parsed, allowed: string[], positionals = 0): void {
 async function notesCommand(args: Parsed): Promise<number> {
   onlyFlags(args, ['output']);
   const cwd = resolve(args.cwd ?? process.cwd());
-  const { markdown, input } = await releaseNotes(cwd, args.ref);
+  const { markdown, input } = await notes().releaseNotes(cwd, args.ref);
   const output = args.flags.output ?? 'dist/release/notes.md';
   if (output === '-') {
     process.stdout.write(markdown);
@@ -245,17 +252,17 @@ async function verifyCommand(args: Parsed): Promise<number> {
     readArtifact(file);
     const bundle = readableFile('bundle', resolve(cwd, args.flags.bundle));
     const sbomBundle = args.flags['sbom-bundle'] === undefined ? undefined : readableFile('sbom-bundle', resolve(cwd, args.flags['sbom-bundle']));
-    const report = await verifyArtifact({ file, bundle, sbomBundle, signer, sha, repository: repo, cosign: findTool('cosign', process.env, cwd), env: process.env });
+    const report = await verify().verifyArtifact({ file, bundle, sbomBundle, signer, sha, repository: repo, cosign: tools().findTool('cosign', process.env, cwd), env: process.env });
     for (const c of report.checks) process.stdout.write(`${c.ok ? 'ok  ' : 'FAIL'} ${c.name}: ${c.detail}\n`);
     process.stdout.write(report.ok ? `verified: ${basename(file)} (${report.digest}) comes from ${sha}\n` : `NOT verified: ${basename(file)}\n`);
     return report.ok ? 0 : 1;
   }
   const artifacts = args.flags.artifact === undefined ? [] : [readArtifact(resolve(cwd, args.flags.artifact))];
-  const reg = ociCredentials(process.env);
-  const report = await verifyImage({
+  const reg = registries().ociCredentials(process.env);
+  const report = await verify().verifyImage({
     ref, signer, sha, repository: repo, artifacts, insecure: reg.insecure,
     auth: { registry: ref.split('/')[0], username: reg.username, password: reg.password },
-    cosign: findTool('cosign', process.env, cwd), env: process.env,
+    cosign: tools().findTool('cosign', process.env, cwd), env: process.env,
   });
   for (const c of report.checks) process.stdout.write(`${c.ok ? 'ok  ' : 'FAIL'} ${c.name}: ${c.detail}\n`);
   process.stdout.write(report.ok ? `verified: ${ref} (${report.digest}) comes from ${sha}\n` : `NOT verified: ${ref}\n`);
@@ -268,13 +275,13 @@ async function manifestCommand(args: Parsed): Promise<number> {
   const { sha } = args.flags;
   if (sha !== undefined && !/^[0-9a-f]{40}$/.test(sha)) throw usageError(`manifest --sha takes the 40-hex commit of the run, got ${sha}`);
   const cwd = resolve(args.cwd ?? process.cwd());
-  if (readProjectRecords(cwd).length === 0) {
+  if (releaseManifest().readProjectRecords(cwd).length === 0) {
     // A run that published nothing (no affected project, the build channel, a failure before any upload).
     process.stdout.write(args.flags.format === 'markdown' ? '### Release manifest\n\nNothing was published in this run (no publish or ghcr result under dist/).\n' : 'null\n');
     return 0;
   }
-  const manifest = writeReleaseManifest(cwd, sha);
-  process.stdout.write(args.flags.format === 'markdown' ? manifestMarkdown(manifest) : `${JSON.stringify(manifest, null, 2)}\n`);
+  const manifest = releaseManifest().writeReleaseManifest(cwd, sha);
+  process.stdout.write(args.flags.format === 'markdown' ? releaseManifest().manifestMarkdown(manifest) : `${JSON.stringify(manifest, null, 2)}\n`);
   return 0;
 }
 
@@ -284,7 +291,7 @@ async function traceCommand(args: Parsed): Promise<number> {
   const what = args.positionals[0];
   if (!what) throw usageError('trace needs a SHA or an artifact: nx-ameide-release trace <sha> | npm:@scope/pkg@1.2.3 | pypi:name==1.2.3 | oci:image:tag | go:module@v1.2.3');
   const cwd = resolve(args.cwd ?? process.cwd());
-  const answer = /^(npm|pypi|oci|go):/.test(what) ? await traceArtifact(cwd, what, process.env) : await traceSha(cwd, what, process.env);
+  const answer = /^(npm|pypi|oci|go):/.test(what) ? await trace().traceArtifact(cwd, what, process.env) : await trace().traceSha(cwd, what, process.env);
   for (const u of answer.unreadable) process.stderr.write(`nx-ameide-release: not read: ${u.project} ${u.kind}: ${u.error}\n`);
   if (args.flags.format === 'json') process.stdout.write(`${JSON.stringify(answer, null, 2)}\n`);
   if (!answer.sha) {
@@ -295,7 +302,7 @@ async function traceCommand(args: Parsed): Promise<number> {
     process.stderr.write(`nx-ameide-release: ${why}${answer.unreadable.length ? ' (some registries could not be read, see above)' : ''}\n`);
     return 1;
   }
-  if (args.flags.format !== 'json') process.stdout.write(traceTable(answer));
+  if (args.flags.format !== 'json') process.stdout.write(trace().traceTable(answer));
   // Found, but a registry could not be read: the list may be missing artifacts.
   return answer.unreadable.length ? 2 : 0;
 }
@@ -305,8 +312,8 @@ async function gitopsCheckCommand(args: Parsed): Promise<number> {
   onlyFlags(args, ['format', 'prod-paths'], Number.POSITIVE_INFINITY);
   const cwd = resolve(args.cwd ?? process.cwd());
   const prod = args.flags['prod-paths'];
-  const report = await gitopsCheck({ workspaceRoot: cwd, cwd, dirs: args.positionals, protectedPaths: prod === undefined ? undefined : prod.split(','), env: process.env });
-  process.stdout.write(args.flags.format === 'json' ? `${JSON.stringify(report, null, 2)}\n` : gitopsTable(report));
+  const report = await gitops().gitopsCheck({ workspaceRoot: cwd, cwd, dirs: args.positionals, protectedPaths: prod === undefined ? undefined : prod.split(','), env: process.env });
+  process.stdout.write(args.flags.format === 'json' ? `${JSON.stringify(report, null, 2)}\n` : gitops().gitopsTable(report));
   return report.violations.length ? 1 : 0;
 }
 

@@ -1,11 +1,19 @@
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { ReleaseError } from './errors';
-import { readGitFacts, readHeadSha } from './git';
-import { computeContext, contextWarnings, DEFAULT_VERSION_OPTIONS } from './version/compute';
-import { localRef, normalizeRef } from './version/ref';
+import { readGitFacts, readGitState, readHeadSha, type GitState } from './git';
+import { DEFAULT_VERSION_OPTIONS } from './version/options';
 import type { VersionContext, VersionOptions } from './version/types';
+
+/*
+ * The version model (semver, pep440) loads only when a context is computed or a ref is named:
+ * a task that finds its context in the cache never loads it.
+ */
+/* eslint-disable @typescript-eslint/no-var-requires */
+const model = () => require('./version/compute') as typeof import('./version/compute');
+const refs = () => require('./version/ref') as typeof import('./version/ref');
+/* eslint-enable @typescript-eslint/no-var-requires */
 
 export const PLUGIN_NAME = '@ameideio/nx-ameide-release';
 
@@ -103,7 +111,8 @@ export async function resolveContext(args: ResolveArgs): Promise<VersionContext>
   const env = args.env ?? process.env;
   const ctx = await computeOrLoad(args, env);
   const warn = args.warn ?? ((m: string) => printWarning(m, env));
-  for (const w of contextWarnings(ctx)) warn(w);
+  // Only a non-release tag warns (the build channel); other contexts need not load the model for it.
+  if (ctx.CHANNEL === 'build' && ctx.REF.startsWith('refs/tags/')) for (const w of model().contextWarnings(ctx)) warn(w);
   return ctx;
 }
 
@@ -111,9 +120,67 @@ async function computeOrLoad(args: ResolveArgs, env: Record<string, string | und
   const { ref: refFlag, ...flags } = args.options ?? {};
   if (env.AMEIDE_CONTEXT_FILE) return loadContextFile(args.workspaceRoot, env.AMEIDE_CONTEXT_FILE, refFlag);
   const options = { ...readPluginOptions(args.workspaceRoot), ...definedOnly(flags) };
-  const facts = await readGitFacts(args.workspaceRoot);
-  const ref = refFlag ? normalizeRef(refFlag) : env.GITHUB_REF ? env.GITHUB_REF : localRef(facts);
-  return computeContext(facts, ref, options);
+  const state = await readGitState(args.workspaceRoot);
+  // The ref is named by the flag, else GITHUB_REF, else the state (tags at HEAD, branch): the key holds these inputs.
+  const refInput = refFlag ?? env.GITHUB_REF ?? null;
+  const cache = contextCacheFile(state, refInput, options, env);
+  const hit = cache && readCachedContext(cache);
+  if (hit) return hit;
+  const ref = refFlag ? refs().normalizeRef(refFlag) : env.GITHUB_REF ? env.GITHUB_REF : refs().localRef(state);
+  const ctx = model().computeContext(await readGitFacts(args.workspaceRoot, state), ref, options);
+  if (cache) writeCachedContext(cache, ctx);
+  return ctx;
+}
+
+/**
+ * The context is computed once per checkout state and reused by every later task, digest and CLI
+ * call (Nx starts a process per task, each would walk the history again). Kept in the clone's git
+ * directory (never in the work tree, so it can never make the tree dirty), one small JSON file per
+ * key. The key is everything the context is a function of: HEAD, every tag and the commit it names
+ * (a moved, new or deleted tag), the ref, the options, the working tree's state (a dirty tree
+ * refuses a release), shallowness, the branch, and the plugin's own code.
+ * AMEIDE_CONTEXT_CACHE=off computes it every time.
+ */
+export const CONTEXT_CACHE_DIR = join('nx-ameide-release', 'context');
+const CACHE_KEEP = 32;
+
+function contextCacheFile(state: GitState, refInput: string | null, options: VersionOptions, env: Record<string, string | undefined>): string | null {
+  if (/^(off|0|false|no)$/i.test(env.AMEIDE_CONTEXT_CACHE ?? '')) return null;
+  const key = createHash('sha256')
+    .update(JSON.stringify({ code: CODE_ID, state, refInput, options: Object.entries(options).sort(([a], [b]) => a.localeCompare(b)) }))
+    .digest('hex');
+  return join(state.gitDir, CONTEXT_CACHE_DIR, `${key}.json`);
+}
+
+/** The compiled plugin's identity: a cache written by other code is never read (module path + build time). */
+const CODE_ID = (() => {
+  try {
+    return `${__filename}:${require('node:fs').statSync(__filename).mtimeMs}`;
+  } catch {
+    return __filename;
+  }
+})();
+
+function readCachedContext(file: string): VersionContext | null {
+  try {
+    return parseContext(readFileSync(file, 'utf8'), file);
+  } catch {
+    return null; // missing, partly written by a killed process, or from an older plugin: recompute
+  }
+}
+
+function writeCachedContext(file: string, ctx: VersionContext): void {
+  try {
+    const dir = join(file, '..');
+    mkdirSync(dir, { recursive: true });
+    const tmp = `${file}.${process.pid}.tmp`;
+    writeFileSync(tmp, formatContext(ctx, 'json'));
+    renameSync(tmp, file); // atomic: a parallel task reads the whole file or none
+    const entries = readdirSync(dir).filter((f) => f.endsWith('.json'));
+    if (entries.length > CACHE_KEEP) for (const f of entries) if (join(dir, f) !== file) rmSync(join(dir, f), { force: true });
+  } catch {
+    // A read-only or full disk costs only the cache, never the run.
+  }
 }
 
 async function loadContextFile(workspaceRoot: string, file: string, refFlag: string | undefined): Promise<VersionContext> {
@@ -132,9 +199,9 @@ async function loadContextFile(workspaceRoot: string, file: string, refFlag: str
       'check out the commit the context was computed for, or recompute it here (nx-ameide-release context --format json)',
     );
   }
-  if (refFlag && normalizeRef(refFlag) !== ctx.REF) {
+  if (refFlag && refs().normalizeRef(refFlag) !== ctx.REF) {
     throw new ReleaseError(
-      `the context in ${path} was computed for ${ctx.REF}, but ref ${normalizeRef(refFlag)} was asked for`,
+      `the context in ${path} was computed for ${ctx.REF}, but ref ${refs().normalizeRef(refFlag)} was asked for`,
       'drop the ref option, or unset AMEIDE_CONTEXT_FILE to compute the context for that ref',
     );
   }

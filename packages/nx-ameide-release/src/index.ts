@@ -1,85 +1,13 @@
-import { dirname, join } from 'node:path';
-import { existsSync, readFileSync } from 'node:fs';
-import { createNodesFromFiles, type CreateNodes, type CreateNodesResult } from '@nx/devkit';
-import type { Ecosystem } from './ecosystems/types';
-import { DEFAULT_RELEASE_TAG, releaseTargets } from './plugin/targets';
-import { detectEcosystem, releaseProjectOf } from './plugin/projects';
-import type { VersionOptions } from './version/types';
-import { mergeConfig, resolveDestinations, type DestinationsConfig } from './destinations';
-import { projectDestinationsConfig, readGoModule, readPackageName, readRepositoryUrl } from './destination-facts';
-
-export interface PluginOptions extends VersionOptions {
-  /** Nx tag that opts a project in (default `ameide:release`). */
-  releaseTag?: string;
-  /** Where every release project publishes; a project overrides it, AMEIDE_* variables override both (docs/destinations.md). */
-  destinations?: DestinationsConfig;
-}
-
-
-/**
- * A project opts in by carrying the release tag; its ecosystem comes from its manifests,
- * so adding an SDK needs no nx.json edit. Reads one small JSON file per candidate: no git,
- * no network (createNodes runs on every nx command).
+/*
+ * The package entry. Nx loads it for the graph on every command, so it loads only the graph side
+ * (plugin/create-nodes) up front; the rest of the public API (the version model, git) loads on
+ * first use, through the functions below.
  */
-export const createNodes: CreateNodes<PluginOptions> = [
-  '**/{project.json,package.json}',
-  (files, options, context) => {
-    // The root package.json (a GHCR namespace can come from its `repository`) is read once per graph computation.
-    let repo: { url: string | undefined } | undefined;
-    const repositoryUrl = () => (repo ??= { url: readRepositoryUrl(context.workspaceRoot) }).url;
-    return createNodesFromFiles(
-      (file, opts, ctx): CreateNodesResult => {
-        if (file.includes('node_modules/')) return {};
-        const root = dirname(file);
-        const rootAbs = join(ctx.workspaceRoot, root);
-        let json: unknown;
-        try {
-          json = JSON.parse(readFileSync(join(ctx.workspaceRoot, file), 'utf8'));
-        } catch {
-          return {};
-        }
-        const project = releaseProjectOf(file, json, opts?.releaseTag ?? DEFAULT_RELEASE_TAG, existsSync(join(rootAbs, 'project.json')));
-        const ecosystem = project && detectEcosystem(rootAbs);
-        if (!project || !ecosystem) return {};
-        const name = project.name;
-        // Destinations as far as configuration and files tell: the environment is applied at run time
-        // (the graph is cached and must not depend on it), so no AMEIDE_* variable is read here.
-        const own = projectDestinationsConfig(file, json);
-        const config = mergeConfig(opts?.destinations, own);
-        const scoped = Boolean((opts?.destinations as DestinationsConfig | undefined)?.npm?.scope || (own as DestinationsConfig | undefined)?.npm?.scope);
-        const resolution = resolveDestinations({
-          ecosystem,
-          workspace: opts?.destinations,
-          project: own,
-          facts: {
-            project: name,
-            projectFile: file,
-            // A second small read only where a check needs it: the npm name when a scope is set.
-            packageName: ecosystem === 'npm' ? (file.endsWith('package.json') ? (json as { name?: string }).name : scoped ? readPackageName(rootAbs) : undefined) : undefined,
-            goModule: ecosystem === 'go' ? readGoModule(rootAbs) : undefined,
-            repositoryUrl: repositoryUrl(),
-          },
-          env: {},
-        });
-        return { projects: { [root]: { targets: releaseTargets({ root, name, ecosystem, releaseTag: opts?.releaseTag, destinations: { config, resolution } }) } } };
-      },
-      files,
-      options,
-      context,
-    );
-  },
-];
-
-/** Nx 24 keeps createNodesV2 as a deprecated alias of createNodes. */
-export const createNodesV2 = createNodes;
-
+export { createNodes, createNodesV2, type PluginOptions } from './plugin/create-nodes';
 export { detectEcosystem } from './plugin/projects';
 export * from './version/types';
 export * from './ecosystems/types';
 export type { GitFacts } from './version/facts';
-export { computeContext } from './version/compute';
-export { resolveContext, formatContext, contextDigest } from './context';
-export { isAncestor } from './git';
 export {
   resolveDestinations,
   refusalsFor,
@@ -89,3 +17,13 @@ export {
   type DestinationResolution,
   type DestinationRefusal,
 } from './destinations';
+
+type Compute = typeof import('./version/compute');
+type Context = typeof import('./context');
+type Git = typeof import('./git');
+/* eslint-disable @typescript-eslint/no-var-requires */
+export const computeContext: Compute['computeContext'] = (...args) => (require('./version/compute') as Compute).computeContext(...args);
+export const resolveContext: Context['resolveContext'] = (...args) => (require('./context') as Context).resolveContext(...args);
+export const formatContext: Context['formatContext'] = (...args) => (require('./context') as Context).formatContext(...args);
+export const contextDigest: Context['contextDigest'] = (...args) => (require('./context') as Context).contextDigest(...args);
+export const isAncestor: Git['isAncestor'] = (...args) => (require('./git') as Git).isAncestor(...args);

@@ -84,7 +84,8 @@ describe('readGitFacts on real repositories', () => {
     await r.commit('c');
     await r.tag('v1.0.1');
     const facts = await readGitFacts(r.dir);
-    expect(facts.reachableTags.sort()).toEqual(['v1.0.0', 'v1.0.1']);
+    // The highest reachable stable tag ends the search (v1.0.0 below it is not needed by the model).
+    expect(facts.reachableTags).toEqual(['v1.0.1']);
     expect(facts.allTags.sort()).toEqual(['v1.0.0', 'v1.0.1', 'v2.0.0']);
     expect(() => computeContext(facts, 'refs/tags/v1.0.1')).toThrow(/v2\.0\.0 is higher than v1\.0\.1/);
     expect(computeContext(facts, 'refs/tags/v1.0.1', { allowBackport: true })).toMatchObject({

@@ -1,6 +1,6 @@
 import { ReleaseError } from '../errors';
 import type { GitFacts } from '../version/facts';
-import { parseVersionTag } from '../version/tags';
+import type { VersionTag } from '../version/tags';
 import { git, gitLines, gitMayFail } from './env';
 
 /** Why git facts could not be read; `no-git`/`no-commits` let callers (the digest) degrade gracefully. */
@@ -27,6 +27,9 @@ export function isoUtc(unixSeconds: number): string {
 
 /** HEAD's SHA; a clear GitFactsError when cwd is not inside a git work tree or has no commit. */
 export async function readHeadSha(cwd: string): Promise<string> {
+  // The happy path is one git call; the reason for a failure is looked up only then.
+  const head = await gitMayFail(cwd, ['rev-parse', '--verify', '--quiet', 'HEAD^{commit}']);
+  if (head.exitCode === 0) return head.stdout.trim();
   const inside = await gitMayFail(cwd, ['rev-parse', '--is-inside-work-tree']);
   if (inside.exitCode !== 0 || inside.stdout.trim() !== 'true') {
     throw new GitFactsError(
@@ -35,15 +38,11 @@ export async function readHeadSha(cwd: string): Promise<string> {
       'run from a git checkout (git clone ...) or pass --cwd <checkout>',
     );
   }
-  const head = await gitMayFail(cwd, ['rev-parse', '--verify', '--quiet', 'HEAD^{commit}']);
-  if (head.exitCode !== 0) {
-    throw new GitFactsError(
-      'no-commits',
-      `the repository at ${cwd} has no commits yet (HEAD is unborn)`,
-      'make the first commit (git add . && git commit -m "initial commit")',
-    );
-  }
-  return head.stdout.trim();
+  throw new GitFactsError(
+    'no-commits',
+    `the repository at ${cwd} has no commits yet (HEAD is unborn)`,
+    'make the first commit (git add . && git commit -m "initial commit")',
+  );
 }
 
 /** HEAD committer time in UTC, ISO form. */
@@ -65,29 +64,44 @@ export async function isAncestor(cwd: string, ancestorSha: string, descendantSha
 }
 
 /**
- * Everything the version model needs, read in one go (the git calls run in parallel:
- * the context digest runs on every cacheable Nx task).
+ * What identifies a checkout's version context, read with cheap git calls (no history walk):
+ * HEAD, every tag with the commit it names, the working tree's state, the branch. The context
+ * cache (src/context.ts) keys on it; readGitFacts completes it with the commit time and the
+ * tags reachable from HEAD.
  */
-export async function readGitFacts(cwd: string): Promise<GitFacts> {
-  const sha = await readHeadSha(cwd);
-  const [time, all, merged, atHead, status, shallow, branch] = await Promise.all([
-    commitTime(cwd, sha),
-    git(cwd, ['for-each-ref', '--format=%(refname:strip=2)', 'refs/tags']),
-    git(cwd, ['tag', '--merged', sha]),
-    git(cwd, ['tag', '--points-at', sha]),
+export interface GitState {
+  headSha: string;
+  /** HEAD committer time, UTC ISO (read with HEAD in one call). */
+  commitTime: string;
+  /** `<name> <object> <peeled commit>` per tag, as git listed them: a moved or new tag changes it. */
+  tagRefs: string;
+  tagsAtHead: string[];
+  dirtyPaths: string[];
+  shallow: boolean;
+  branch: string | null;
+  /** The repository's git directory (absolute): where a cache lives without touching the work tree. */
+  gitDir: string;
+}
+
+export async function readGitState(cwd: string): Promise<GitState> {
+  // One round of parallel git calls; HEAD is awaited first so a checkout without one gets its own clear error.
+  const rest = Promise.all([
+    git(cwd, ['for-each-ref', '--format=%(refname:strip=2) %(objectname) %(*objectname)', 'refs/tags']),
     git(cwd, ['status', '--porcelain']),
-    git(cwd, ['rev-parse', '--is-shallow-repository']),
+    git(cwd, ['rev-parse', '--is-shallow-repository', '--absolute-git-dir']),
     gitMayFail(cwd, ['symbolic-ref', '--quiet', '--short', 'HEAD']),
   ]);
-  const versionTags = (out: string) => lines(out).filter((t) => parseVersionTag(t) !== null);
-  const reachableTags = versionTags(merged.stdout);
-  const isShallow = shallow.stdout.trim() === 'true';
-  if (isShallow && reachableTags.length === 0) {
-    throw new GitFactsError(
-      'shallow-without-tags',
-      `${cwd} is a shallow clone and no vX.Y.Z tag is reachable from HEAD, so the base version is unknown`,
-      'git fetch --tags --unshallow (in GitHub Actions: actions/checkout with fetch-depth: 0)',
-    );
+  rest.catch(() => undefined); // awaited below; a failure here is reported through readHeadSha's error first
+  // HEAD and its commit time in one call; when it fails, readHeadSha says why (not a repository, no commit).
+  const head = await gitMayFail(cwd, ['show', '-s', '--format=%H %ct', 'HEAD^{commit}']);
+  const [sha, ct] = head.exitCode === 0 ? head.stdout.trim().split(' ') : [await readHeadSha(cwd), ''];
+  const time = ct ? isoUtc(Number(ct)) : await commitTime(cwd, sha);
+  const [refs, status, shallow, branch] = await rest;
+  const tagsAtHead: string[] = [];
+  for (const line of lines(refs.stdout)) {
+    const [name, object, peeled] = line.split(' ');
+    // An annotated tag's commit is the peeled object; a lightweight tag names the commit itself.
+    if ((peeled || object) === sha) tagsAtHead.push(name);
   }
   const dirtyPaths = status.stdout
     .split('\n')
@@ -96,13 +110,89 @@ export async function readGitFacts(cwd: string): Promise<GitFacts> {
   return {
     headSha: sha,
     commitTime: time,
-    reachableTags,
-    allTags: versionTags(all.stdout),
-    tagsAtHead: lines(atHead.stdout),
-    dirty: dirtyPaths.length > 0,
+    tagRefs: refs.stdout,
+    tagsAtHead,
     dirtyPaths,
-    shallow: isShallow,
+    shallow: lines(shallow.stdout)[0] === 'true',
     branch: branch.exitCode === 0 ? branch.stdout.trim() : null,
+    gitDir: lines(shallow.stdout)[1],
+  };
+}
+
+/** At most this many `merge-base --is-ancestor` checks before one `git tag --merged` walk is cheaper. */
+const MAX_ANCESTRY_CHECKS = 6;
+
+/**
+ * The version tags reachable from HEAD that the model needs: the highest reachable one and the
+ * highest reachable stable one (the base version; Go's pseudo-version). Tested highest first with
+ * `git merge-base --is-ancestor` (generation numbers make one check far cheaper than walking the
+ * whole history with `git tag --merged`, measured: docs/performance.md); when more checks than
+ * MAX_ANCESTRY_CHECKS would be needed, or git cannot tell, every reachable tag from the one walk.
+ */
+async function reachableVersionTags(cwd: string, sha: string, tagRefs: string, parse: (t: string) => VersionTag | null): Promise<string[]> {
+  const tags: { tag: VersionTag; commit: string }[] = [];
+  for (const line of lines(tagRefs)) {
+    const [name, object, peeled] = line.split(' ');
+    const tag = parse(name);
+    if (tag) tags.push({ tag, commit: peeled || object });
+  }
+  if (tags.length === 0) return [];
+  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  const { compareVersionTagsDesc } = require('../version/tags') as typeof import('../version/tags');
+  tags.sort((a, b) => compareVersionTagsDesc(a.tag, b.tag));
+  const found: string[] = [];
+  let checks = 0;
+  let walk = false;
+  for (const { tag, commit } of tags) {
+    let reachable = commit === sha;
+    if (!reachable) {
+      const r = ++checks > MAX_ANCESTRY_CHECKS ? null : await gitMayFail(cwd, ['merge-base', '--is-ancestor', commit, sha]);
+      // Too many checks, or a commit git cannot place (a shallow clone): the walk answers instead.
+      if (!r || (r.exitCode !== 0 && r.exitCode !== 1)) {
+        walk = true;
+        break;
+      }
+      reachable = r.exitCode === 0;
+    }
+    if (!reachable) continue;
+    found.push(tag.tag);
+    if (tag.prerelease === '') return found;
+  }
+  // Every tag checked without a stable one reachable: `found` holds every reachable (prerelease) tag.
+  if (!walk) return found;
+  return lines((await git(cwd, ['tag', '--merged', sha])).stdout).filter((t) => parse(t) !== null);
+}
+
+/**
+ * Everything the version model needs: the state above (read here unless given) and the version
+ * tags reachable from HEAD. Every tag name is parsed once (parseVersionTag keeps what it parsed).
+ */
+export async function readGitFacts(cwd: string, known?: GitState): Promise<GitFacts> {
+  const state = known ?? (await readGitState(cwd));
+  const sha = state.headSha;
+  // The version parser (semver) loads here, not with this module: the context cache's key needs none of it.
+  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  const { parseVersionTag } = require('../version/tags') as typeof import('../version/tags');
+  const reachableTags = await reachableVersionTags(cwd, sha, state.tagRefs, parseVersionTag);
+  if (state.shallow && reachableTags.length === 0) {
+    throw new GitFactsError(
+      'shallow-without-tags',
+      `${cwd} is a shallow clone and no vX.Y.Z tag is reachable from HEAD, so the base version is unknown`,
+      'git fetch --tags --unshallow (in GitHub Actions: actions/checkout with fetch-depth: 0)',
+    );
+  }
+  return {
+    headSha: sha,
+    commitTime: state.commitTime,
+    reachableTags,
+    allTags: lines(state.tagRefs)
+      .map((l) => l.split(' ')[0])
+      .filter((t) => parseVersionTag(t) !== null),
+    tagsAtHead: state.tagsAtHead,
+    dirty: state.dirtyPaths.length > 0,
+    dirtyPaths: state.dirtyPaths,
+    shallow: state.shallow,
+    branch: state.branch,
   };
 }
 

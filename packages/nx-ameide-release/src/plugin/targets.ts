@@ -68,10 +68,14 @@ export function releaseTargets(p: ReleaseProject): Record<string, TargetConfigur
   const options = { ecosystem: p.ecosystem };
   const dependsOn = releaseDependsOn(p.releaseTag);
   // preflight, publish, ghcr and smoke get the configured destinations as an option and show the resolved ones in their metadata.
+  // Computed once per set of kinds (createNodes runs this for every project on every nx command).
   const dest = (kinds: DestinationKind[]) =>
     p.destinations
       ? { options: { ...options, destinations: pickKinds(p.destinations.config ?? {}, kinds) }, metadata: destinationsMetadata(p.destinations.resolution, kinds) }
       : { options, metadata: {} };
+  const own = dest([p.ecosystem]);
+  const withOci = dest([p.ecosystem, 'oci']);
+  const oci = dest(['oci']);
   return {
     version: {
       executor: `${PLUGIN}:version`,
@@ -92,33 +96,33 @@ export function releaseTargets(p: ReleaseProject): Record<string, TargetConfigur
       executor: `${PLUGIN}:preflight`,
       cache: false,
       dependsOn: dependsOn.preflight,
-      options: dest([p.ecosystem, 'oci']).options,
+      options: { ...withOci.options },
       metadata: {
         description:
           'Check, without writing, everything the publish needs: guards, packed artifacts (sha256), destination reachable, credentials valid, version not held by another SHA. Every publish waits for the preflight of every release project.',
-        ...dest([p.ecosystem, 'oci']).metadata,
+        ...withOci.metadata,
       },
     },
     publish: {
       executor: `${PLUGIN}:publish`,
       cache: false,
       dependsOn: dependsOn.publish,
-      options: dest([p.ecosystem]).options,
-      metadata: { description: `Publish the ${what} to its registry after every release project's preflight passed (idempotent per SHA; --dry-run prints the plan).`, ...dest([p.ecosystem]).metadata },
+      options: { ...own.options },
+      metadata: { description: `Publish the ${what} to its registry after every release project's preflight passed (idempotent per SHA; --dry-run prints the plan).`, ...own.metadata },
     },
     ghcr: {
       executor: `${PLUGIN}:ghcr`,
       cache: false,
       dependsOn: dependsOn.ghcr,
-      options: dest(['oci']).options,
-      metadata: { description: 'Push the packed artifacts as a reproducible OCI image, tagged per channel, signed with cosign; only after the package itself is published.', ...dest(['oci']).metadata },
+      options: { ...oci.options },
+      metadata: { description: 'Push the packed artifacts as a reproducible OCI image, tagged per channel, signed with cosign; only after the package itself is published.', ...oci.metadata },
     },
     smoke: {
       executor: `${PLUGIN}:smoke`,
       cache: false,
       dependsOn: dependsOn.smoke,
-      options: dest([p.ecosystem]).options,
-      metadata: { description: 'Install the published version from its registry outside the workspace, as a consumer would, and check it (after every publish and ghcr of the run).', ...dest([p.ecosystem]).metadata },
+      options: { ...own.options },
+      metadata: { description: 'Install the published version from its registry outside the workspace, as a consumer would, and check it (after every publish and ghcr of the run).', ...own.metadata },
     },
   };
 }

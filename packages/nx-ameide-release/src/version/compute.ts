@@ -2,23 +2,14 @@ import * as semver from 'semver';
 import * as pep440 from '@renovatebot/pep440';
 import { ReleaseError } from '../errors';
 import type { GitFacts } from './facts';
-import { classifyTag, highestStableTag, parseVersionTag, RELEASE_TAG_FORM, sortVersionTags, type VersionTag } from './tags';
+import { classifyTag, compareVersionTagsDesc, highestStableTag, highestVersionTag, parseVersionTag, RELEASE_TAG_FORM, type VersionTag } from './tags';
 import type { Channel, DevBase, VersionContext, VersionOptions } from './types';
+import { DEFAULT_VERSION_OPTIONS } from './options';
 
 /** The version when no `vX.Y.Z` tag is reachable (the seed's own choice). */
 export const SEED_VERSION = '0.1.0';
 
-/**
- * Defaults use {datetime}, not {date}: npm drops `+build` metadata, so two commits on one
- * day would ask for the same version (E409, and a used npm version is never freed).
- */
-export const DEFAULT_VERSION_OPTIONS: Required<VersionOptions> = {
-  npmDevVersion: '{base}-dev.{datetime}+g{shortSha}',
-  pypiDevVersion: '{base}.dev{datetime}',
-  devBase: 'latest-tag',
-  mainBranch: 'main',
-  allowBackport: false,
-};
+export { DEFAULT_VERSION_OPTIONS } from './options';
 
 export const PLACEHOLDERS = ['base', 'sha', 'shortSha', 'date', 'datetime', 'major', 'minor', 'patch'] as const;
 export type Placeholder = (typeof PLACEHOLDERS)[number];
@@ -156,7 +147,7 @@ function checkOci(tags: string[]): string[] {
  */
 export function goPseudoVersion(reachableTags: readonly string[], datetime: string, sha: string): string {
   const rev = sha.slice(0, 12);
-  const latest = sortVersionTags(reachableTags)[0];
+  const latest = highestVersionTag(reachableTags);
   if (!latest) return `v0.0.0-${datetime}-${rev}`;
   if (latest.prerelease) return `v${latest.version}.0.${datetime}-${rev}`;
   return `v${latest.major}.${latest.minor}.${latest.patch + 1}-0.${datetime}-${rev}`;
@@ -242,14 +233,15 @@ function checkRelease(facts: GitFacts, tag: VersionTag, opts: Required<VersionOp
       'commit, stash or remove the changes (git status) so the release is exactly the tagged commit',
     );
   }
-  const higher = sortVersionTags(facts.allTags, { stableOnly: true }).filter((t) => semver.gt(t.version, tag.version));
-  if (higher.length > 0 && !opts.allowBackport) {
+  const top = highestStableTag(facts.allTags);
+  const higher = top && compareVersionTagsDesc(top, tag) < 0 ? top : null;
+  if (higher && !opts.allowBackport) {
     throw new ReleaseError(
-      `release refused: ${higher[0].tag} is higher than ${tag.tag} (no accidental rollback)`,
-      `tag a version above ${higher[0].tag}, or release ${tag.tag} as a backport (latest and ${tag.major}.${tag.minor} stay where they are): nx run-many -t publish ghcr --allowBackport (the CLI: nx-ameide-release context --allow-backport; nx.json: allowBackport: true)`,
+      `release refused: ${higher.tag} is higher than ${tag.tag} (no accidental rollback)`,
+      `tag a version above ${higher.tag}, or release ${tag.tag} as a backport (latest and ${tag.major}.${tag.minor} stay where they are): nx run-many -t publish ghcr --allowBackport (the CLI: nx-ameide-release context --allow-backport; nx.json: allowBackport: true)`,
     );
   }
-  return { highest: higher.length === 0 && tag.prerelease === '' };
+  return { highest: higher === null && tag.prerelease === '' };
 }
 
 /**
@@ -264,7 +256,8 @@ export function computeContext(facts: GitFacts, ref: string, options: VersionOpt
   const { DATE, DATETIME } = commitStamps(facts.commitTime);
   const GIT_SHA = facts.headSha;
   const SHORT_SHA = GIT_SHA.slice(0, 7);
-  const BASE_VERSION = highestStableTag(facts.reachableTags)?.version ?? SEED_VERSION;
+  const baseTag = highestStableTag(facts.reachableTags);
+  const BASE_VERSION = baseTag?.version ?? SEED_VERSION;
   const { channel, tag } = classifyRef(ref, opts.mainBranch);
   const common = { BASE_VERSION, GIT_SHA, SHORT_SHA, DATE, DATETIME, COMMIT_TIME: facts.commitTime, REF: ref };
 
@@ -290,8 +283,7 @@ export function computeContext(facts: GitFacts, ref: string, options: VersionOpt
 
   // Dev and build share the version strings; only dev publishes them.
   // next-patch without any tag stays on the seed: the first release will be the seed itself.
-  const hasTag = highestStableTag(facts.reachableTags) !== null;
-  const base = opts.devBase === 'next-patch' && hasTag ? semver.inc(BASE_VERSION, 'patch')! : BASE_VERSION;
+  const base = opts.devBase === 'next-patch' && baseTag ? semver.inc(BASE_VERSION, 'patch')! : BASE_VERSION;
   const b = semver.parse(base)!;
   const values: Record<Placeholder, string> = {
     base,

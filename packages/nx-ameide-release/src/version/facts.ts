@@ -7,7 +7,10 @@ export interface GitFacts {
   headSha: string;
   /** HEAD committer time, UTC, `YYYY-MM-DDTHH:MM:SSZ` (the only clock the model ever sees). */
   commitTime: string;
-  /** Version tags (`vX.Y.Z`, `vX.Y.Z-pre`) reachable from HEAD; non-SemVer tags already dropped. */
+  /**
+   * Version tags (`vX.Y.Z`, `vX.Y.Z-pre`) reachable from HEAD, non-SemVer tags dropped: at least the
+   * highest reachable one and the highest reachable stable one (all the model reads); git may list more.
+   */
   reachableTags: string[];
   /** Every version tag in the repository, reachable or not (for "is this the highest release"). */
   allTags: string[];

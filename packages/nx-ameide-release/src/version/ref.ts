@@ -9,7 +9,7 @@ import { classifyTag, sortVersionTags } from './tags';
  * tag (the build channel, with a warning). A detached HEAD without a tag says nothing about
  * the channel, so it is refused.
  */
-export function localRef(facts: GitFacts): string {
+export function localRef(facts: Pick<GitFacts, 'headSha' | 'tagsAtHead' | 'branch'>): string {
   const tag = sortVersionTags(facts.tagsAtHead)[0];
   if (tag) return `refs/tags/${tag.tag}`;
   const byKind = (k: string) => [...facts.tagsAtHead].sort().find((t) => classifyTag(t).kind === k);

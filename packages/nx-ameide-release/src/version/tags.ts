@@ -16,12 +16,36 @@ export interface VersionTag {
  * metadata: two tags could name one version) are not release tags and are ignored.
  */
 export function parseVersionTag(tag: string): VersionTag | null {
+  let parsed = PARSED.get(tag);
+  if (parsed === undefined) {
+    parsed = parseOnce(tag);
+    PARSED.set(tag, parsed);
+  }
+  return parsed;
+}
+
+/**
+ * Every tag name is parsed once per process: git facts filter them, the model sorts them, the
+ * ref logic classifies them (5,000 tags are 5,000 parses, not 15,000). VersionTag is read-only data.
+ */
+const PARSED = new Map<string, VersionTag | null>();
+const SEMVER = new WeakMap<VersionTag, semver.SemVer>();
+
+function parseOnce(tag: string): VersionTag | null {
   if (!tag.startsWith('v')) return null;
   const version = tag.slice(1);
-  // semver.valid is strict by default; comparing with the input rejects anything it had to normalise.
-  if (semver.valid(version) !== version || version.includes('+')) return null;
-  const v = semver.parse(version)!;
-  return { tag, version, major: v.major, minor: v.minor, patch: v.patch, prerelease: v.prerelease.join('.') };
+  // semver.parse is strict by default; comparing with the input rejects anything it had to normalise
+  // (and `+build`, which SemVer.version drops).
+  const v = semver.parse(version);
+  if (!v || v.version !== version) return null;
+  const parsed: VersionTag = { tag, version, major: v.major, minor: v.minor, patch: v.patch, prerelease: v.prerelease.join('.') };
+  SEMVER.set(parsed, v);
+  return parsed;
+}
+
+/** Highest first; compares the parsed versions (no re-parse per comparison). */
+export function compareVersionTagsDesc(a: VersionTag, b: VersionTag): number {
+  return semver.rcompare(SEMVER.get(a) ?? a.version, SEMVER.get(b) ?? b.version);
 }
 
 /** The form a release tag must have, for error messages. */
@@ -51,10 +75,20 @@ export function sortVersionTags(tags: readonly string[], opts: { stableOnly?: bo
   return tags
     .map(parseVersionTag)
     .filter((t): t is VersionTag => t !== null && (!opts.stableOnly || t.prerelease === ''))
-    .sort((a, b) => semver.rcompare(a.version, b.version));
+    .sort(compareVersionTagsDesc);
+}
+
+/** The highest release tag among `tags` (stable ones only with stableOnly), or null: one pass, no sort. */
+export function highestVersionTag(tags: readonly string[], opts: { stableOnly?: boolean } = {}): VersionTag | null {
+  let best: VersionTag | null = null;
+  for (const name of tags) {
+    const t = parseVersionTag(name);
+    if (t && (!opts.stableOnly || t.prerelease === '') && (best === null || compareVersionTagsDesc(t, best) < 0)) best = t;
+  }
+  return best;
 }
 
 /** The highest stable `vX.Y.Z` among `tags`, or null. */
 export function highestStableTag(tags: readonly string[]): VersionTag | null {
-  return sortVersionTags(tags, { stableOnly: true })[0] ?? null;
+  return highestVersionTag(tags, { stableOnly: true });
 }

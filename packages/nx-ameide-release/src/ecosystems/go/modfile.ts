@@ -1,4 +1,8 @@
-import * as semver from 'semver';
+import type * as Semver from 'semver';
+
+// semver loads on first use: createNodes reads go.mod's module path through this file and loads no version logic.
+// eslint-disable-next-line @typescript-eslint/no-var-requires
+const semver = new Proxy({} as typeof Semver, { get: (_t, key) => (require('semver') as Record<string | symbol, unknown>)[key] });
 
 /**
  * A go.mod reader that follows the lexical rules of golang.org/x/mod/modfile:
