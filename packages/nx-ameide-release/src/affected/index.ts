@@ -45,6 +45,11 @@ export function workspaceDeps(workspaceRoot: string): PlanDeps {
   };
 }
 
+function releaseProjects(workspaceRoot: string, env: Env): ProjectState[] {
+  const { subjects, refused } = traceSubjects(workspaceRoot, env);
+  return [...new Set([...subjects, ...refused].map((s) => s.project))].map((project) => ({ project, heads: [], unreadable: [] }));
+}
+
 /** What the registries hold on the dev channel for every release project (all asked in parallel). */
 export async function readProjectStates(workspaceRoot: string, env: Env): Promise<ProjectState[]> {
   const { subjects, refused } = traceSubjects(workspaceRoot, env);
@@ -73,7 +78,8 @@ export async function readProjectStates(workspaceRoot: string, env: Env): Promis
 export async function affectedProjects(workspaceRoot: string, env: Env, ref?: string): Promise<AffectedPlan> {
   const ctx = await resolveContext({ workspaceRoot, env, options: { ref } });
   const head = ctx.GIT_SHA;
-  const projects = await readProjectStates(workspaceRoot, env);
+  // A release publishes every project: nothing to ask the registries.
+  const projects = ctx.CHANNEL === 'release' ? releaseProjects(workspaceRoot, env) : await readProjectStates(workspaceRoot, env);
   if (projects.length === 0) throw new ReleaseError(`no release project in ${workspaceRoot}`, 'run affected in the workspace (or --cwd <workspace>); release projects carry the ameide:release tag');
   return planAffected({ channel: ctx.CHANNEL, head, projects }, workspaceDeps(workspaceRoot));
 }
