@@ -3,6 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { createNodesFromFiles, type CreateNodes, type CreateNodesResult } from '@nx/devkit';
 import type { Ecosystem } from './ecosystems/types';
 import { DEFAULT_RELEASE_TAG, releaseTargets } from './plugin/targets';
+import { gitopsProject, type GitopsOptions } from './plugin/gitops';
 import { detectEcosystem, releaseProjectOf } from './plugin/projects';
 import type { VersionOptions } from './version/types';
 import { mergeConfig, resolveDestinations, type DestinationsConfig } from './destinations';
@@ -13,6 +14,8 @@ export interface PluginOptions extends VersionOptions {
   releaseTag?: string;
   /** Where every release project publishes; a project overrides it, AMEIDE_* variables override both (docs/destinations.md). */
   destinations?: DestinationsConfig;
+  /** The GitOps pin check as a target (docs/gitops-check.md): `{ dirs, prodPaths?, project? }`. */
+  gitops?: GitopsOptions;
 }
 
 
@@ -30,43 +33,52 @@ export const createNodes: CreateNodes<PluginOptions> = [
     return createNodesFromFiles(
       (file, opts, ctx): CreateNodesResult => {
         if (file.includes('node_modules/')) return {};
-        const root = dirname(file);
-        const rootAbs = join(ctx.workspaceRoot, root);
-        let json: unknown;
-        try {
-          json = JSON.parse(readFileSync(join(ctx.workspaceRoot, file), 'utf8'));
-        } catch {
-          return {};
-        }
-        const project = releaseProjectOf(file, json, opts?.releaseTag ?? DEFAULT_RELEASE_TAG, existsSync(join(rootAbs, 'project.json')));
-        const ecosystem = project && detectEcosystem(rootAbs);
-        if (!project || !ecosystem) return {};
-        const name = project.name;
-        // Destinations as far as configuration and files tell: the environment is applied at run time
-        // (the graph is cached and must not depend on it), so no AMEIDE_* variable is read here.
-        const own = projectDestinationsConfig(file, json);
-        const config = mergeConfig(opts?.destinations, own);
-        const scoped = Boolean((opts?.destinations as DestinationsConfig | undefined)?.npm?.scope || (own as DestinationsConfig | undefined)?.npm?.scope);
-        const resolution = resolveDestinations({
-          ecosystem,
-          workspace: opts?.destinations,
-          project: own,
-          facts: {
-            project: name,
-            projectFile: file,
-            // A second small read only where a check needs it: the npm name when a scope is set.
-            packageName: ecosystem === 'npm' ? (file.endsWith('package.json') ? (json as { name?: string }).name : scoped ? readPackageName(rootAbs) : undefined) : undefined,
-            goModule: ecosystem === 'go' ? readGoModule(rootAbs) : undefined,
-            repositoryUrl: repositoryUrl(),
-          },
-          env: {},
-        });
-        return { projects: { [root]: { targets: releaseTargets({ root, name, ecosystem, releaseTag: opts?.releaseTag, destinations: { config, resolution } }) } } };
+        // The gitops-check project hangs off the root package.json: one per workspace, from options alone.
+        const gitops = file === 'package.json' ? gitopsProject(opts?.gitops) : null;
+        const release = releaseNode(file, opts);
+        if (!gitops) return release;
+        return { projects: { ...release.projects, [gitops.root]: { name: gitops.name, targets: gitops.targets } } };
       },
       files,
       options,
       context,
     );
+
+    function releaseNode(file: string, opts: PluginOptions | undefined): CreateNodesResult {
+      const ctx = context;
+      const root = dirname(file);
+      const rootAbs = join(ctx.workspaceRoot, root);
+      let json: unknown;
+      try {
+        json = JSON.parse(readFileSync(join(ctx.workspaceRoot, file), 'utf8'));
+      } catch {
+        return {};
+      }
+      const project = releaseProjectOf(file, json, opts?.releaseTag ?? DEFAULT_RELEASE_TAG, existsSync(join(rootAbs, 'project.json')));
+      const ecosystem = project && detectEcosystem(rootAbs);
+      if (!project || !ecosystem) return {};
+      const name = project.name;
+      // Destinations as far as configuration and files tell: the environment is applied at run time
+      // (the graph is cached and must not depend on it), so no AMEIDE_* variable is read here.
+      const own = projectDestinationsConfig(file, json);
+      const config = mergeConfig(opts?.destinations, own);
+      const scoped = Boolean((opts?.destinations as DestinationsConfig | undefined)?.npm?.scope || (own as DestinationsConfig | undefined)?.npm?.scope);
+      const resolution = resolveDestinations({
+        ecosystem,
+        workspace: opts?.destinations,
+        project: own,
+        facts: {
+          project: name,
+          projectFile: file,
+          // A second small read only where a check needs it: the npm name when a scope is set.
+          packageName: ecosystem === 'npm' ? (file.endsWith('package.json') ? (json as { name?: string }).name : scoped ? readPackageName(rootAbs) : undefined) : undefined,
+          goModule: ecosystem === 'go' ? readGoModule(rootAbs) : undefined,
+          repositoryUrl: repositoryUrl(),
+        },
+        env: {},
+      });
+      return { projects: { [root]: { targets: releaseTargets({ root, name, ecosystem, releaseTag: opts?.releaseTag, destinations: { config, resolution } }) } } };
+    }
   },
 ];
 
