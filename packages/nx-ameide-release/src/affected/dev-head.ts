@@ -5,6 +5,7 @@ import { pypiRegistry } from '../registries';
 import { listProjectFiles } from '../ecosystems/pypi/simple-index';
 import { normalizeProjectName } from '../ecosystems/pypi/commands';
 import { versionOfDistFile } from '../ecosystems/pypi/trace';
+import { ociImageName } from '../ecosystems/oci/layout';
 
 /** The npm dist-tag and the image tag the dev channel moves on every publish (DESIGN: NPM_DIST_TAG / GHCR_TAGS of dev). */
 export const DEV_TAG = 'dev';
@@ -68,7 +69,7 @@ export async function devHead(s: TraceSubject): Promise<DevHead | null> {
       return oneSha('npm', `npm ${s.name}@${DEV_TAG}`, all.filter((a) => a.tags.includes(DEV_TAG)));
     }
     case 'oci':
-      return oneSha('oci', `image ${s.name}:${DEV_TAG}`, await TRACES.oci.list(s, DEV_TAG));
+      return oneSha('oci', `image ${ociImageName(s.name)}:${DEV_TAG}`, await TRACES.oci.list(s, DEV_TAG));
     case 'pypi': {
       const files = await listProjectFiles(pypiRegistry(s.env, s.destinations), normalizeProjectName(s.name));
       const version = newestDev(files.map((f) => versionOfDistFile(f.filename)).filter((v): v is string => v !== null));

@@ -62,14 +62,17 @@ function devRun(): Run {
   return r;
 }
 
+/** Outcomes of an upload by this run (packages: published, images: pushed). */
+const UPLOADED = ['published', 'pushed'];
 /** The artifacts a run's manifest records as on the registry (a Go module on the dev channel is skipped: nothing to trace). */
-const onRegistry = (m: any) => m.artifacts.filter((a: any) => a.outcome === 'published' || a.outcome === 'already-published');
+const onRegistry = (m: any) => m.artifacts.filter((a: any) => [...UPLOADED, 'already-published', 'unchanged'].includes(a.outcome));
 /** The projects whose package (publish) or image (oci) the run uploaded. */
-const uploaded = (m: any, image: boolean) => [...new Set(m.artifacts.filter((a: any) => (a.ecosystem === 'oci') === image && a.outcome === 'published').map((a: any) => a.project))].sort();
+const uploaded = (m: any, image: boolean) => [...new Set(m.artifacts.filter((a: any) => (a.ecosystem === 'oci') === image && UPLOADED.includes(a.outcome)).map((a: any) => a.project))].sort();
 
 /** One artifact, comparable between trace and manifest.json (npm: one entry per version; PyPI: per file). */
 const traceKey = (a: any) => (a.ecosystem === 'pypi' ? `pypi ${a.file}` : a.ecosystem === 'oci' ? `oci ${a.name}@${a.digest}` : `${a.ecosystem} ${a.name}@${a.version}`);
-const manifestKey = (a: any) => (a.ecosystem === 'pypi' ? `pypi ${a.file}` : a.ecosystem === 'oci' ? `oci ${a.name}@${a.digest ?? a.imageDigest}` : `${a.ecosystem} ${a.name}@${a.version}`);
+// the manifest keeps npm's +build metadata, which the registry drops
+const manifestKey = (a: any) => (a.ecosystem === 'pypi' ? `pypi ${a.file}` : a.ecosystem === 'oci' ? `oci ${a.name}@${a.digest ?? a.imageDigest}` : `${a.ecosystem} ${a.name}@${a.version.replace(/\+.*$/, '')}`);
 
 beforeAll(async () => {
   env = await sandboxEnv();
@@ -89,10 +92,10 @@ describe('dev runs publish what changed since the dev channel last published', (
     const r = devRun();
     expect(r.projects).toEqual(RELEASE_PROJECTS);
     expect(r.affectedOut).toMatch(/dev channel at [0-9a-f]{7}: 5 of 5 release project\(s\) to publish/);
-    expect(r.affectedOut).toMatch(/ameide_sdk_python\s+publish\s+every file counts: dev channel unknown: PyPI ameide-sdk-python: no \.devN version published/);
+    expect(r.affectedOut).toMatch(/ameide_sdk_python\s+publish\s+every file counts: dev channel unknown: image ameide-sdk-python:dev: nothing published; PyPI ameide-sdk-python: no \.devN version published/);
     expect(r.summary).toContain('### Projects to publish (dev channel');
     expect(uploaded(r.manifest, false)).toEqual(RELEASE_PROJECTS.filter((p) => p !== 'ameide_sdk_go')); // Go: no dev versions
-    expect(uploaded(r.manifest, true)).toEqual(RELEASE_PROJECTS.filter((p) => p !== 'nx-ameide-release')); // the plugin has no image
+    expect(uploaded(r.manifest, true)).toEqual(RELEASE_PROJECTS);
   });
 
   it('second commit changes only the Python SDK: publishes only it and its image, from the first run as base', async () => {
@@ -114,7 +117,7 @@ describe('dev runs publish what changed since the dev channel last published', (
     // The registries agree: the second SHA is on PyPI and under the Python SDK's image only.
     expect((await reg.pypiFiles('ameide-sdk-python')).filter((f) => f.includes(r.ctx.PYPI_VERSION))).toHaveLength(2);
     expect(reg.inspect('ameide-sdk-python', 'dev')!.Labels['org.opencontainers.image.revision']).toBe(r.sha);
-    for (const image of ['configuration', 'ameide-sdk-ts', 'ameide-sdk-go']) {
+    for (const image of ['configuration', 'ameide-sdk-ts', 'ameide-sdk-go', 'nx-ameide-release']) {
       expect([image, reg.inspect(image, r.sha)]).toEqual([image, null]);
       expect(reg.inspect(image, 'dev')!.Labels['org.opencontainers.image.revision']).toBe(first.sha);
     }
