@@ -1,5 +1,5 @@
 import { ReleaseError } from '../errors';
-import { run } from '../exec';
+import { redact, run } from '../exec';
 import { isAncestor } from '../git';
 import { git, gitLines } from '../git/env';
 import { resolveContext } from '../context';
@@ -63,7 +63,7 @@ export async function readProjectStates(workspaceRoot: string, env: Env): Promis
         const h: DevHead | null = await devHead(s);
         if (h) st.heads.push(h);
       } catch (e) {
-        st.unreadable.push(`${s.kind}: ${(e instanceof Error ? e.message : String(e)).split('\n')[0]}`);
+        st.unreadable.push(redact(`${s.kind}: ${(e instanceof Error ? e.message : String(e)).split('\n')[0]}`));
       }
     }),
   );
