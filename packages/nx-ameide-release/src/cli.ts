@@ -67,13 +67,15 @@ Usage:
       the SHA (short or full); given an artifact, prints its SHA and the artifacts of that SHA.
       Exit 0 found, 1 not found (unknown SHA or artifact), 2 found but a registry could not
       be read (the list may be incomplete).
-  nx-ameide-release affected [--format table|json|github] [--ref <ref>] [--cwd <dir>]
+  nx-ameide-release affected [--base <commit>] [--format table|json|github] [--ref <ref>] [--cwd <dir>]
       the release projects this run publishes: on a release every one; otherwise those that
       changed since what the dev channel last published, asked of the registries (npm dist-tag
       dev -> gitHead, newest PyPI .devN -> its SHA, image :dev -> revision label). That SHA is
       each project's base when it is an ancestor of HEAD; a project is chosen when Nx finds it
       affected since its base (its files or a dependency's). No base (nothing published, a
       registry unreadable, not an ancestor): the project is chosen and the reason printed.
+      --base <commit>: count every project from that commit instead (an ancestor of HEAD);
+      the registries are not asked.
       github: also appends projects=<comma list> to $GITHUB_OUTPUT and a table to
       $GITHUB_STEP_SUMMARY. The list may be empty: then publish nothing. Docs: docs/affected.md
   nx-ameide-release gitops-check <dir>... [--prod-paths <glob,glob>] [--format table|json] [--cwd <workspace>]
@@ -123,7 +125,7 @@ interface Parsed {
 }
 
 /** Flags of the evidence commands (notes, verify), each taking a value. */
-const EVIDENCE_FLAGS = ['output', 'key', 'sha', 'repo', 'artifact', 'bundle', 'sbom-bundle', 'certificate-identity-regexp', 'certificate-oidc-issuer', 'prod-paths'];
+const EVIDENCE_FLAGS = ['base', 'output', 'key', 'sha', 'repo', 'artifact', 'bundle', 'sbom-bundle', 'certificate-identity-regexp', 'certificate-oidc-issuer', 'prod-paths'];
 
 /** The --format values of the commands other than context. */
 const COMMAND_FORMATS: Record<string, string[]> = { affected: ['table', 'json', 'github'], manifest: ['json', 'markdown'], trace: ['table', 'json'], 'gitops-check': ['table', 'json'] };
@@ -322,11 +324,11 @@ async function gitopsCheckCommand(args: Parsed): Promise<number> {
 
 /** The projects to publish: every one on a release, else those changed since the dev channel's last publish. */
 async function affectedCommand(args: Parsed): Promise<number> {
-  onlyFlags(args, ['format']);
+  onlyFlags(args, ['format', 'base']);
   const cwd = resolve(args.cwd ?? process.cwd());
   const format = args.flags.format ?? 'table';
   if (format === 'github' && !process.env.GITHUB_OUTPUT) throw new ReleaseError('GITHUB_OUTPUT is not set', 'run this step inside GitHub Actions, or use --format table|json');
-  const plan = await affectedProjects(cwd, process.env, args.ref);
+  const plan = await affectedProjects(cwd, process.env, args.ref, args.flags.base);
   if (format === 'json') {
     process.stdout.write(`${JSON.stringify(plan, null, 2)}\n`);
     return 0;

@@ -1,6 +1,6 @@
 import { ReleaseError } from '../errors';
 import { redact, run } from '../exec';
-import { isAncestor } from '../git';
+import { isAncestor, resolveCommit } from '../git';
 import { git, gitLines } from '../git/env';
 import { resolveContext } from '../context';
 import type { Env } from '../registries';
@@ -75,13 +75,17 @@ export async function readProjectStates(workspaceRoot: string, env: Env): Promis
  * The release projects this run publishes: every one on a release; on main (and on a build, to
  * preview) those changed since what the dev channel last published, read from the registries.
  */
-export async function affectedProjects(workspaceRoot: string, env: Env, ref?: string): Promise<AffectedPlan> {
+export async function affectedProjects(workspaceRoot: string, env: Env, ref?: string, baseRef?: string): Promise<AffectedPlan> {
   const ctx = await resolveContext({ workspaceRoot, env, options: { ref } });
   const head = ctx.GIT_SHA;
-  // A release publishes every project: nothing to ask the registries.
-  const projects = ctx.CHANNEL === 'release' ? releaseProjects(workspaceRoot, env) : await readProjectStates(workspaceRoot, env);
+  const base = baseRef === undefined ? undefined : await resolveCommit(workspaceRoot, baseRef);
+  if (base !== undefined && !(await isAncestor(workspaceRoot, base, head))) {
+    throw new ReleaseError(`--base ${baseRef} (${base.slice(0, 7)}) is not an ancestor of HEAD ${head.slice(0, 7)}`, "pass a commit of HEAD's history (git log --oneline), or leave --base out to count from what the dev channel last published", workspaceRoot);
+  }
+  // A release publishes every project, and a given base needs no registry: nothing to ask.
+  const projects = ctx.CHANNEL === 'release' || base !== undefined ? releaseProjects(workspaceRoot, env) : await readProjectStates(workspaceRoot, env);
   if (projects.length === 0) throw new ReleaseError(`no release project in ${workspaceRoot}`, 'run affected in the workspace (or --cwd <workspace>); release projects carry the ameide:release tag');
-  return planAffected({ channel: ctx.CHANNEL, head, projects }, workspaceDeps(workspaceRoot));
+  return planAffected({ channel: ctx.CHANNEL, head, projects, base }, workspaceDeps(workspaceRoot));
 }
 
 /** The human answer: the chosen list, then one line per project with its base and why. */

@@ -118,9 +118,19 @@ describe('planAffected', () => {
       nxCalls: [],
       reason: { py: /that is HEAD, nothing new/ },
     },
-  ])('$name', async ({ channel, states, chosen, bases, nxCalls, reason }) => {
+    {
+      name: '--base given: every project from it, whatever the registries said',
+      channel: 'dev',
+      base: B,
+      states: [state('py', []), state('ts', both(A)), state('cfg', [], ['npm: unreadable'])],
+      chosen: ['py'],
+      bases: { py: B, ts: B, cfg: B },
+      nxCalls: [B],
+      reason: { ts: /^base bbbbbbb: given \(--base\); nothing of it/ },
+    },
+  ])('$name', async ({ channel, states, chosen, bases, nxCalls, reason, ...row }) => {
     const calls: string[] = [];
-    const plan = await planAffected({ channel, head: HEAD, projects: states }, deps(calls));
+    const plan = await planAffected({ channel, head: HEAD, projects: states, base: 'base' in row ? (row.base as string) : undefined }, deps(calls));
     expect(plan.projects).toEqual(chosen);
     expect(Object.fromEntries(plan.choices.map((c) => [c.project, c.base]))).toEqual(bases);
     expect(calls).toEqual(nxCalls);

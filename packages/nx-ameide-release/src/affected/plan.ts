@@ -66,7 +66,7 @@ async function noBase(s: ProjectState, head: string, deps: PlanDeps): Promise<st
  * on, or a workspace-wide input). No base (nothing published yet, a registry not readable, a
  * commit that is not an ancestor of HEAD): it is chosen, and the reason says why.
  */
-export async function planAffected(input: { channel: string; head: string; projects: ProjectState[] }, deps: PlanDeps): Promise<AffectedPlan> {
+export async function planAffected(input: { channel: string; head: string; projects: ProjectState[]; /** --base: every project counted from this commit, the registries not asked. */ base?: string }, deps: PlanDeps): Promise<AffectedPlan> {
   const { channel, head } = input;
   const choices: ProjectChoice[] = [];
   const affected = new Map<string, Promise<Set<string>>>();
@@ -75,15 +75,16 @@ export async function planAffected(input: { channel: string; head: string; proje
       choices.push({ project: s.project, base: null, chosen: true, reason: 'release channel: a release publishes every project', heads: s.heads });
       continue;
     }
-    const why = await noBase(s, head, deps);
+    const why = input.base ? null : await noBase(s, head, deps);
     if (why !== null) {
       choices.push({ project: s.project, base: null, chosen: true, reason: `every file counts: ${why}`, heads: s.heads });
       continue;
     }
-    const shas = [...new Set(s.heads.map((h) => h.sha!))].sort();
+    const shas = input.base ? [input.base] : [...new Set(s.heads.map((h) => h.sha!))].sort();
     const base = shas.length === 1 ? shas[0] : await deps.mergeBase(shas);
-    const from =
-      shas.length === 1
+    const from = input.base
+      ? `base ${short(base)}: given (--base)`
+      : shas.length === 1
         ? `base ${short(base)}: the dev channel's last publish (${s.heads.map((h) => KIND_LABEL[h.kind]).join(', ')})`
         : `base ${short(base)}: the merge base of its dev-channel commits (${s.heads.map((h) => `${KIND_LABEL[h.kind]} ${short(h.sha!)}`).join(', ')})`;
     if (base === head) {
