@@ -26,59 +26,54 @@ export interface PluginOptions extends VersionOptions {
  */
 export const createNodes: CreateNodes<PluginOptions> = [
   '**/{project.json,package.json}',
-  (files, options, context) => {
+  async (files, options, context) => {
     // The root package.json (a GHCR namespace can come from its `repository`) is read once per graph computation.
     let repo: { url: string | undefined } | undefined;
     const repositoryUrl = () => (repo ??= { url: readRepositoryUrl(context.workspaceRoot) }).url;
-    return createNodesFromFiles(
+    const results = await createNodesFromFiles(
       (file, opts, ctx): CreateNodesResult => {
         if (file.includes('node_modules/')) return {};
-        // The gitops-check project hangs off the root package.json: one per workspace, from options alone.
-        const gitops = file === 'package.json' ? gitopsProject(opts?.gitops) : null;
-        const release = releaseNode(file, opts);
-        if (!gitops) return release;
-        return { projects: { ...release.projects, [gitops.root]: { name: gitops.name, targets: gitops.targets } } };
+        const root = dirname(file);
+        const rootAbs = join(ctx.workspaceRoot, root);
+        let json: unknown;
+        try {
+          json = JSON.parse(readFileSync(join(ctx.workspaceRoot, file), 'utf8'));
+        } catch {
+          return {};
+        }
+        const project = releaseProjectOf(file, json, opts?.releaseTag ?? DEFAULT_RELEASE_TAG, existsSync(join(rootAbs, 'project.json')));
+        const ecosystem = project && detectEcosystem(rootAbs);
+        if (!project || !ecosystem) return {};
+        const name = project.name;
+        // Destinations as far as configuration and files tell: the environment is applied at run time
+        // (the graph is cached and must not depend on it), so no AMEIDE_* variable is read here.
+        const own = projectDestinationsConfig(file, json);
+        const config = mergeConfig(opts?.destinations, own);
+        const scoped = Boolean((opts?.destinations as DestinationsConfig | undefined)?.npm?.scope || (own as DestinationsConfig | undefined)?.npm?.scope);
+        const resolution = resolveDestinations({
+          ecosystem,
+          workspace: opts?.destinations,
+          project: own,
+          facts: {
+            project: name,
+            projectFile: file,
+            // A second small read only where a check needs it: the npm name when a scope is set.
+            packageName: ecosystem === 'npm' ? (file.endsWith('package.json') ? (json as { name?: string }).name : scoped ? readPackageName(rootAbs) : undefined) : undefined,
+            goModule: ecosystem === 'go' ? readGoModule(rootAbs) : undefined,
+            repositoryUrl: repositoryUrl(),
+          },
+          env: {},
+        });
+        return { projects: { [root]: { targets: releaseTargets({ root, name, ecosystem, releaseTag: opts?.releaseTag, destinations: { config, resolution } }) } } };
       },
       files,
       options,
       context,
     );
-
-    function releaseNode(file: string, opts: PluginOptions | undefined): CreateNodesResult {
-      const ctx = context;
-      const root = dirname(file);
-      const rootAbs = join(ctx.workspaceRoot, root);
-      let json: unknown;
-      try {
-        json = JSON.parse(readFileSync(join(ctx.workspaceRoot, file), 'utf8'));
-      } catch {
-        return {};
-      }
-      const project = releaseProjectOf(file, json, opts?.releaseTag ?? DEFAULT_RELEASE_TAG, existsSync(join(rootAbs, 'project.json')));
-      const ecosystem = project && detectEcosystem(rootAbs);
-      if (!project || !ecosystem) return {};
-      const name = project.name;
-      // Destinations as far as configuration and files tell: the environment is applied at run time
-      // (the graph is cached and must not depend on it), so no AMEIDE_* variable is read here.
-      const own = projectDestinationsConfig(file, json);
-      const config = mergeConfig(opts?.destinations, own);
-      const scoped = Boolean((opts?.destinations as DestinationsConfig | undefined)?.npm?.scope || (own as DestinationsConfig | undefined)?.npm?.scope);
-      const resolution = resolveDestinations({
-        ecosystem,
-        workspace: opts?.destinations,
-        project: own,
-        facts: {
-          project: name,
-          projectFile: file,
-          // A second small read only where a check needs it: the npm name when a scope is set.
-          packageName: ecosystem === 'npm' ? (file.endsWith('package.json') ? (json as { name?: string }).name : scoped ? readPackageName(rootAbs) : undefined) : undefined,
-          goModule: ecosystem === 'go' ? readGoModule(rootAbs) : undefined,
-          repositoryUrl: repositoryUrl(),
-        },
-        env: {},
-      });
-      return { projects: { [root]: { targets: releaseTargets({ root, name, ecosystem, releaseTag: opts?.releaseTag, destinations: { config, resolution } }) } } };
-    }
+    // The gitops-check project, from the options alone, once per workspace (with the root package.json).
+    const gitops = files.includes('package.json') ? gitopsProject(options?.gitops) : null;
+    if (!gitops) return results;
+    return [...results, ['package.json', { projects: { [gitops.root]: { name: gitops.name, targets: gitops.targets } } }]];
   },
 ];
 
