@@ -17,6 +17,7 @@ const registries = () => require('./registries') as typeof import('./registries'
 const tools = () => require('./tools') as typeof import('./tools');
 const gitops = () => require('./gitops') as typeof import('./gitops');
 const trace = () => require('./trace') as typeof import('./trace');
+const affected = () => require('./affected') as typeof import('./affected');
 const releaseManifest = () => require('./release-manifest') as typeof import('./release-manifest');
 /* eslint-enable @typescript-eslint/no-var-requires */
 import { DEFAULT_VERSION_OPTIONS } from './version/options';
@@ -73,6 +74,17 @@ Usage:
       the SHA (short or full); given an artifact, prints its SHA and the artifacts of that SHA.
       Exit 0 found, 1 not found (unknown SHA or artifact), 2 found but a registry could not
       be read (the list may be incomplete).
+  nx-ameide-release affected [--base <commit>] [--format table|json|github] [--ref <ref>] [--cwd <dir>]
+      the release projects this run publishes: on a release every one; otherwise those that
+      changed since what the dev channel last published, asked of the registries (npm dist-tag
+      dev -> gitHead, newest PyPI .devN -> its SHA, image :dev -> revision label). That SHA is
+      each project's base when it is an ancestor of HEAD; a project is chosen when Nx finds it
+      affected since its base (its files or a dependency's). No base (nothing published, a
+      registry unreadable, not an ancestor): the project is chosen and the reason printed.
+      --base <commit>: count every project from that commit instead (an ancestor of HEAD);
+      the registries are not asked.
+      github: also appends projects=<comma list> to $GITHUB_OUTPUT and a table to
+      $GITHUB_STEP_SUMMARY. The list may be empty: then publish nothing. Docs: docs/affected.md
   nx-ameide-release gitops-check <dir>... [--prod-paths <glob,glob>] [--format table|json] [--cwd <workspace>]
       scans Kubernetes, Kustomize and Helm-values YAML under <dir> for the images of the
       workspace's release projects. In prod/staging paths (default **/prod/**,**/staging/**,
@@ -120,10 +132,10 @@ interface Parsed {
 }
 
 /** Flags of the evidence commands (notes, verify), each taking a value. */
-const EVIDENCE_FLAGS = ['output', 'key', 'sha', 'repo', 'artifact', 'bundle', 'sbom-bundle', 'certificate-identity-regexp', 'certificate-oidc-issuer', 'prod-paths'];
+const EVIDENCE_FLAGS = ['base', 'output', 'key', 'sha', 'repo', 'artifact', 'bundle', 'sbom-bundle', 'certificate-identity-regexp', 'certificate-oidc-issuer', 'prod-paths'];
 
 /** The --format values of the commands other than context. */
-const COMMAND_FORMATS: Record<string, string[]> = { manifest: ['json', 'markdown'], trace: ['table', 'json'], 'gitops-check': ['table', 'json'] };
+const COMMAND_FORMATS: Record<string, string[]> = { affected: ['table', 'json', 'github'], manifest: ['json', 'markdown'], trace: ['table', 'json'], 'gitops-check': ['table', 'json'] };
 
 function usageError(what: string): ReleaseError {
   return new ReleaseError(what, 'see nx-ameide-release --help');
@@ -317,6 +329,25 @@ async function gitopsCheckCommand(args: Parsed): Promise<number> {
   return report.violations.length ? 1 : 0;
 }
 
+/** The projects to publish: every one on a release, else those changed since the dev channel's last publish. */
+async function affectedCommand(args: Parsed): Promise<number> {
+  onlyFlags(args, ['format', 'base']);
+  const cwd = resolve(args.cwd ?? process.cwd());
+  const format = args.flags.format ?? 'table';
+  if (format === 'github' && !process.env.GITHUB_OUTPUT) throw new ReleaseError('GITHUB_OUTPUT is not set', 'run this step inside GitHub Actions, or use --format table|json');
+  const plan = await affected().affectedProjects(cwd, process.env, args.ref, args.flags.base);
+  if (format === 'json') {
+    process.stdout.write(`${JSON.stringify(plan, null, 2)}\n`);
+    return 0;
+  }
+  process.stdout.write(affected().affectedTable(plan));
+  if (format === 'github') {
+    appendFileSync(process.env.GITHUB_OUTPUT!, `projects=${plan.projects.join(',')}\n`);
+    if (process.env.GITHUB_STEP_SUMMARY) appendFileSync(process.env.GITHUB_STEP_SUMMARY, affected().affectedMarkdown(plan));
+  }
+  return 0;
+}
+
 export async function main(argv: string[]): Promise<number> {
   try {
     const args = parseArgs(argv);
@@ -329,6 +360,7 @@ export async function main(argv: string[]): Promise<number> {
     if (args.command === 'manifest') return await manifestCommand(args);
     if (args.command === 'trace') return await traceCommand(args);
     if (args.command === 'gitops-check') return await gitopsCheckCommand(args);
+    if (args.command === 'affected') return await affectedCommand(args);
     if (args.command !== 'context') {
       process.stderr.write(`${args.command ? `unknown command ${args.command}\n\n` : ''}${HELP}`);
       return 1;

@@ -3,6 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import type { CreateNodes, CreateNodesContextV2, CreateNodesResult } from '@nx/devkit';
 import { DEFAULT_RELEASE_TAG, releaseTargets } from './targets';
 import { detectEcosystem, releaseProjectOf } from './projects';
+import { gitopsProject, type GitopsOptions } from './gitops';
 import type { VersionOptions } from '../version/types';
 import { mergeConfig, resolveDestinations, type DestinationsConfig } from '../destinations';
 import { projectDestinationsConfig, readGoModule, readPackageName, readRepositoryUrl } from '../destination-facts';
@@ -46,6 +47,8 @@ export interface PluginOptions extends VersionOptions {
   releaseTag?: string;
   /** Where every release project publishes; a project overrides it, AMEIDE_* variables override both (docs/destinations.md). */
   destinations?: DestinationsConfig;
+  /** The GitOps pin check as a target (docs/gitops-check.md): `{ dirs, prodPaths?, project? }`. */
+  gitops?: GitopsOptions;
 }
 
 
@@ -60,7 +63,7 @@ export const createNodes: CreateNodes<PluginOptions> = [
     // The root package.json (a GHCR namespace can come from its `repository`) is read once per graph computation.
     let repo: { url: string | undefined } | undefined;
     const repositoryUrl = () => (repo ??= { url: readRepositoryUrl(context.workspaceRoot) }).url;
-    return eachFile(
+    const results = eachFile(
       (file, opts, ctx): CreateNodesResult => {
         if (file.includes('node_modules/')) return {};
         const root = dirname(file);
@@ -100,6 +103,10 @@ export const createNodes: CreateNodes<PluginOptions> = [
       options,
       context,
     );
+    // The gitops-check project, from the options alone, once per workspace (with the root package.json).
+    const gitops = files.includes('package.json') ? gitopsProject(options?.gitops) : null;
+    if (!gitops) return results;
+    return [...results, ['package.json', { projects: { [gitops.root]: { name: gitops.name, targets: gitops.targets } } }]];
   },
 ];
 

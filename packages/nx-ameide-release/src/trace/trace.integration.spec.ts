@@ -3,6 +3,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli } from '../testing/cli';
+import { readProjectStates } from '../affected';
 import { PLUGIN_NAME } from '../destinations';
 import { projectDestinations } from '../executors/run-destinations';
 import { createNpmEcosystem } from '../ecosystems/npm';
@@ -190,5 +191,19 @@ describe('nx-ameide-release trace against real registries', () => {
     const foreign = await cli('trace', 'npm:left-pad@1.0.0');
     expect(foreign.code).toBe(1);
     expect(foreign.err).toContain('no release project publishes npm left-pad');
+  });
+
+  it('affected reads what the dev channel holds per project from the same registries: npm dist-tag dev, newest PyPI .devN (not the release), image :dev', async () => {
+    const heads = (states: Awaited<ReturnType<typeof readProjectStates>>) =>
+      states.map((x) => [x.project, x.unreadable, x.heads.map((h) => [h.kind, h.sha])]).sort((a, b) => String(a[0]).localeCompare(String(b[0])));
+    expect(heads(await readProjectStates(ws.root, env))).toEqual([
+      ['@fx/cfg', [], [['npm', sha.B], ['oci', sha.B]]],
+      ['gosdk', [], [['oci', sha.B]]], // Go publishes nothing on the dev channel: its image answers
+      ['py', [], [['oci', sha.B], ['pypi', sha.B]]],
+    ]);
+    // A registry that cannot be read is reported per kind, never taken as "nothing changed".
+    const down = await readProjectStates(ws.root, { ...env, AMEIDE_NPM_REGISTRY: 'http://127.0.0.1:9/' });
+    const cfg = down.find((x) => x.project === '@fx/cfg')!;
+    expect([cfg.heads.map((h) => h.kind), cfg.unreadable]).toEqual([['oci'], [expect.stringMatching(/^npm: /)]]);
   });
 });

@@ -27,6 +27,8 @@ interface Step {
 }
 const steps = (job: string): Step[] => wf.jobs[job].steps;
 const runsNx = (s: Step) => / nx /.test(s.run ?? '');
+/** `affected` asks the registries what the dev channel holds (private ones need the tokens to read). */
+const readsRegistries = (s: Step) => /nx-ameide-release affected /.test(s.run ?? '');
 
 beforeEach(() => jest.spyOn(logger, 'info').mockImplementation(() => undefined));
 afterEach(() => jest.restoreAllMocks());
@@ -119,8 +121,13 @@ describe('triggers and channels', () => {
     }
   }
   const stepNamed = (job: string, prefix: string) => steps(job).find((s) => s.name?.startsWith(prefix))!;
-  const publishCommands = (channel: string) =>
-    ['dry run', 'publish packages', 'smoke'].flatMap((n) => commandsOf(stepNamed('publish', n).run!, { ...wf.jobs.publish.env, CHANNEL: channel }));
+  /** The publish job's nx commands, with PROJECTS as `affected --format github` wrote it. */
+  const publishCommands = (channel: string, projects: string) =>
+    ['dry run', 'publish packages', 'smoke'].flatMap((n) => {
+      const step = stepNamed('publish', n);
+      expect([n, step.env?.PROJECTS]).toEqual([n, '${{ steps.affected.outputs.projects }}']);
+      return commandsOf(step.run!, { ...wf.jobs.publish.env, CHANNEL: channel, PROJECTS: projects });
+    });
 
   it.each([
     {
@@ -129,6 +136,7 @@ describe('triggers and channels', () => {
       facts: facts({}),
       channel: 'build',
       verify: ['pnpm exec nx affected -t lint test pack'],
+      projects: '',
       publish: null,
     },
     {
@@ -137,7 +145,21 @@ describe('triggers and channels', () => {
       facts: facts({ branch: 'main' }),
       channel: 'dev',
       verify: ['pnpm exec nx affected -t lint test pack'],
-      publish: ['pnpm exec nx affected -t publish ghcr --dry-run', 'pnpm exec nx affected -t publish ghcr', 'pnpm exec nx affected -t smoke --exclude-task-dependencies'],
+      projects: 'ameide_sdk_python,configuration',
+      publish: [
+        'pnpm exec nx run-many -t publish ghcr --dry-run --projects=ameide_sdk_python,configuration',
+        'pnpm exec nx run-many -t publish ghcr --projects=ameide_sdk_python,configuration',
+        'pnpm exec nx run-many -t smoke --exclude-task-dependencies --projects=ameide_sdk_python,configuration',
+      ],
+    },
+    {
+      event: 'push to main that changed no release project since the dev channel\'s last publish',
+      ref: 'refs/heads/main',
+      facts: facts({ branch: 'main' }),
+      channel: 'dev',
+      verify: ['pnpm exec nx affected -t lint test pack'],
+      projects: '',
+      publish: [],
     },
     {
       event: 'push of tag v0.1.0',
@@ -145,15 +167,16 @@ describe('triggers and channels', () => {
       facts: facts({ tagsAtHead: ['v0.1.0'] }),
       channel: 'release',
       verify: ['pnpm exec nx run-many -t lint test pack'],
+      projects: 'ameide_sdk_go,ameide_sdk_python,ameide_sdk_ts,configuration,nx-ameide-release',
       publish: ['pnpm exec nx run-many -t publish ghcr --dry-run', 'pnpm exec nx run-many -t publish ghcr', 'pnpm exec nx run-many -t smoke --exclude-task-dependencies'],
     },
-  ])('$event ($ref): $channel channel', ({ ref, facts: f, channel, verify, publish }) => {
+  ])('$event ($ref): $channel channel', ({ ref, facts: f, channel, verify, projects, publish }) => {
     // GITHUB_REF as GitHub sets it for the event, classified by the plugin's own version model.
     expect(computeContext(f, ref).CHANNEL).toBe(channel);
     expect(jobRuns('context', channel)).toBe(true);
     expect(jobRuns('verify', channel)).toBe(true);
     expect(commandsOf(stepNamed('verify', 'lint, test and pack').run!, { CHANNEL: channel })).toEqual(verify);
-    expect(jobRuns('publish', channel) ? publishCommands(channel) : null).toEqual(publish);
+    expect(jobRuns('publish', channel) ? publishCommands(channel, projects) : null).toEqual(publish);
   });
 });
 
@@ -203,8 +226,11 @@ describe('jobs', () => {
     const real = at((x) => /-t publish ghcr$/m.test(x.run ?? ''));
     const smoke = at((x) => /-t smoke --exclude-task-dependencies$/m.test(x.run ?? ''));
     const record = at((x) => !!x.uses?.startsWith('actions/upload-artifact@'));
-    expect([dry, real, smoke, record].every((i) => i >= 0)).toBe(true);
-    expect(dry < real && real < smoke && smoke < record).toBe(true);
+    // the projects come first: `affected` writes the list (empty: publish nothing) the three nx steps read
+    const affected = at((x) => x.run === 'pnpm exec nx-ameide-release affected --format github');
+    expect([affected, s[affected]?.id]).toEqual([expect.any(Number), 'affected']);
+    expect([affected, dry, real, smoke, record].every((i) => i >= 0)).toBe(true);
+    expect(affected < dry && dry < real && real < smoke && smoke < record).toBe(true);
     expect(s[record].if).toBe('always()');
     // the whole of dist/: packed artifacts, manifests, results and dist/release/ (SBOMs, provenance)
     expect(s[record].with!.path).toBe('dist/');
@@ -215,7 +241,7 @@ describe('jobs', () => {
     expect(s[summary].if).toBe('always()');
     expect(s[summary].run).toBe('pnpm exec nx-ameide-release manifest --format markdown >> "$GITHUB_STEP_SUMMARY"');
     // Keyless signing needs the OIDC token; images need packages: write. Nothing else is widened.
-    expect(wf.jobs.publish.permissions).toEqual({ contents: 'read', actions: 'read', packages: 'write', 'id-token': 'write' });
+    expect(wf.jobs.publish.permissions).toEqual({ contents: 'read', packages: 'write', 'id-token': 'write' });
     expect(wf.permissions).toEqual({ contents: 'read', actions: 'read' });
   });
 
@@ -229,7 +255,7 @@ describe('jobs', () => {
         for (const [k, v] of Object.entries(s.env ?? {})) {
           const m = /^\$\{\{ secrets\.(\w+) \}\}$/.exec(v);
           if (!m) continue;
-          expect([job, k, m[1], allowed.has(k), runsNx(s)]).toEqual([job, k, k, true, true]);
+          expect([job, k, m[1], allowed.has(k), runsNx(s) || readsRegistries(s)]).toEqual([job, k, k, true, true]);
           seen.push(m[1]);
         }
       });
