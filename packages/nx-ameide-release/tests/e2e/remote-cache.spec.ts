@@ -37,6 +37,9 @@ function agent(name: string, tokenName: 'NX_CACHE_TOKEN' | 'NX_CACHE_READ_TOKEN'
   };
 }
 
+/** Nx colours its task lines even with CI=true; the assertions read the plain text. */
+const plain = (run: { code: number; output: string }) => ({ code: run.code, output: run.output.replace(/\x1b\[[0-9;]*m/g, '') });
+
 function expectOk(run: { code: number; output: string }) {
   if (run.code !== 0) throw new Error(`nx failed (exit ${run.code}):\n${run.output.slice(-8000)}`);
 }
@@ -144,7 +147,7 @@ describe('the remote cache between two agents', () => {
     b = new ScratchWorkspace(env);
     workspaces.push(b);
     expect(b.head()).toBe(a.head());
-    const run = b.nx(MAIN, ['pack'], [], agent('b', 'NX_CACHE_READ_TOKEN'));
+    const run = plain(b.nx(MAIN, ['pack'], [], agent('b', 'NX_CACHE_READ_TOKEN')));
     expectOk(run);
     for (const p of PAYLOAD) expect(run.output).toContain(`nx run ${p}:pack  [remote cache]`);
     expect(run.output).toMatch(/Nx read the output from the cache instead of running the command for (\d+) out of \1 tasks/);
@@ -152,9 +155,9 @@ describe('the remote cache between two agents', () => {
   });
 
   it('agent B publishes them: the preflight rebuilds what the cache restored, finds it identical, and the registries hold A\'s bytes', async () => {
-    const run = b.nx(MAIN, ['publish'], [], agent('b', 'NX_CACHE_READ_TOKEN'));
+    const run = plain(b.nx(MAIN, ['publish'], [], agent('b', 'NX_CACHE_READ_TOKEN')));
     expectOk(run);
-    const costs = [...run.output.matchAll(/\[preflight (\w+)\] pack integrity: restored from a cache, rebuilt and identical \((\d+) file\(s\), (\d+) ms\)/g)];
+    const costs = [...run.output.matchAll(/\[preflight ([\w-]+)\] pack integrity: restored from a cache, rebuilt and identical \((\d+) file\(s\), (\d+) ms\)/g)];
     expect(costs.map((m) => m[1]).filter((p) => PAYLOAD.includes(p)).sort()).toEqual([...PAYLOAD].sort());
     // The measured cost of the check, per project (reported in docs/remote-cache.md).
     console.log(`pack integrity cost on agent B: ${costs.map((m) => `${m[1]} ${m[3]} ms`).join(', ')}`);
@@ -202,7 +205,7 @@ describe('a poisoned cache entry', () => {
   it('a release on a fresh agent reads the poisoned entry and refuses in preflight: nothing is published anywhere', async () => {
     c = new ScratchWorkspace(env, a.dir);
     workspaces.push(c);
-    const run = c.nx(RELEASE, ['publish'], [], agent('c', 'NX_CACHE_TOKEN'));
+    const run = plain(c.nx(RELEASE, ['publish'], [], agent('c', 'NX_CACHE_TOKEN')));
     expect(run.code).not.toBe(0);
     expect(run.output).toContain('nx run configuration:pack  [remote cache]');
     expect(run.output).toMatch(/\| configuration \| npm \| artifact \| dist\/configuration\/ameideio-configuration-0\.1\.0\.tgz is not what this commit packs to \(sha256 [0-9a-f]{12}… vs [0-9a-f]{12}… rebuilt\): a cache entry for configuration:pack was altered or forged \|/);
