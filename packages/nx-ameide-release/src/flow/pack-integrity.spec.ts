@@ -1,7 +1,10 @@
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import type { PackInput, PackManifest } from '../ecosystems/types';
+import { packNpm } from '../ecosystems/npm/pack';
+import { createFixtureWorkspace, fixtureContext, type FixtureWorkspace } from '../ecosystems/npm/testing/fixture-workspace';
 import { sha256Hex } from '../hash';
 import type { VersionContext } from '../version/types';
 import { compareWithRebuild, packedHere, packVerifyMode, purgeFix, recordPackedHere, verifyPack } from './pack-integrity';
@@ -159,5 +162,51 @@ describe('verifyPack (a real temp workspace; the pack is a stand-in that writes 
     expect(findings).toEqual([
       expect.objectContaining({ check: 'artifact', problem: expect.stringContaining('packing configuration again to check the restored artifacts failed: tsc: error TS2307') }),
     ]);
+  });
+});
+
+describe('verifyPack with the real npm adapter on a real pnpm workspace (npm pack is reproducible)', () => {
+  jest.setTimeout(120000);
+  let ws: FixtureWorkspace;
+  let vc: VersionContext;
+  const lines: string[] = [];
+  const verify = (m: PackManifest) =>
+    verifyPack({ workspaceRoot: ws.root, projectRoot: 'packages/cfg', project: 'cfg', ecosystem: 'npm', context: vc, manifest: m, mode: 'auto', log: (l) => lines.push(l) });
+  /** What `pack` leaves in dist/cfg, written as the pack executor writes it (no packed-here fingerprint: as if restored). */
+  const packIntoDist = async (): Promise<PackManifest> => {
+    const outDir = join(ws.root, 'dist', 'cfg');
+    rmSync(outDir, { recursive: true, force: true });
+    mkdirSync(outDir, { recursive: true });
+    const m = await packNpm({ workspaceRoot: ws.root, projectRoot: 'packages/cfg', project: 'cfg', context: vc, outDir, log: () => undefined });
+    writeFileSync(join(outDir, 'pack-manifest.json'), `${JSON.stringify(m, null, 2)}\n`);
+    return m;
+  };
+
+  beforeAll(() => {
+    ws = createFixtureWorkspace();
+    vc = fixtureContext({ GIT_SHA: ws.git('rev-parse', 'HEAD') });
+  });
+  afterAll(() => rmSync(ws.root, { recursive: true, force: true }));
+
+  it('a restored genuine pack: rebuilt with npm pack, identical', async () => {
+    expect(await verify(await packIntoDist())).toEqual([]);
+    expect(lines.join('\n')).toContain('restored from a cache, rebuilt and identical (1 file(s)');
+  });
+
+  it('a tarball with one file added (the manifest updated to match): refused, naming the file', async () => {
+    const m = await packIntoDist();
+    const tgz = join(ws.root, m.files[0].file);
+    const unpacked = mkdtempSync(join(tmpdir(), 'ameide-forge-'));
+    try {
+      execFileSync('tar', ['-xzf', tgz, '-C', unpacked]);
+      writeFileSync(join(unpacked, 'package', 'payload.js'), "require('child_process').execSync('id');\n");
+      execFileSync('tar', ['-czf', tgz, '-C', unpacked, 'package']);
+    } finally {
+      rmSync(unpacked, { recursive: true, force: true });
+    }
+    const forged = { ...m, files: [{ ...m.files[0], sha256: sha256Hex(readFileSync(tgz)) }] };
+    const findings = await verify(forged);
+    expect(findings).toHaveLength(1);
+    expect(findings[0].problem).toContain(`${m.files[0].file} is not what this commit packs to`);
   });
 });
