@@ -57,10 +57,12 @@ apt_packages() {
   command -v skopeo >/dev/null 2>&1 || need+=(skopeo)
   command -v curl >/dev/null 2>&1 || need+=(curl) # the sandbox selftest probes with curl
   command -v shellcheck >/dev/null 2>&1 || need+=(shellcheck) # actionlint checks run: scripts with it
+  # The sandbox's Nx remote cache (Nx's self-hosted protocol) is nginx with its DAV module (nginx-core has it).
+  command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || need+=(nginx-core)
   # Debian splits venv/ensurepip out of python3.
   python3 -c 'import ensurepip, venv' >/dev/null 2>&1 || [ -x .venv/bin/python ] || need+=(python3-venv)
   if [ ${#need[@]} -eq 0 ]; then
-    echo "skip docker-registry, skopeo, curl, shellcheck, python3-venv present"
+    echo "skip docker-registry, skopeo, curl, shellcheck, nginx, python3-venv present"
     return
   fi
   [ "$(id -u)" -eq 0 ] || { echo "apt-get needs root to install: ${need[*]}"; return 1; }
@@ -71,9 +73,13 @@ apt_packages() {
   if [[ " ${need[*]} " == *" docker-registry "* ]] && command -v systemctl >/dev/null 2>&1 && [ -d /run/systemd/system ]; then
     systemctl disable --now docker-registry >/dev/null 2>&1 || true
   fi
+  # Likewise nginx on :80; the sandbox starts its own on a free loopback port.
+  if [[ " ${need[*]} " == *" nginx-core "* ]] && command -v systemctl >/dev/null 2>&1 && [ -d /run/systemd/system ]; then
+    systemctl disable --now nginx >/dev/null 2>&1 || true
+  fi
   echo "installed ${need[*]}"
 }
-step "apt (docker-registry, skopeo, shellcheck)" "run as root on Debian 12 with network access to the Debian mirror: sudo bash tools/setup.sh" apt_packages
+step "apt (docker-registry, skopeo, shellcheck, nginx)" "run as root on Debian 12 with network access to the Debian mirror: sudo bash tools/setup.sh" apt_packages
 
 # ---------------------------------------------------------------- pnpm and node_modules
 

@@ -1,7 +1,7 @@
 /** Types for tools/sandbox/sandbox.js (plain CommonJS), for the TypeScript e2e tests. */
 
-export type SandboxService = 'npm' | 'pypi' | 'oci' | 'ociAuth' | 'go' | 'cosign';
-export type SandboxServer = 'npm' | 'pypi' | 'oci' | 'ociAuth';
+export type SandboxService = 'npm' | 'pypi' | 'oci' | 'ociAuth' | 'go' | 'cosign' | 'nxCache';
+export type SandboxServer = 'npm' | 'pypi' | 'oci' | 'ociAuth' | 'nxCache';
 
 /**
  * Variables of a running sandbox (all strings; secrets only as *_FILE paths). Present per service:
@@ -11,7 +11,8 @@ export type SandboxServer = 'npm' | 'pypi' | 'oci' | 'ociAuth';
  * oci: SANDBOX_OCI_REGISTRY, AMEIDE_OCI_REGISTRY, AMEIDE_OCI_NAMESPACE, AMEIDE_OCI_INSECURE;
  * ociAuth: SANDBOX_OCI_AUTH_REGISTRY, SANDBOX_OCI_AUTH_USER, OCI_AUTH_PASSWORD_FILE;
  * go: SANDBOX_GO_MIRROR, GIT_CONFIG_COUNT, GIT_CONFIG_KEY_0, GIT_CONFIG_VALUE_0;
- * cosign: COSIGN_KEY, COSIGN_PUBLIC_KEY, COSIGN_PASSWORD_FILE.
+ * cosign: COSIGN_KEY, COSIGN_PUBLIC_KEY, COSIGN_PASSWORD_FILE;
+ * nxCache: SANDBOX_NX_CACHE_URL, SANDBOX_NX_CACHE_STORAGE, SANDBOX_NX_CACHE_ACCESS_LOG, NX_CACHE_TOKEN_FILE, NX_CACHE_READ_TOKEN_FILE.
  */
 export type SandboxEnv = Record<string, string> & { SANDBOX_DIR: string };
 
@@ -32,7 +33,7 @@ export interface UpOptions {
   root?: string;
   /** Data folder, created if missing, must be empty; removed by down(). Default: mkdtemp under os.tmpdir(). */
   dir?: string;
-  /** Default: all. Fewer services start faster (cosign needs the cosign binary). */
+  /** Default: all but nxCache. Fewer services start faster (cosign needs the cosign binary, nxCache nginx). */
   services?: SandboxService[];
 }
 

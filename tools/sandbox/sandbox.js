@@ -10,6 +10,9 @@
  *   go      a bare git repo that https://github.com/ameideio/ameide-sdk-go is redirected to
  *           through GIT_CONFIG_* variables (never the user's git config)
  *   cosign  a key pair with a random password
+ *   nxCache an Nx remote cache (Nx's self-hosted OpenAPI protocol: PUT/GET /v1/cache/{hash}) served
+ *           by nginx's DAV module (Debian), bearer tokens: one read-write, one read-only; an entry
+ *           is never overwritten (409). Not started by default: --services ...,nxCache
  *
  * Data lives in a temp folder outside the workspace. Secrets are files (0600) in it;
  * the env only names their paths (NAME_FILE), so `.sandbox/env` holds no secret.
@@ -37,8 +40,10 @@ const GO_MODULE_URL = 'https://github.com/ameideio/ameide-sdk-go';
 const NPM_USER = 'ameide';
 const PYPI_USER = 'ameide';
 const OCI_USER = 'ameide';
-const ALL = ['npm', 'pypi', 'oci', 'ociAuth', 'go', 'cosign'];
-const PROCESSES = ['npm', 'pypi', 'oci', 'ociAuth'];
+const ALL = ['npm', 'pypi', 'oci', 'ociAuth', 'go', 'cosign', 'nxCache'];
+/** What `up` starts when no services are named: the registries; the Nx remote cache is asked for by name. */
+const DEFAULT = ALL.filter((s) => s !== 'nxCache');
+const PROCESSES = ['npm', 'pypi', 'oci', 'ociAuth', 'nxCache'];
 
 class SandboxError extends Error {
   constructor(what, fix) {
@@ -301,6 +306,78 @@ const SERVERS = {
   },
 };
 
+SERVERS.nxCache = {
+  healthPath: '/health',
+  healthy: 200,
+  prepare(ctx, svc) {
+    const base = path.join(ctx.dir, 'nx-cache');
+    svc.storage = path.join(base, 'storage');
+    for (const d of [svc.storage, path.join(base, 'tmp')]) fs.mkdirSync(d, { recursive: true });
+    // Nx sends `Authorization: Bearer <NX_SELF_HOSTED_REMOTE_CACHE_ACCESS_TOKEN>`. The read-write token is
+    // for trusted pipelines (main, tags); the read-only one for everything else (pull requests).
+    const write = randomSecret();
+    const read = randomSecret();
+    svc.tokenFile = writeSecret(ctx.dir, 'nx-cache-token', write);
+    svc.readTokenFile = writeSecret(ctx.dir, 'nx-cache-read-token', read);
+    svc.accessLog = path.join(base, 'access.log');
+    svc.config = path.join(base, 'nginx.conf');
+    const tmp = (n) => `${n}_temp_path ${JSON.stringify(path.join(base, 'tmp', n))};`;
+    fs.writeFileSync(
+      svc.config,
+      [
+        `# nginx as the Nx remote cache of the Ameide sandbox (loopback). The protocol is Nx's self-hosted`,
+        `# cache OpenAPI spec: PUT/GET /v1/cache/{hash}, tar bodies, bearer token; 401 without a valid`,
+        `# token, 403 for a write with a read-only token, 404 on a miss, 409 for a hash already stored.`,
+        `daemon off;`,
+        ...(process.getuid && process.getuid() === 0 ? ['user root root;'] : []), // workers write the data dir (0700)
+        `worker_processes 1;`,
+        `pid ${JSON.stringify(path.join(base, 'nginx.pid'))};`,
+        `error_log ${JSON.stringify(path.join(base, 'error.log'))} warn;`,
+        `events { worker_connections 256; }`,
+        `http {`,
+        `  log_format nxcache '$time_iso8601 $request_method $uri $status $body_bytes_sent $request_length';`,
+        `  access_log ${JSON.stringify(svc.accessLog)} nxcache;`,
+        `  ${tmp('client_body')} ${tmp('proxy')} ${tmp('fastcgi')} ${tmp('uwsgi')} ${tmp('scgi')}`,
+        `  client_max_body_size 2g;`,
+        `  default_type application/octet-stream;`,
+        `  map $http_authorization $nx_cache_access {`,
+        `    default none;`,
+        `    "Bearer ${write}" write;`,
+        `    "Bearer ${read}" read;`,
+        `  }`,
+        `  server {`,
+        `    listen ${HOST}:${svc.port};`,
+        `    root ${JSON.stringify(svc.storage)};`,
+        `    location = /health { default_type text/plain; return 200 "ok\\n"; }`,
+        `    location ~ "^/v1/cache/[A-Za-z0-9_-]{1,128}$" {`,
+        `      if ($nx_cache_access = none) { return 401 "Missing or invalid authentication token.\\n"; }`,
+        `      set $nx_write "$request_method:$nx_cache_access";`,
+        `      if ($nx_write = "PUT:read") { return 403 "Access forbidden: this token is read-only.\\n"; }`,
+        `      set $nx_put "$request_method";`,
+        `      if (-f $request_filename) { set $nx_put "$request_method:stored"; }`,
+        `      if ($nx_put = "PUT:stored") { return 409 "Cannot override an existing record.\\n"; }`,
+        `      limit_except GET PUT { deny all; }`,
+        `      dav_methods PUT;`,
+        `      create_full_put_path on;`,
+        `      dav_access user:rw;`,
+        `    }`,
+        `    location / { return 404; }`,
+        `  }`,
+        `}`,
+        ``,
+      ].join('\n'),
+      { mode: 0o600 },
+    );
+    svc.url = `http://${HOST}:${svc.port}`;
+  },
+  command(ctx, svc) {
+    const bin = which('nginx') || '/usr/sbin/nginx';
+    if (!fs.existsSync(bin)) throw new SandboxError('nginx is not installed', 'run `bash tools/setup.sh` (apt-get install nginx-core)');
+    // -e: the error log from the first line on (never /var/log/nginx); -p: no system prefix.
+    return { command: bin, args: ['-p', path.dirname(svc.config), '-c', svc.config, '-e', path.join(path.dirname(svc.config), 'error.log')] };
+  },
+};
+
 function pythonFor(ctx) {
   const venv = path.join(ctx.root, '.venv', 'bin', 'python');
   return fs.existsSync(venv) ? venv : 'python3';
@@ -444,6 +521,17 @@ function buildEnv(state) {
       GIT_CONFIG_VALUE_0: GO_MODULE_URL,
     });
   }
+  if (s.nxCache) {
+    // Not NX_SELF_HOSTED_REMOTE_CACHE_SERVER itself: loading .sandbox/env must not switch every nx
+    // command to the remote cache. A test or an agent sets it (docs/remote-cache.md).
+    Object.assign(env, {
+      SANDBOX_NX_CACHE_URL: s.nxCache.url,
+      SANDBOX_NX_CACHE_STORAGE: s.nxCache.storage,
+      SANDBOX_NX_CACHE_ACCESS_LOG: s.nxCache.accessLog,
+      NX_CACHE_TOKEN_FILE: s.nxCache.tokenFile,
+      NX_CACHE_READ_TOKEN_FILE: s.nxCache.readTokenFile,
+    });
+  }
   if (s.cosign) {
     Object.assign(env, {
       COSIGN_KEY: s.cosign.key,
@@ -507,11 +595,11 @@ function startTimeout() {
 
 /**
  * Start a sandbox. `dir` (optional) is its data folder: created when missing, must be empty;
- * default a fresh mkdtemp under os.tmpdir(). `services` defaults to all of ALL.
+ * default a fresh mkdtemp under os.tmpdir(). `services` defaults to DEFAULT (all but nxCache).
  * Returns the env (plain strings) to merge into child processes' environment.
  * On failure everything started is stopped and the folder removed.
  */
-async function up({ root = defaultRoot(), dir, services = ALL } = {}) {
+async function up({ root = defaultRoot(), dir, services = DEFAULT } = {}) {
   const unknown = services.filter((s) => !ALL.includes(s));
   if (unknown.length) throw new SandboxError(`unknown sandbox service(s): ${unknown.join(', ')}`, `choose from ${ALL.join(', ')}`);
   if (dir) {
@@ -655,7 +743,7 @@ async function cli(argv) {
         await down(existing);
       }
       if (!isolatedDir) fs.rmSync(wsDir, { recursive: true, force: true });
-      const services = opt('--services') ? opt('--services').split(',') : ALL;
+      const services = opt('--services') ? opt('--services').split(',') : DEFAULT;
       const t0 = Date.now();
       const state = loadState(await up({ root, dir: isolatedDir, services }));
       publishWorkspace(state);
@@ -702,7 +790,7 @@ async function cli(argv) {
       return 0;
     }
     default:
-      console.error('usage: sandbox.js up|down|status|env|stop <service>|start <service> [--dir DIR] [--services npm,pypi,oci,ociAuth,go,cosign]');
+      console.error('usage: sandbox.js up|down|status|env|stop <service>|start <service> [--dir DIR] [--services npm,pypi,oci,ociAuth,go,cosign,nxCache]');
       return 2;
   }
 }

@@ -38,7 +38,7 @@ status_is() { # status_is <code> curl-args...
 }
 
 t0=$(date +%s.%N)
-if ! node "$sb" up --dir "$dir"; then
+if ! node "$sb" up --dir "$dir" --services npm,pypi,oci,ociAuth,go,cosign,nxCache; then
   echo "FAIL  sandbox up"
   echo "0 passed, 1 failed"
   exit 1
@@ -51,7 +51,7 @@ set -a
 . "$dir/env"
 set +a
 
-check ".sandbox env file holds no secret value" bash -c '! grep -qF -e "$(cat "$NPM_TOKEN_FILE")" -e "$(cat "$PYPI_PASSWORD_FILE")" -e "$(cat "$OCI_AUTH_PASSWORD_FILE")" -e "$(cat "$COSIGN_PASSWORD_FILE")" "$SANDBOX_DIR/env"'
+check ".sandbox env file holds no secret value" bash -c '! grep -qF -e "$(cat "$NPM_TOKEN_FILE")" -e "$(cat "$PYPI_PASSWORD_FILE")" -e "$(cat "$OCI_AUTH_PASSWORD_FILE")" -e "$(cat "$COSIGN_PASSWORD_FILE")" -e "$(cat "$NX_CACHE_TOKEN_FILE")" -e "$(cat "$NX_CACHE_READ_TOKEN_FILE")" "$SANDBOX_DIR/env"'
 check "secret files are mode 0600" bash -c '[ "$(stat -c %a "$NPM_TOKEN_FILE" "$PYPI_PASSWORD_FILE" "$OCI_AUTH_PASSWORD_FILE" "$COSIGN_PASSWORD_FILE" | sort -u)" = 600 ]'
 
 # npm: ping and whoami with the token; publishing without a token is refused.
@@ -75,6 +75,17 @@ check "oci-auth /v2/ 200 with credentials" bash -c 'curl -sf -o /dev/null --max-
 
 # cosign key pair opens with the password file.
 check "cosign key pair present" test -s "$COSIGN_KEY" -a -s "$COSIGN_PUBLIC_KEY"
+
+# Nx remote cache (Nx's self-hosted protocol): tokens, read-only writes, misses, no overwrite.
+cache="$SANDBOX_NX_CACHE_URL/v1/cache/1234567890"
+body="$work/nx-cache-entry"
+printf 'entry' >"$body"
+check "nx cache: no token 401" status_is 401 "$cache"
+check "nx cache: miss 404 with the read-only token" bash -c '[ "$(curl -s -o /dev/null -w "%{http_code}" -H "Authorization: Bearer $(cat "$NX_CACHE_READ_TOKEN_FILE")" "$0")" = 404 ]' "$cache"
+check "nx cache: PUT with the read-only token 403" bash -c '[ "$(curl -s -o /dev/null -w "%{http_code}" -X PUT --data-binary @"$1" -H "Authorization: Bearer $(cat "$NX_CACHE_READ_TOKEN_FILE")" "$0")" = 403 ]' "$cache" "$body"
+check "nx cache: PUT with the write token stores, GET returns it" bash -c '[ "$(curl -s -o /dev/null -w "%{http_code}" -X PUT --data-binary @"$1" -H "Authorization: Bearer $(cat "$NX_CACHE_TOKEN_FILE")" "$0")" = 201 ] && [ "$(curl -sf -H "Authorization: Bearer $(cat "$NX_CACHE_READ_TOKEN_FILE")" "$0")" = entry ]' "$cache" "$body"
+check "nx cache: a second PUT of a stored hash 409" bash -c '[ "$(curl -s -o /dev/null -w "%{http_code}" -X PUT --data-binary @"$1" -H "Authorization: Bearer $(cat "$NX_CACHE_TOKEN_FILE")" "$0")" = 409 ]' "$cache" "$body"
+check "nx cache: DELETE refused" bash -c '[ "$(curl -s -o /dev/null -w "%{http_code}" -X DELETE -H "Authorization: Bearer $(cat "$NX_CACHE_TOKEN_FILE")" "$0")" = 403 ]' "$cache"
 
 # Go mirror: github URL redirected to the bare repo, push a tagged commit, `go get` it.
 src="$work/go-src"

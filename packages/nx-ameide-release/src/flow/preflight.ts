@@ -10,6 +10,7 @@ import type { Env } from '../registries';
 import { refusalsFor, type DestinationKind, type Destinations } from '../destinations';
 import { projectDestinations } from '../executors/run-destinations';
 import { DEFAULT_PROBE_TIMEOUT_MS } from '../net';
+import { packVerifyMode, verifyPack, VERIFY_PACK_VARIABLE } from './pack-integrity';
 import type { VersionContext } from '../version/types';
 
 /**
@@ -23,7 +24,8 @@ import type { VersionContext } from '../version/types';
  *   1. guard        the version context (tag at HEAD, clean tree, no rollback without
  *                   --allowBackport) and, on a release, the tag pushed where the remote is
  *   2. artifact     the pack manifest is there, for this SHA and version, every file with the
- *                   sha256 it was packed with
+ *                   sha256 it was packed with; what a cache restored is packed again and compared
+ *                   (src/flow/pack-integrity.ts: a poisoned cache entry stops the run here)
  *   3. destination  where each kind goes (nx.json, the project, AMEIDE_* on top, derived), or
  *                   refused naming the option to set
  *   4. ecosystem    the adapter's checks: its source guards, destination reachable in bounded
@@ -80,6 +82,12 @@ export interface PreflightInput {
   images: boolean;
   sign?: 'key' | 'keyless' | 'off';
   timeoutMs?: number;
+  /**
+   * Pack the project again and compare (src/flow/pack-integrity.ts); set by the preflight target,
+   * which every publish waits for. builtByNx: the project has an Nx build target (pack does not
+   * rebuild in place, nor does the check). Absent: publish's and ghcr's own re-check, right after.
+   */
+  verifyPack?: { builtByNx: boolean };
 }
 
 /** Steps 1-4 for one project: every problem found, [] when it is ready. Never writes. */
@@ -111,6 +119,15 @@ export async function preflightProject(input: PreflightInput): Promise<Problem[]
   // 2. artifact
   const { manifest, findings } = artifactFindings(workspaceRoot, project, ecosystem, context);
   add(ecosystem, findings);
+  if (manifest && findings.length === 0 && input.verifyPack) {
+    const mode = packVerifyMode(env);
+    if (typeof mode === 'object') {
+      add(ecosystem, [{ check: 'artifact', problem: `${VERIFY_PACK_VARIABLE} is '${mode.invalid}'`, fix: `set ${VERIFY_PACK_VARIABLE} to auto (default), always or off` }]);
+    } else {
+      const rebuilt = await verifyPack({ workspaceRoot, projectRoot: input.projectRoot, project, ecosystem, context, manifest, mode, log, builtByNx: input.verifyPack.builtByNx });
+      add(ecosystem, rebuilt);
+    }
+  }
 
   // 3. destination
   const kinds: DestinationKind[] = [...(input.packages ? [ecosystem] : []), ...(input.images ? (['oci'] as const) : [])];

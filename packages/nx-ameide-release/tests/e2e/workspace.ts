@@ -96,13 +96,13 @@ export class ScratchWorkspace {
 export const sandbox = require(join(REPO_ROOT, 'tools', 'sandbox', 'sandbox.js'));
 
 /**
- * Starts the sandbox registries and returns the environment a release in a scratch clone runs with:
+ * Starts the sandbox registries (the default services, or `services`) and returns the environment a release in a scratch clone runs with:
  * the sandbox's variables, Go's bin (cosign) and node on PATH, and this checkout's Python tools
  * (the scratch clone has no .venv of its own).
  */
-export async function sandboxEnv(): Promise<Record<string, string>> {
+export async function sandboxEnv(services?: string[]): Promise<Record<string, string>> {
   const goBin = `${execFileSync('go', ['env', 'GOPATH'], { encoding: 'utf8' }).trim()}/bin`;
-  const env: Record<string, string> = await sandbox.up({ root: REPO_ROOT });
+  const env: Record<string, string> = await sandbox.up({ root: REPO_ROOT, ...(services ? { services } : {}) });
   return {
     ...env,
     PATH: `${goBin}:${dirname(process.execPath)}:${process.env.PATH}`,

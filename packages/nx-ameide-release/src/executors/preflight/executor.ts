@@ -25,6 +25,7 @@ export default async function preflightExecutor(options: PreflightOptions, ctx: 
       images,
       sign: options.sign,
       timeoutMs: options.timeoutMs,
+      verifyPack: { builtByNx: Boolean(ctx.projectsConfigurations?.projects?.[project]?.targets?.build) },
     });
     const vc = await context();
     log(
