@@ -192,7 +192,7 @@ function report(s) {
     for (const [reg, st] of Object.entries(x.stats)) {
       const shapes = {};
       for (const e of st.log) {
-        const shape = `${e.method} ${e.path.replace(/sha256:[0-9a-f]{64}/g, '<digest>').replace(/[0-9a-f]{40}/g, '<sha>').replace(/\?.*$/, '?…').replace(/uploads\/[0-9a-f-]{36}/, 'uploads/<uuid>')} -> ${e.status}`;
+        const shape = `${e.method} ${e.path.replace(/sha256[:-][0-9a-f]{64}/g, '<digest>').replace(/[0-9a-f]{40}/g, '<sha>').replace(/\?.*$/, '?…').replace(/uploads\/[0-9a-f-]{36}/, 'uploads/<uuid>')} -> ${e.status}`;
         shapes[shape] = (shapes[shape] || 0) + 1;
       }
       for (const [k, n] of Object.entries(shapes).sort((a, b) => b[1] - a[1])) console.log(`  ${reg.padEnd(4)} ${String(n).padStart(3)} x ${k}`);

@@ -18,7 +18,8 @@ if (file) {
     if (cmd === 'git') sub = a.find((x, i) => !x.startsWith('-') && !(i > 0 && (a[i - 1] === '-C' || a[i - 1] === '-c'))) || '';
     else if (cmd === 'cosign' || cmd === 'uv' || cmd === 'npm' || cmd === 'pnpm' || cmd === 'skopeo') sub = a.find((x) => !x.startsWith('-')) || '';
     else if (cmd === 'node' || cmd === process.execPath || cmd.startsWith('node')) {
-      const script = a.find((x) => !x.startsWith('-'));
+      const withValue = new Set(['-r', '--require', '--conditions', '-C', '--import', '--loader', '--max-old-space-size']);
+      const script = a.find((x, i) => !x.startsWith('-') && !(i > 0 && withValue.has(a[i - 1])));
       sub = script ? path.basename(script) : '';
     }
     return { cmd: cmd.startsWith('node') ? 'node' : cmd, sub };
