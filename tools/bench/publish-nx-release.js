@@ -72,7 +72,7 @@ async function main() {
         await reg.down();
         regs.splice(regs.indexOf(reg), 1);
         if (stats.npm.uploadBytes === 0) throw new Error('the plugin uploaded nothing to npm: the proxy is not in the path');
-        samples.plugin.push({ ms: r.ms, stats });
+        samples.plugin.push({ ms: r.ms, cpu: r.cpu, stats });
       },
       async nxr(i) {
         const reg = await wb.registries(top, `nxr${i}`);
@@ -84,7 +84,7 @@ async function main() {
           const p = await wb.run('nx', ['release', 'publish', '--registry', reg.proxies.npm.url, '--tag', 'dev'], { cwd: ws, env });
           const stats = reg.stats();
           if (stats.npm.uploadBytes === 0) throw new Error('Nx Release uploaded nothing: the proxy is not in the path');
-          samples.nxr.push({ ms: v.ms + p.ms, version: v.ms, publish: p.ms, stats });
+          samples.nxr.push({ ms: v.ms + p.ms, cpu: v.cpu + p.cpu, version: v.ms, publish: p.ms, stats });
         } finally {
           wb.must('git', ['-C', ws, 'checkout', '-q', '--', '.']);
           await reg.down();
@@ -117,6 +117,9 @@ function report(s) {
     ['  of which nx release version', wb.fmtMs(med(s.nxr.map((x) => x.version))), '', '', '', ''],
     ['  of which nx release publish', wb.fmtMs(med(s.nxr.map((x) => x.publish))), '', '', '', ''],
   ]));
+  const cpuP = med(s.plugin.map((x) => x.cpu));
+  const cpuN = med(s.nxr.map((x) => x.cpu));
+  console.log(`\nCPU seconds (user + system of the process tree): plugin ${cpuP.toFixed(1)} s (${s.plugin.map((x) => x.cpu.toFixed(1)).join(' ')}), Nx Release ${cpuN.toFixed(1)} s (${s.nxr.map((x) => x.cpu.toFixed(1)).join(' ')}): ratio ${(cpuP / cpuN).toFixed(2)}`);
   const ratio = plugin / nxr;
   console.log(`\nratio plugin / Nx Release (wall): ${ratio.toFixed(2)} (goal: < 1, ${ratio < 1 ? 'met' : 'NOT met'}); npm requests ${npmReq(s.plugin)} vs ${npmReq(s.nxr)} (goal: fewer, ${npmReq(s.plugin) < npmReq(s.nxr) ? 'met' : 'NOT met'})`);
   for (const [label, x] of [['plugin', s.plugin[0]], ['Nx Release', s.nxr[0]]]) {

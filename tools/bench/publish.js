@@ -113,8 +113,8 @@ async function main() {
         const againStats = reg.stats();
         await reg.down();
         regs.splice(regs.indexOf(reg), 1);
-        samples.plugin.push({ ms: first.ms, stats: firstStats, spawns: first.spawns });
-        samples.rerun.push({ ms: again.ms, stats: againStats, spawns: again.spawns });
+        samples.plugin.push({ ms: first.ms, cpu: first.cpu, stats: firstStats, spawns: first.spawns });
+        samples.rerun.push({ ms: again.ms, cpu: again.cpu, stats: againStats, spawns: again.spawns });
       },
       async raw(i) {
         const reg = await wb.registries(top, `raw${i}`);
@@ -122,11 +122,14 @@ async function main() {
         fs.writeFileSync(path.join(top, 'npmrc'), `//${reg.proxies.npm.hostPort}/:_authToken=\${NPM_TOKEN}\n`);
         const perProject = {};
         const perCall = {};
+        const cpuProject = {};
         for (const p of PROJECTS) {
           perProject[p] = 0;
+          cpuProject[p] = 0;
           for (const c of rawCalls(p, arts[p], reg, top)) {
             const r = await wb.run(c.cmd, c.args, { cwd: c.cwd, env: { ...wb.baseEnv(ws), ...c.env } });
             perProject[p] += r.ms;
+            cpuProject[p] += r.cpu || 0;
             perCall[c.what] = (perCall[c.what] || 0) + r.ms;
           }
         }
@@ -135,11 +138,13 @@ async function main() {
         regs.splice(regs.indexOf(reg), 1);
         const sum = Object.values(perProject).reduce((s, x) => s + x, 0);
         const slowest = Object.entries(perProject).sort((a, b) => b[1] - a[1])[0];
-        samples.raw.push({ sum, max: slowest[1], slowest: slowest[0], perProject, perCall, stats });
+        const cpuSum = Object.values(cpuProject).reduce((a, x) => a + x, 0);
+        const cpuMax = Math.max(...Object.values(cpuProject));
+        samples.raw.push({ sum, max: slowest[1], slowest: slowest[0], perProject, perCall, stats, cpu: cpuSum, cpuMax });
       },
       async floor() {
         const r = await wb.run('nx', nxArgs(['bench-noop']), { cwd: ws, env: wb.baseEnv(ws, { GITHUB_REF }) });
-        samples.floor.push({ ms: r.ms });
+        samples.floor.push({ ms: r.ms, cpu: r.cpu });
       },
     };
     const order = ['plugin', 'raw', 'floor'];
@@ -182,6 +187,18 @@ function report(s) {
     ['#3 first run / slowest raw path (floor included)', (plugin / rawMax).toFixed(2), ''],
     ['#4 re-run / first run', r4.toFixed(2), `<= 0.2: ${goal(r4 <= 0.2)}`],
     ['#4 bytes uploaded by the re-run (max of rounds)', wb.fmtBytes(rerunUp), `0: ${goal(rerunUp === 0)}`],
+  ]));
+  const cpu = (xs, k = 'cpu') => m(xs.map((x) => x[k]));
+  const cpuBeyond = m(s.plugin.map((x, i) => x.cpu - s.floor[i].cpu));
+  console.log('\nCPU seconds (user + system of the whole process tree; steadier than wall time on a loaded machine)\n');
+  console.log(wb.table(['measure', 'median CPU', 'samples'], [
+    ['plugin first run', `${cpu(s.plugin).toFixed(1)} s`, s.plugin.map((x) => x.cpu.toFixed(1)).join(' ')],
+    ['plugin re-run', `${cpu(s.rerun).toFixed(1)} s`, s.rerun.map((x) => x.cpu.toFixed(1)).join(' ')],
+    ['Nx floor (bench-noop)', `${cpu(s.floor).toFixed(1)} s`, s.floor.map((x) => x.cpu.toFixed(1)).join(' ')],
+    ['raw: sum of all raw calls', `${cpu(s.raw).toFixed(1)} s`, s.raw.map((x) => x.cpu.toFixed(1)).join(' ')],
+    ['raw: most CPU of one project path', `${cpu(s.raw, 'cpuMax').toFixed(1)} s`, s.raw.map((x) => x.cpuMax.toFixed(1)).join(' ')],
+    ['ratio (first - floor) / raw sum', (cpuBeyond / cpu(s.raw)).toFixed(2), ''],
+    ['ratio re-run / first run', (cpu(s.rerun) / cpu(s.plugin)).toFixed(2), ''],
   ]));
   const reqRow = (label, xs) => [label, String(m(xs.map((x) => requests(x.stats)))), wb.fmtBytes(m(xs.map((x) => uploadBytes(x.stats)))),
     wb.fmtBytes(m(xs.map((x) => Object.values(x.stats).reduce((a, y) => a + y.downloadBytes, 0)))), perRegistry(xs[0].stats)];

@@ -87,7 +87,22 @@ async function registries(top, label) {
   };
 }
 
-/** Runs a command (argument array, no shell); resolves { ms, out, spawns } or rejects with its output. */
+/**
+ * CPU seconds (user + system) of this process's waited-for children so far, from /proc/self/stat
+ * (cutime + cstime: a child's own children count once it has waited for them). Linux only; null elsewhere.
+ * Under a loaded machine this is the steadier figure: wall time there measures the neighbours too.
+ */
+function childCpuSeconds() {
+  try {
+    const stat = fs.readFileSync('/proc/self/stat', 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(f[13]) + Number(f[14])) / 100; // fields 16, 17 of proc(5); USER_HZ is 100 on Linux
+  } catch {
+    return null;
+  }
+}
+
+/** Runs a command (argument array, no shell); resolves { ms, cpu, out, spawns } or rejects with its output. */
 function run(command, args, { cwd, env, spawnLog, allowFail = false } = {}) {
   const childEnv = { ...env };
   if (spawnLog) {
@@ -96,6 +111,7 @@ function run(command, args, { cwd, env, spawnLog, allowFail = false } = {}) {
     childEnv.NODE_OPTIONS = `${env.NODE_OPTIONS || ''} --require ${path.join(__dirname, 'spawn-log.js')}`.trim();
   }
   return new Promise((resolve, reject) => {
+    const cpu0 = childCpuSeconds();
     const start = process.hrtime.bigint();
     const child = spawn(command, args, { cwd, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
@@ -104,8 +120,10 @@ function run(command, args, { cwd, env, spawnLog, allowFail = false } = {}) {
     child.on('error', reject);
     child.on('close', (code) => {
       const ms = Number(process.hrtime.bigint() - start) / 1e6;
+      const cpu1 = childCpuSeconds();
+      const cpu = cpu0 === null || cpu1 === null ? null : cpu1 - cpu0;
       if (code !== 0 && !allowFail) return reject(new Error(`${command} ${args.join(' ')} failed (exit ${code}) in ${cwd}:\n${out.slice(-6000)}`));
-      resolve({ ms, out, code, spawns: spawnLog ? readSpawnLog(spawnLog) : null });
+      resolve({ ms, cpu, out, code, spawns: spawnLog ? readSpawnLog(spawnLog) : null });
     });
   });
 }
@@ -147,4 +165,4 @@ function machine() {
   return `${cpus.length} x ${cpus[0] ? cpus[0].model : '?'}, ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB, load ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}, node ${process.version}, ${os.platform()} ${os.release()}`;
 }
 
-module.exports = { root, goBin, must, baseEnv, scratch, registries, run, readSpawnLog, spawnSummary, median, table, fmtMs, fmtBytes, machine, sandbox };
+module.exports = { childCpuSeconds, root, goBin, must, baseEnv, scratch, registries, run, readSpawnLog, spawnSummary, median, table, fmtMs, fmtBytes, machine, sandbox };
