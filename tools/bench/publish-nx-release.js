@@ -46,6 +46,10 @@ async function main() {
   console.log(`Nx Release side by side (issue 12, #6): ${rounds} round(s); @nx/js ${NX_JS}; machine: ${wb.machine()}`);
   const { top, ws, cleanup } = wb.scratch('nx-release', addNxRelease);
   const regs = [];
+  wb.onInterrupt(async () => {
+    for (const reg of regs) await reg.down().catch(() => {});
+    cleanup();
+  });
   const samples = { plugin: [], nxr: [] };
   const nxrc = path.join(top, 'npmrc');
   try {

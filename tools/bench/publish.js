@@ -84,6 +84,10 @@ async function main() {
   console.log(`publish benchmark (issue 12, #3 and #4): ${rounds} round(s); machine: ${wb.machine()}`);
   const { top, ws, cleanup } = wb.scratch('publish', addNoopTarget);
   const regs = [];
+  wb.onInterrupt(async () => {
+    for (const reg of regs) await reg.down().catch(() => {});
+    cleanup();
+  });
   const samples = { plugin: [], rerun: [], floor: [], raw: [] };
   try {
     fs.writeFileSync(path.join(top, 'npmrc'), ''); // filled per round: the registry's port changes

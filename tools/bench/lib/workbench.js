@@ -165,4 +165,18 @@ function machine() {
   return `${cpus.length} x ${cpus[0] ? cpus[0].model : '?'}, ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB, load ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}, node ${process.version}, ${os.platform()} ${os.release()}`;
 }
 
-module.exports = { childCpuSeconds, root, goBin, must, baseEnv, scratch, registries, run, readSpawnLog, spawnSummary, median, table, fmtMs, fmtBytes, machine, sandbox };
+/** On SIGINT/SIGTERM: run `cleanup` (stop this run's sandboxes, remove its clone), then exit 130. */
+function onInterrupt(cleanup) {
+  let done = false;
+  const handler = async (sig) => {
+    if (done) return;
+    done = true;
+    console.error(`\n${sig}: stopping this benchmark's sandboxes and removing its scratch clone`);
+    await cleanup();
+    process.exit(130);
+  };
+  process.once('SIGINT', handler);
+  process.once('SIGTERM', handler);
+}
+
+module.exports = { onInterrupt, childCpuSeconds, root, goBin, must, baseEnv, scratch, registries, run, readSpawnLog, spawnSummary, median, table, fmtMs, fmtBytes, machine, sandbox };
