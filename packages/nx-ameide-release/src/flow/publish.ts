@@ -7,7 +7,8 @@ import { manifestFindings } from './manifest';
 /**
  * The one publish flow every ecosystem goes through (npm, PyPI, Go, OCI):
  *
- *   1. channel     `build` publishes nothing (checked here, nowhere else)
+ *   1. channel     `build` publishes nothing (checked here, nowhere else); then the pack's own
+ *                  skip and the adapter's (`steps.skip`: Go on dev publishes nothing)
  *   2. manifest    packed from this SHA, at this context's version, every file the bytes pack
  *                  recorded (the same check as the preflight's artifact step)
  *   3. plan        the adapter's planned artifacts (data)
@@ -82,10 +83,15 @@ export async function publishFlow<I extends PublishInput>(steps: PublishSteps<I>
   const skip = channelSkip(context);
   if (skip) return { outcome: { status: 'skipped', reason: skip }, artifacts: [], plan: [] };
   if (manifest.skipped) return { outcome: { status: 'skipped', reason: manifest.skipped }, artifacts: [], plan: [] };
+  const own = steps.skip?.(input);
+  if (own) return { outcome: { status: 'skipped', reason: own }, artifacts: [], plan: [] };
   // 2. manifest
   assertManifest(input, opts.ecosystem);
   // 3. plan, 4. lookup, 5. decide
   const planned = steps.plan(input);
+  if (planned.length === 0) {
+    return { outcome: { status: 'skipped', reason: `${manifest.name} ${manifest.version}: nothing to publish (the plan is empty)` }, artifacts: [], plan: [] };
+  }
   const plan: PlannedDecision[] = [];
   for (const artifact of planned) {
     try {
