@@ -74,7 +74,7 @@ export function assertManifest(input: PublishInput, ecosystem: Ecosystem): void 
  */
 export function channelSkip(context: VersionContext): string | null {
   if (context.CHANNEL !== 'build') return null;
-  return `channel 'build' (ref ${context.REF || 'unknown'}) publishes nothing: main publishes dev, vX.Y.Z tags release`;
+  return `channel 'build' (ref ${context.REF || 'unknown'}): nothing is published; main publishes dev, vX.Y.Z tags release`;
 }
 
 export async function publishFlow<I extends PublishInput>(steps: PublishSteps<I>, input: I, opts: FlowOptions): Promise<FlowResult> {

@@ -149,7 +149,8 @@ export function pypiSteps(opts: PypiPublishOptions = {}): PublishSteps {
   return {
     plan(input) {
       const { manifest } = input;
-      const url = pypiRegistry(input.env, input.destinations).uploadUrl;
+      // Named by the index it is read back from (uploads go to the upload URL of the same destination).
+      const url = pypiRegistry(input.env, input.destinations).indexUrl;
       return manifest.files.map((f): PlannedArtifact => ({
         id: `${manifest.name}==${manifest.version} (${basename(f.file)})`,
         ecosystem: 'pypi',

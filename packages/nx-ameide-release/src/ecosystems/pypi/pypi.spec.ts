@@ -191,8 +191,8 @@ describe('plan', () => {
   it('one artifact per file (data): id, destination, version, kind, sha256; no secret', () => {
     const plan = pypiSteps().plan(input());
     expect(plan).toEqual([
-      { id: 'ameide-sdk-python==0.1.0.dev20251113153211 (ameide_sdk_python-0.1.0.dev20251113153211-py3-none-any.whl)', ecosystem: 'pypi', name: 'ameide-sdk-python', version: '0.1.0.dev20251113153211', registry: 'http://127.0.0.1:1/', kind: 'wheel', file: manifest.files[0].file, sha256: '1'.repeat(64), tags: [] },
-      { id: 'ameide-sdk-python==0.1.0.dev20251113153211 (ameide_sdk_python-0.1.0.dev20251113153211.tar.gz)', ecosystem: 'pypi', name: 'ameide-sdk-python', version: '0.1.0.dev20251113153211', registry: 'http://127.0.0.1:1/', kind: 'sdist', file: manifest.files[1].file, sha256: '2'.repeat(64), tags: [] },
+      { id: 'ameide-sdk-python==0.1.0.dev20251113153211 (ameide_sdk_python-0.1.0.dev20251113153211-py3-none-any.whl)', ecosystem: 'pypi', name: 'ameide-sdk-python', version: '0.1.0.dev20251113153211', registry: 'http://127.0.0.1:1/simple/', kind: 'wheel', file: manifest.files[0].file, sha256: '1'.repeat(64), tags: [] },
+      { id: 'ameide-sdk-python==0.1.0.dev20251113153211 (ameide_sdk_python-0.1.0.dev20251113153211.tar.gz)', ecosystem: 'pypi', name: 'ameide-sdk-python', version: '0.1.0.dev20251113153211', registry: 'http://127.0.0.1:1/simple/', kind: 'sdist', file: manifest.files[1].file, sha256: '2'.repeat(64), tags: [] },
     ]);
     expect(JSON.stringify(plan)).not.toContain('plan-secret-xyz');
   });
