@@ -10,6 +10,7 @@ import type { Env } from '../registries';
 import { refusalsFor, type DestinationKind, type Destinations } from '../destinations';
 import { projectDestinations } from '../executors/run-destinations';
 import { DEFAULT_PROBE_TIMEOUT_MS } from '../net';
+import { channelSkip } from './publish';
 import type { VersionContext } from '../version/types';
 
 /**
@@ -97,7 +98,7 @@ export async function preflightProject(input: PreflightInput): Promise<Problem[]
     add(ecosystem, [findingOf('guard', e)]);
     return found;
   }
-  if (context.CHANNEL === 'build') return found; // nothing is published from the build channel
+  if (channelSkip(context)) return found; // nothing is published from the build channel
   if (context.CHANNEL === 'release') {
     try {
       if ((await ensureReleaseTagPushed(workspaceRoot, context.RELEASE_TAG)) === 'no-remote') {
