@@ -164,6 +164,11 @@ export interface EcosystemAdapter {
  * adapter implements only what is its own: how to read, send and point.
  */
 export interface PublishSteps<I extends PublishInput = PublishInput> {
+  /**
+   * Optional: why this project publishes nothing here although the channel publishes (Go on dev:
+   * the module is only in the dev image). Pure. null/undefined: publish as planned.
+   */
+  skip?(input: I): string | null | undefined;
   /** What this project publishes here. Pure: no network, no files read beyond the manifest in `input`. */
   plan(input: I): PlannedArtifact[];
   /** What the registry holds for one artifact, and from which commit (read from the registry itself). */
@@ -173,6 +178,8 @@ export interface PublishSteps<I extends PublishInput = PublishInput> {
   /**
    * After the uploads, also on a re-run (it completes an interrupted run): move the pointers that
    * move by design (npm dist-tags, the Go mirror branch, image alias tags) and sign. Returns log lines.
+   * It may set each result's `tags` to what now points at it (npm: a late run leaves `dev` where it
+   * is): the results are what publish-result.json and the release manifest record.
    */
   finish?(input: I, results: ArtifactResult[]): Promise<string[]>;
 }

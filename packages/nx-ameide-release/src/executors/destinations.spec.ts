@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import type { ExecutorContext } from '@nx/devkit';
 import { createTempRepo, type TempRepo } from '../git/testing';
 import type { PackManifest } from '../ecosystems/types';
+import { sha256Hex } from '../hash';
 import publishExecutor from './publish/executor';
 import ghcrExecutor from './ghcr/executor';
 import preflightExecutor from './preflight/executor';
@@ -110,14 +111,18 @@ describe('destinations are resolved before any side effect', () => {
   });
 
   it('AMEIDE_* variables override the option: the dry-run plans the upload to the variable\'s registry', async () => {
-    packed('c', { name: '@acme/c', ecosystem: 'npm', files: [{ file: 'dist/c/acme-c-0.1.0.tgz', sha256: 'ab'.repeat(32), kind: 'tgz' }] });
+    // The dry-run runs the publish flow up to its plan: the packed file is checked, the registry only read.
+    mkdirSync(join(repo.dir, 'dist', 'c'), { recursive: true });
+    writeFileSync(join(repo.dir, 'dist/c/acme-c-0.1.0.tgz'), 'tgz');
+    packed('c', { name: '@acme/c', ecosystem: 'npm', files: [{ file: 'dist/c/acme-c-0.1.0.tgz', sha256: sha256Hex(Buffer.from('tgz')), kind: 'tgz' }] });
     Object.assign(process.env, { GITHUB_REF: 'refs/tags/v0.1.0', AMEIDE_NPM_REGISTRY: `http://${registry}` });
     const options = { ecosystem: 'npm' as const, dryRun: true, destinations: { npm: { registry: 'https://npm.acme.dev/', scope: '@acme' } } };
     const { result, out } = await run(() => publishExecutor(options, ctx('c')));
     expect(result.success).toBe(true);
     expect(out).toContain(`destination npm: registry http://${registry}/ (AMEIDE_NPM_REGISTRY), scope @acme (nx.json / the project configuration)`);
-    expect(out).toMatch(new RegExp(`@acme/c@0\\.1\\.0  -> http://${registry.replace(/\./g, '\\.')}/`));
-    expect(requests).toEqual([]);
+    expect(out).toMatch(new RegExp(`@acme/c@0\\.1\\.0  -> http://${registry.replace(/\./g, '\\.')}/  tags latest.*\\[unknown \\(registry not readable`));
+    expect(requests.length).toBeGreaterThan(0);
+    expect(requests.filter((r) => !r.startsWith('GET '))).toEqual([]); // read, never written
   });
 });
 

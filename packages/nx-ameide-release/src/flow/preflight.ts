@@ -11,6 +11,7 @@ import { refusalsFor, type DestinationKind, type Destinations } from '../destina
 import { projectDestinations } from '../executors/run-destinations';
 import { DEFAULT_PROBE_TIMEOUT_MS } from '../net';
 import { packVerifyMode, verifyPack, VERIFY_PACK_VARIABLE } from './pack-integrity';
+import { channelSkip } from './publish';
 import type { VersionContext } from '../version/types';
 
 /**
@@ -105,7 +106,7 @@ export async function preflightProject(input: PreflightInput): Promise<Problem[]
     add(ecosystem, [findingOf('guard', e)]);
     return found;
   }
-  if (context.CHANNEL === 'build') return found; // nothing is published from the build channel
+  if (channelSkip(context)) return found; // nothing is published from the build channel
   if (context.CHANNEL === 'release') {
     try {
       if ((await ensureReleaseTagPushed(workspaceRoot, context.RELEASE_TAG)) === 'no-remote') {

@@ -5,7 +5,7 @@ import { computeContext } from '../version/compute';
 import { sha256Hex } from '../hash';
 import type { PackManifest, PlannedArtifact, PublishInput, PublishSteps } from '../ecosystems/types';
 import type { Held } from './decide';
-import { AlreadyThere, planLines, publishFlow } from './publish';
+import { AlreadyThere, flowMembers, heldFindings, planLines, publishFlow } from './publish';
 
 // The flow's own rules (order, refusal before any upload, races, dry-run = the plan the run
 // executes), with an in-memory registry standing for "what lookup answers". Each adapter's
@@ -98,6 +98,16 @@ describe('publishFlow', () => {
     expect(calls).toEqual([]);
   });
 
+  it('the adapter\'s own skip (Go on dev) and an empty plan publish nothing, with the reason', async () => {
+    const { s, calls } = steps();
+    s.skip = () => 'only in the dev image';
+    expect((await publishFlow(s, input(), { dryRun: false, ecosystem: 'npm' })).outcome).toEqual({ status: 'skipped', reason: 'only in the dev image' });
+    s.skip = () => null;
+    s.plan = () => [];
+    expect((await publishFlow(s, input(), { dryRun: false, ecosystem: 'npm' })).outcome).toMatchObject({ status: 'skipped', reason: expect.stringMatching(/nothing to publish/) });
+    expect(calls).toEqual([]);
+  });
+
   it('a file changed after pack is refused before any lookup', async () => {
     const { s, calls } = steps();
     const i = input();
@@ -150,5 +160,27 @@ describe('publishFlow', () => {
   it('a failed upload says what is on the registry and what is not', async () => {
     const { s } = steps({}, { failOn: 'b.tgz' });
     await expect(publishFlow(s, input(), { dryRun: false, ecosystem: 'npm' })).rejects.toThrow(/on the registry: a\.tgz; not uploaded: b\.tgz/);
+  });
+});
+
+describe('the preflight row and the whole-package members, from the same steps', () => {
+  it('heldFindings: one version row per artifact held by another SHA, naming both; none when absent or ours', async () => {
+    const { s, calls } = steps({ 'a.tgz': { state: 'present', gitSha: SHA }, 'b.tgz': { state: 'present', gitSha: OTHER } });
+    const i = input();
+    const rows = await heldFindings(s, { ...i, projectRoot: 'p', project: 'p', timeoutMs: 1000 });
+    expect(rows).toEqual([{ check: 'version', problem: expect.stringMatching(new RegExp(`b\\.tgz is already on mem, published from ${OTHER}, but this run packed it from ${SHA}`)), fix: expect.stringMatching(/never overwritten/) }]);
+    expect(calls.filter((c) => c.startsWith('upload'))).toEqual([]);
+    expect(await heldFindings(steps().s, { ...i, projectRoot: 'p', project: 'p', timeoutMs: 1000 })).toEqual([]);
+    expect(await heldFindings(s, { ...i, manifest: null, projectRoot: 'p', project: 'p', timeoutMs: 1000 })).toEqual([]);
+  });
+
+  it('flowMembers: lookup is absent, ours, or the other SHA when any artifact is held by one; publish is the flow', async () => {
+    expect(await flowMembers(steps().s, 'npm').lookup(input())).toEqual({ state: 'absent' });
+    expect(await flowMembers(steps({ 'b.tgz': { state: 'present', gitSha: SHA } }).s, 'npm').lookup(input())).toEqual({ state: 'present', gitSha: SHA });
+    expect(await flowMembers(steps({ 'a.tgz': { state: 'present', gitSha: SHA }, 'b.tgz': { state: 'present', gitSha: OTHER } }).s, 'npm').lookup(input())).toEqual({ state: 'present', gitSha: OTHER });
+    const { s, calls } = steps();
+    expect((await flowMembers(s, 'npm').publish(input())).status).toBe('published');
+    expect(calls).toContain('upload a.tgz');
+    expect(flowMembers(s, 'npm').plan(input())).toEqual([expect.stringMatching(/^npm  a\.tgz  -> mem  tags dev/), expect.stringMatching(/^npm  b\.tgz/)]);
   });
 });

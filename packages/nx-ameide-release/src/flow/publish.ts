@@ -1,12 +1,14 @@
 import { ReleaseError } from '../errors';
-import type { ArtifactResult, Ecosystem, PlannedArtifact, PublishInput, PublishOutcome, PublishSteps } from '../ecosystems/types';
+import type { ArtifactResult, CheckInput, Ecosystem, EcosystemAdapter, Finding, LookupResult, PlannedArtifact, PublishInput, PublishOutcome, PublishSteps } from '../ecosystems/types';
+import type { VersionContext } from '../version/types';
 import { blocks, decide, refusal, type Decision } from './decide';
 import { manifestFindings } from './manifest';
 
 /**
  * The one publish flow every ecosystem goes through (npm, PyPI, Go, OCI):
  *
- *   1. channel     `build` publishes nothing (checked here, nowhere else)
+ *   1. channel     `build` publishes nothing (checked here, nowhere else); then the pack's own
+ *                  skip and the adapter's (`steps.skip`: Go on dev publishes nothing)
  *   2. manifest    packed from this SHA, at this context's version, every file the bytes pack
  *                  recorded (the same check as the preflight's artifact step)
  *   3. plan        the adapter's planned artifacts (data)
@@ -66,17 +68,30 @@ export function assertManifest(input: PublishInput, ecosystem: Ecosystem): void 
   }
 }
 
+/**
+ * Step 1, the one channel rule: why this context publishes nothing, or null when it publishes.
+ * The flow asks it first; an executor may ask it before reading anything (it is the same rule).
+ */
+export function channelSkip(context: VersionContext): string | null {
+  if (context.CHANNEL !== 'build') return null;
+  return `channel 'build' (ref ${context.REF || 'unknown'}): nothing is published; main publishes dev, vX.Y.Z tags release`;
+}
+
 export async function publishFlow<I extends PublishInput>(steps: PublishSteps<I>, input: I, opts: FlowOptions): Promise<FlowResult> {
   const { context, manifest, log } = input;
   // 1. channel
-  if (context.CHANNEL === 'build') {
-    return { outcome: { status: 'skipped', reason: `channel 'build' (ref ${context.REF || 'unknown'}) publishes nothing: main publishes dev, vX.Y.Z tags release` }, artifacts: [], plan: [] };
-  }
+  const skip = channelSkip(context);
+  if (skip) return { outcome: { status: 'skipped', reason: skip }, artifacts: [], plan: [] };
   if (manifest.skipped) return { outcome: { status: 'skipped', reason: manifest.skipped }, artifacts: [], plan: [] };
+  const own = steps.skip?.(input);
+  if (own) return { outcome: { status: 'skipped', reason: own }, artifacts: [], plan: [] };
   // 2. manifest
   assertManifest(input, opts.ecosystem);
   // 3. plan, 4. lookup, 5. decide
   const planned = steps.plan(input);
+  if (planned.length === 0) {
+    return { outcome: { status: 'skipped', reason: `${manifest.name} ${manifest.version}: nothing to publish (the plan is empty)` }, artifacts: [], plan: [] };
+  }
   const plan: PlannedDecision[] = [];
   for (const artifact of planned) {
     try {
@@ -136,4 +151,43 @@ function withState(e: unknown, results: ArtifactResult[], plan: PlannedDecision[
   if (e instanceof ReleaseError) return new ReleaseError(`${e.what} (${state})`, e.fix, e.where);
   e.message = `${e.message}\n(${state})`;
   return e;
+}
+
+/**
+ * The preflight's "version not held by another SHA" row, for any adapter with steps: the same
+ * plan, lookup and decision as the publish, without uploading. One finding per blocking artifact.
+ */
+export async function heldFindings<I extends PublishInput>(steps: PublishSteps<I>, input: CheckInput): Promise<Finding[]> {
+  if (!input.manifest || input.manifest.skipped || channelSkip(input.context)) return [];
+  const full = { ...input, manifest: input.manifest } as unknown as I;
+  const out: Finding[] = [];
+  for (const artifact of steps.plan(full)) {
+    const d = decide(input.context.GIT_SHA, await steps.lookup(full, artifact));
+    if (!blocks(d)) continue;
+    const e = refusal(artifact.id, artifact.registry, input.context.GIT_SHA, d);
+    out.push({ check: 'version', problem: e.what, fix: e.fix });
+  }
+  return out;
+}
+
+/**
+ * The older whole-package members of EcosystemAdapter (`plan` lines, `lookup`, `publish`), derived
+ * from an adapter's steps, so an adapter on the flow writes none of them. They go with the
+ * members once every adapter has steps.
+ */
+export function flowMembers(steps: PublishSteps, ecosystem: Ecosystem): Pick<EcosystemAdapter, 'plan' | 'lookup' | 'publish'> {
+  return {
+    plan: (input) => (channelSkip(input.context) || input.manifest.skipped ? [] : planLines(steps.plan(input).map((artifact) => ({ artifact, decision: { action: 'unknown', reason: 'not looked up' } })))),
+    lookup: async (input): Promise<LookupResult> => {
+      let held: LookupResult = { state: 'absent' };
+      for (const artifact of steps.plan(input)) {
+        const h = await steps.lookup(input, artifact);
+        if (h.state === 'absent') continue;
+        if (h.gitSha !== input.context.GIT_SHA) return { state: 'present', gitSha: h.gitSha };
+        held = { state: 'present', gitSha: h.gitSha };
+      }
+      return held;
+    },
+    publish: async (input) => (await publishFlow(steps, input, { dryRun: false, ecosystem })).outcome,
+  };
 }

@@ -2,6 +2,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFile
 import { join } from 'node:path';
 import { ReleaseError } from '../errors';
 import { signatureTag } from '../ecosystems/oci/sign';
+import type { ArtifactResult } from '../ecosystems/types';
 
 /**
  * The release manifest, dist/release/manifest.json: what one run published, from which SHA,
@@ -57,6 +58,22 @@ function packageArtifacts(r: ProjectRecord): ReleaseArtifact[] {
   const outcome = p.outcome?.status ?? 'unknown';
   const detail = p.outcome?.detail ?? p.outcome?.reason ?? p.outcome?.error;
   const common = { ecosystem: p.ecosystem, project: p.project, name: p.name, version: p.version, registry: p.registry, tags: p.tags ?? [], outcome, ...(detail ? { detail } : {}) };
+  // The publish flow's per-artifact results (src/flow/publish.ts): what happened to each planned artifact.
+  if (Array.isArray(p.artifacts) && p.artifacts.length) {
+    return (p.artifacts as ArtifactResult[]).map((a) => ({
+      ecosystem: a.ecosystem,
+      project: p.project,
+      name: a.name,
+      version: a.version,
+      ...(a.file ? { file: base(a.file) } : {}),
+      kind: a.kind,
+      ...(a.sha256 ? { sha256: a.sha256 } : {}),
+      registry: a.registry,
+      tags: a.tags,
+      outcome: a.outcome,
+    }));
+  }
+  // A result without them (a skip, a failure, an adapter not yet on the flow): one row per packed file.
   const files = r.pack?.gitSha === p.gitSha ? r.pack?.files ?? [] : [];
   if (files.length === 0) return [common];
   return files.map((f) => ({ ...common, file: base(f.file), kind: f.kind, sha256: f.sha256 }));

@@ -41,6 +41,20 @@ describe('aggregateReleaseManifest', () => {
     expect(aggregateReleaseManifest(A, 'dev', [unsigned]).artifacts[1].signatureRef).toBeUndefined();
   });
 
+  it('takes each artifact\'s own outcome and tags from the publish flow\'s results (a half-published version completed)', () => {
+    const r = py(A);
+    const art = (file: string, kind: string, sha256: string, outcome: string) => ({ id: `sdk==1.2.3 (${file})`, ecosystem: 'pypi', name: 'sdk', version: '1.2.3', registry: 'http://127.0.0.1:8080/legacy/', kind, file: `dist/sdk-py/${file}`, sha256, tags: [], outcome });
+    r.publish = { ...r.publish, outcome: { status: 'published', detail: 'x' }, artifacts: [art('sdk-1.2.3-py3-none-any.whl', 'wheel', '1'.repeat(64), 'already-published'), art('sdk-1.2.3.tar.gz', 'sdist', '2'.repeat(64), 'published')] };
+    const late = npm(A);
+    late.publish = { ...late.publish, artifacts: [{ id: '@s/sdk@1.2.3', ecosystem: 'npm', name: '@s/sdk', version: '1.2.3', registry: 'http://127.0.0.1:4873/', kind: 'tgz', file: 'dist/sdk-ts/s-sdk-1.2.3.tgz', sha256: 'f'.repeat(64), tags: [], outcome: 'published' }] };
+    const m = aggregateReleaseManifest(A, 'release', [r, late]);
+    expect(m.artifacts.filter((a) => a.ecosystem !== 'oci').map((a) => [a.file, a.kind, a.sha256?.[0], a.registry, a.tags, a.outcome])).toEqual([
+      ['sdk-1.2.3-py3-none-any.whl', 'wheel', '1', 'http://127.0.0.1:8080/legacy/', [], 'already-published'],
+      ['sdk-1.2.3.tar.gz', 'sdist', '2', 'http://127.0.0.1:8080/legacy/', [], 'published'],
+      ['s-sdk-1.2.3.tgz', 'tgz', 'f', 'http://127.0.0.1:4873/', [], 'published'], // a late run: no dist-tag moved to it
+    ]);
+  });
+
   it('renders a Markdown table, one row per artifact', () => {
     const md = manifestMarkdown(aggregateReleaseManifest(A, 'release', [npm(A)]));
     expect(md.split('\n').filter((l) => l.startsWith('| npm') || l.startsWith('| oci'))).toHaveLength(2);

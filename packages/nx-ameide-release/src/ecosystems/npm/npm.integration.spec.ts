@@ -10,6 +10,7 @@ import { createFixtureWorkspace, fixtureContext, type FixtureWorkspace } from '.
 import { freePort, startVerdaccio, type VerdaccioFixture } from './testing/verdaccio-fixture';
 import { TEMP_TAG_PREFIX } from './dist-tags';
 import { resolveDestinations } from '../../destinations';
+import { planLines, publishFlow } from '../../flow/publish';
 
 jest.setTimeout(180000);
 
@@ -115,7 +116,18 @@ describe('npm adapter against a real Verdaccio', () => {
     const before = await packument('@fx/cfg');
     const m = await pack('cfg', ctx('B'));
     const outcome = await capture(npmEcosystem.publish(input(m, ctx('B'))));
-    expect(outcome).toEqual({ status: 'already-published', detail: expect.stringContaining(`already on ${reg.url} from ${sha.B}; nothing uploaded`) });
+    expect(outcome).toEqual({ status: 'already-published', detail: expect.stringContaining(`already published from ${sha.B}: @fx/cfg@${clean(devVersion('B'))}; nothing uploaded`) });
+    expect(await packument('@fx/cfg')).toEqual(before);
+  });
+
+  it('dry-run prints exactly the plan the real run executes, each artifact with its decision, and writes nothing', async () => {
+    const before = await packument('@fx/cfg');
+    const m = await pack('cfg', ctx('B'));
+    const from = output.length;
+    const r = await publishFlow(npmEcosystem.steps!, input(m, ctx('B')), { dryRun: true, ecosystem: 'npm' });
+    expect(r.plan.map((p) => [p.artifact.id, p.artifact.tags, p.decision.action])).toEqual([[`@fx/cfg@${clean(devVersion('B'))}`, ['dev'], 'done']]);
+    expect(output.slice(from)).toEqual(['dry-run: nothing is uploaded; the real run would do:', ...planLines(r.plan).map((l) => `  ${l}`)]);
+    expect(output[from + 1]).toMatch(new RegExp(`^  npm  @fx/cfg@\\S+  -> ${reg.url.replace(/[.]/g, '\\.')}  tags dev  sha256 [0-9a-f]{12}…  \\[already published by this commit: nothing sent\\]$`));
     expect(await packument('@fx/cfg')).toEqual(before);
   });
 
@@ -166,7 +178,7 @@ describe('npm adapter against a real Verdaccio', () => {
     const mc = await pack('cfg', ctx('C'));
     const outcome = await capture(npmEcosystem.publish(input(mc, ctx('C'))));
     expect(outcome.status).toBe('already-published');
-    expect(outcome.status === 'already-published' && outcome.detail).toMatch(/latest->0\.1\.0/);
+    expect(output.join('\n')).toMatch(/set dist-tag latest->0\.1\.0/);
     expect((await packument('@fx/cfg'))['dist-tags']).toMatchObject({ latest: '0.1.0', dev: clean(devVersion('C')) });
   });
 
@@ -177,7 +189,7 @@ describe('npm adapter against a real Verdaccio', () => {
       (e) => e,
     );
     expect(err).toBeInstanceOf(ReleaseError);
-    expect(err.message).toMatch(/refused to publish @fx\/sdk@\S+ with the token in NPM_TOKEN \(HTTP 40[13]: [^)]*\); nothing was uploaded\n  fix: check it with `npm whoami --registry /);
+    expect(err.message).toMatch(/refused to publish @fx\/sdk@\S+ with the token in NPM_TOKEN \(HTTP 40[13]: [^)]*\); nothing was uploaded \(on the registry: none of this run; not uploaded: @fx\/sdk@\S+; [^\n]*\)\n  fix: check it with `npm whoami --registry /);
     expect(err.message).not.toContain('rejected-token-0123456789');
     expect(Date.now() - started).toBeLessThan(15000);
     expect((await packument('@fx/sdk')).versions?.[clean(devVersion('C'))]).toBeUndefined();

@@ -1,6 +1,8 @@
 import type { PublishInput } from '../types';
 import { fixtureContext } from './testing/fixture-workspace';
-import { planNpm } from './publish';
+import { npmSteps } from './publish';
+
+const planNpm = (i: PublishInput) => npmSteps().plan(i);
 
 const SHA = '71e210beab37b68546d56dceccba18f09264ecc3';
 
@@ -24,20 +26,25 @@ function input(channel: 'dev' | 'release' | 'build'): PublishInput {
   };
 }
 
-describe('planNpm', () => {
-  it('names artifact, registry-form version, destination, dist-tag, file and sha for a dev publish', () => {
-    const lines = planNpm(input('dev'));
-    expect(lines[0]).toBe(
-      'npm  @ameideio/configuration@0.1.0-dev.20251113153211  -> http://127.0.0.1:4873/  dist-tag dev  ' +
-        '(dist/configuration/ameideio-configuration-x.tgz sha256 abababababab…, gitHead 71e210b)',
-    );
-    expect(lines[1]).toMatch(/latest stays on the highest release/);
-    expect(lines.join('\n')).not.toContain('secret-token-value');
+describe('npm plan (data: what the flow looks up, prints on a dry-run and uploads)', () => {
+  it('one tarball: registry-form version, destination, dist-tag, file and sha256; no secret', () => {
+    const plan = planNpm(input('dev'));
+    expect(plan).toEqual([
+      {
+        id: '@ameideio/configuration@0.1.0-dev.20251113153211',
+        ecosystem: 'npm',
+        name: '@ameideio/configuration',
+        version: '0.1.0-dev.20251113153211',
+        registry: 'http://127.0.0.1:4873/',
+        kind: 'tgz',
+        file: 'dist/configuration/ameideio-configuration-x.tgz',
+        sha256: 'ab'.repeat(32),
+        tags: ['dev'],
+      },
+    ]);
+    expect(JSON.stringify(plan)).not.toContain('secret-token-value');
   });
   it('a release goes to latest', () => {
-    expect(planNpm(input('release'))).toEqual([expect.stringMatching(/@ameideio\/configuration@0\.1\.0  -> .*dist-tag latest/)]);
-  });
-  it('the build channel plans nothing', () => {
-    expect(planNpm(input('build'))).toEqual([expect.stringMatching(/skipped: channel 'build' never publishes/)]);
+    expect(planNpm(input('release'))).toEqual([expect.objectContaining({ id: '@ameideio/configuration@0.1.0', tags: ['latest'] })]);
   });
 });

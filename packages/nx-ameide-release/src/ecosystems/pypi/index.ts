@@ -1,6 +1,7 @@
 import type { EcosystemAdapter } from '../types';
 import { packPypi, type PypiPackOptions } from './pack';
-import { checksPypi, lookupPypi, planPypi, publishPypi, type PypiPublishOptions } from './publish';
+import { flowMembers } from '../../flow/publish';
+import { checksPypi, pypiSteps, type PypiPublishOptions } from './publish';
 import { smokePypi } from './smoke';
 
 /**
@@ -12,18 +13,19 @@ import { smokePypi } from './smoke';
  * is [project.urls] Repository (or Source) from pyproject.toml, else `repositoryUrl`, else
  * https://github.com/ameideio/ameide. Builds are reproducible (SOURCE_DATE_EPOCH = commit time,
  * normalized file modes), so an index file with our sha256 is ours; for any other bytes the
- * commit is read back from that file's metadata to name it in the error.
+ * commit is read back from that file's metadata. Publishing goes through the one flow
+ * (src/flow/publish.ts): one planned artifact per file, so a half-published version completes.
  */
 export interface PypiEcosystemOptions extends PypiPackOptions, PypiPublishOptions {}
 
 export function createPypiEcosystem(opts: PypiEcosystemOptions = {}): EcosystemAdapter {
+  const steps = pypiSteps(opts);
   return {
     ecosystem: 'pypi',
     pack: (input) => packPypi(input, opts),
-    plan: planPypi,
     checks: checksPypi,
-    lookup: lookupPypi,
-    publish: (input) => publishPypi(input, opts),
+    steps,
+    ...flowMembers(steps, 'pypi'),
     smoke: smokePypi,
   };
 }
@@ -31,7 +33,7 @@ export function createPypiEcosystem(opts: PypiEcosystemOptions = {}): EcosystemA
 export const pypiEcosystem: EcosystemAdapter = createPypiEcosystem();
 
 export { packPypi, DEFAULT_REPOSITORY_URL, sourceDateEpoch } from './pack';
-export { inspectIndex, classify, parseUploadFailure } from './publish';
+export { lookupFile, locate, parseUploadFailure, pypiSteps } from './publish';
 export { readPyproject, stampPyproject, checkPlaceholderVersion, repositoryUrlFrom, commitUrl } from './pyproject';
 export { stampBuildInfo, checkPypiVersion } from './build-info';
 export { resolvePythonTools, normalizeProjectName } from './commands';

@@ -1,32 +1,19 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { ExecError, run } from '../../exec';
 import { ReleaseError } from '../../errors';
 import { pypiRegistry, type PypiRegistry } from '../../registries';
 import { isTransientError, withRetry, type RetryOptions } from '../../retry';
-import type { ArtifactFile, CheckInput, Finding, LookupResult, PublishInput, PublishOutcome } from '../types';
+import type { CheckInput, Finding, PlannedArtifact, PublishInput, PublishSteps } from '../types';
+import type { Held } from '../../flow/decide';
+import { AlreadyThere, heldFindings } from '../../flow/publish';
 import { credentialSource } from '../../credentials';
 import { findingOf } from '../../findings';
 import { probe } from '../../net';
 import { checkPlaceholderVersion, readPyproject } from './pyproject';
 import { distributionStem, inspectDist, resolvePythonTools, uvPublish, type PythonTools } from './commands';
-import { sha256File } from './pack';
 import { listProjectFiles, downloadTo, projectPageUrl, type IndexFile } from './simple-index';
-
-/** How one of our files stands on the index. */
-export type FileState =
-  | { file: ArtifactFile; state: 'absent' }
-  | { file: ArtifactFile; state: 'same' } // same name, same sha256: these exact bytes
-  | { file: ArtifactFile; state: 'different'; remote: IndexFile };
-
-export interface IndexInspection {
-  files: FileState[];
-  /** Files of this version on the index that are not ours by name (another build of the same version). */
-  foreign: IndexFile[];
-}
-
-const fileName = (f: ArtifactFile) => basename(f.file);
 
 /** True when `filename` is a wheel or sdist of `name` at exactly `version`. Pure. */
 export function isFileOfVersion(filename: string, name: string, version: string): boolean {
@@ -35,30 +22,32 @@ export function isFileOfVersion(filename: string, name: string, version: string)
   return f === `${stem}.tar.gz` || f === `${stem}.zip` || (f.startsWith(`${stem}-`) && f.endsWith('.whl'));
 }
 
-/** Compare our packed files with what the index lists. Pure. */
-export function classify(ours: ArtifactFile[], remote: IndexFile[], name: string, version: string): IndexInspection {
-  const byName = new Map(remote.map((r) => [r.filename.toLowerCase(), r]));
-  const files: FileState[] = ours.map((file) => {
-    const r = byName.get(fileName(file).toLowerCase());
-    if (!r) return { file, state: 'absent' };
-    if (r.sha256 === file.sha256) return { file, state: 'same' };
-    return { file, state: 'different', remote: r };
-  });
-  const mine = new Set(ours.map((f) => fileName(f).toLowerCase()));
-  const foreign = remote.filter((r) => !mine.has(r.filename.toLowerCase()) && isFileOfVersion(r.filename, name, version));
-  return { files, foreign };
+/**
+ * Where one of our files stands among the files the index lists for the project. Pure.
+ *   same name               -> `file`, with `sameBytes` from the index's sha256 (unknown when it lists none)
+ *   absent by name          -> `others`: the files of the same version that are not in our plan
+ *                              (another build of this version: their commit decides)
+ */
+export function locate(
+  artifact: Pick<PlannedArtifact, 'file' | 'sha256' | 'name' | 'version'>,
+  planned: string[],
+  remote: IndexFile[],
+): { file: IndexFile; sameBytes?: boolean } | { file: null; others: IndexFile[] } {
+  const name = basename(artifact.file!).toLowerCase();
+  const r = remote.find((f) => f.filename.toLowerCase() === name);
+  if (r) return { file: r, ...(r.sha256 ? { sameBytes: r.sha256 === artifact.sha256 } : {}) };
+  const mine = new Set(planned.map((f) => basename(f).toLowerCase()));
+  return { file: null, others: remote.filter((f) => !mine.has(f.filename.toLowerCase()) && isFileOfVersion(f.filename, artifact.name, artifact.version)) };
 }
 
-export async function inspectIndex(input: PublishInput, registry = pypiRegistry(input.env, input.destinations)): Promise<IndexInspection> {
-  let remote: IndexFile[];
+async function indexFiles(input: PublishInput, registry: PypiRegistry): Promise<IndexFile[]> {
   try {
-    remote = await listProjectFiles(registry, input.manifest.name);
+    return await listProjectFiles(registry, input.manifest.name);
   } catch (err) {
     const cause = (err as { cause?: { code?: string; message?: string } }).cause;
     const why = cause ? ` (${cause.code ?? cause.message})` : '';
     throw new Error(`cannot read the index ${projectPageUrl(registry, input.manifest.name)}: ${(err as Error).message}${why}; nothing was uploaded, re-run publish when it is back`);
   }
-  return classify(input.manifest.files, remote, input.manifest.name, input.manifest.version);
 }
 
 /** Download a file the index holds and read the commit it was built from (null when it records none). */
@@ -75,51 +64,24 @@ export async function remoteGitSha(tools: PythonTools, registry: PypiRegistry, r
   }
 }
 
-/** The other commit behind files of our version that are not our bytes, or null when all present files are ours. */
-async function conflictingSha(input: PublishInput, inspection: IndexInspection, registry: PypiRegistry): Promise<{ sha: string | null; files: string[] } | null> {
-  const tools = resolvePythonTools(input.workspaceRoot, process.env);
-  const suspects = [
-    ...inspection.files.flatMap((s) => (s.state === 'different' ? [s.remote] : [])),
-    ...inspection.foreign,
-  ];
-  if (suspects.length === 0) return null;
-  let sha: string | null = null;
-  const conflicting: string[] = [];
-  for (const r of suspects) {
-    const theirs = await remoteGitSha(tools, registry, r);
-    // A foreign file (say, another wheel tag) built from our own commit is no conflict.
-    if (theirs === input.manifest.gitSha && !inspection.files.some((s) => s.state === 'different' && s.remote === r)) continue;
-    sha ??= theirs;
-    conflicting.push(r.filename);
-  }
-  return conflicting.length ? { sha, files: conflicting } : null;
-}
-
-export async function lookupPypi(input: PublishInput): Promise<LookupResult> {
+/**
+ * What the index holds for one planned file, and from which commit, read from the index itself
+ * (never installed). The same name with our sha256 is these very bytes, whose metadata records
+ * this commit (pack stamped it): no download. Other bytes under our name, or another file of
+ * our version (another wheel tag), are downloaded and their recorded commit read.
+ */
+export async function lookupFile(input: PublishInput, artifact: PlannedArtifact): Promise<Held> {
   const registry = pypiRegistry(input.env, input.destinations);
-  const inspection = await inspectIndex(input, registry);
-  const present = inspection.files.some((s) => s.state !== 'absent') || inspection.foreign.length > 0;
-  if (!present) return { state: 'absent' };
-  const conflict = await conflictingSha(input, inspection, registry);
-  // Builds are reproducible, so the same bytes mean the same commit. Partial presence is still 'present': publish completes it.
-  return { state: 'present', gitSha: conflict ? conflict.sha : input.manifest.gitSha };
-}
-
-function otherShaError(input: PublishInput, conflict: { sha: string | null; files: string[] }, registry: PypiRegistry): ReleaseError {
-  const { manifest } = input;
-  const other = conflict.sha ?? 'an unknown commit (its files record none)';
-  if (conflict.sha === manifest.gitSha) {
-    return new ReleaseError(
-      `${manifest.name} ${manifest.version} is already on ${registry.indexUrl} from this same commit ${manifest.gitSha}, but with other bytes (${conflict.files.join(', ')}); nothing was uploaded`,
-      'the build was not reproducible: pin the build backend in [build-system] requires (e.g. hatchling==X.Y.Z); the published files stay as they are',
-      `${manifest.name}==${manifest.version}`,
-    );
+  const where = locate(artifact, input.manifest.files.map((f) => f.file), await indexFiles(input, registry));
+  if (where.file && where.sameBytes) return { state: 'present', gitSha: input.manifest.gitSha, sameBytes: true };
+  const tools = resolvePythonTools(input.workspaceRoot, process.env);
+  if (where.file) return { state: 'present', gitSha: await remoteGitSha(tools, registry, where.file), ...(where.sameBytes === false ? { sameBytes: false } : {}) };
+  for (const other of where.others) {
+    const theirs = await remoteGitSha(tools, registry, other);
+    // Another file of this version built from this same commit does not hold our file.
+    if (theirs !== input.manifest.gitSha) return { state: 'present', gitSha: theirs };
   }
-  return new ReleaseError(
-    `${manifest.name} ${manifest.version} is already on ${registry.indexUrl} from ${other}, but this run packed it from ${manifest.gitSha} (differing: ${conflict.files.join(', ')}); nothing was uploaded`,
-    'a published version can never be replaced: publish from a new commit (a new dev version) or tag a new release',
-    `${manifest.name}==${manifest.version}`,
-  );
+  return { state: 'absent' };
 }
 
 /** The server's own words from a failed `uv publish`: status and the text of its error page. */
@@ -177,75 +139,51 @@ export interface PypiPublishOptions {
   retry?: RetryOptions;
 }
 
-export async function publishPypi(input: PublishInput, opts: PypiPublishOptions = {}): Promise<PublishOutcome> {
-  const { manifest, context, log } = input;
-  if (manifest.skipped) return { status: 'skipped', reason: manifest.skipped };
-  if (context.CHANNEL === 'build') return { status: 'skipped', reason: `channel is build (ref ${context.REF || 'unknown'}): only main (dev) and vX.Y.Z tags publish` };
-  checkManifestFiles(input);
-  const registry = pypiRegistry(input.env, input.destinations);
-  const tools = resolvePythonTools(input.workspaceRoot, process.env);
-
-  const inspection = await inspectIndex(input, registry);
-  const conflict = await conflictingSha(input, inspection, registry);
-  if (conflict) throw otherShaError(input, conflict, registry);
-
-  const missing = inspection.files.filter((s) => s.state === 'absent').map((s) => s.file);
-  const present = inspection.files.filter((s) => s.state === 'same').map((s) => fileName(s.file));
-  if (missing.length === 0) {
-    return { status: 'already-published', detail: `${manifest.name} ${manifest.version} is on ${registry.indexUrl} from ${manifest.gitSha} (${present.join(', ')}); nothing uploaded` };
-  }
-  if (present.length) log(`already on the index from this commit: ${present.join(', ')}; uploading only what is missing`);
-
-  const uploaded: string[] = [];
-  for (const f of missing) {
-    const abs = join(input.workspaceRoot, f.file);
-    log(`uploading ${fileName(f)} to ${registry.uploadUrl}`);
-    try {
-      await uploadOne(tools, registry, abs, opts.retry ?? {}, log);
-      uploaded.push(fileName(f));
-    } catch (err) {
-      if (err instanceof UploadError && err.alreadyExists) {
-        // Someone got there between our lookup and our upload: fine if it is our bytes.
-        const again = await inspectIndex(input, registry);
-        const mine = again.files.find((s) => s.file === f);
-        if (mine?.state === 'same') {
-          present.push(fileName(f));
-          continue;
-        }
-        const c = await conflictingSha(input, again, registry);
-        if (c) throw otherShaError(input, c, registry);
-      }
-      // Per artifact, what is on the index now and what is not: the same command completes the rest.
-      const onIndex = [...present, ...uploaded];
-      const notYet = missing.slice(missing.indexOf(f)).map(fileName);
-      const state = `on the index: ${onIndex.join(', ') || 'none of this version'}; not uploaded: ${notYet.join(', ')}`;
-      if (err instanceof UploadError && err.status !== null) {
+/**
+ * PyPI under the one publish flow (src/flow/publish.ts): one artifact per packed file (wheel,
+ * sdist), looked up on the simple index, uploaded one at a time with `uv publish`. The channel,
+ * the manifest, every sha256 and the decision are the flow's; the server's own answers
+ * (refused credentials, its error text, "already exists") are read here.
+ */
+export function pypiSteps(opts: PypiPublishOptions = {}): PublishSteps {
+  return {
+    plan(input) {
+      const { manifest } = input;
+      // Named by the index it is read back from (uploads go to the upload URL of the same destination).
+      const url = pypiRegistry(input.env, input.destinations).indexUrl;
+      return manifest.files.map((f): PlannedArtifact => ({
+        id: `${manifest.name}==${manifest.version} (${basename(f.file)})`,
+        ecosystem: 'pypi',
+        name: manifest.name,
+        version: manifest.version,
+        registry: url,
+        kind: f.kind,
+        file: f.file,
+        sha256: f.sha256,
+        tags: [],
+      }));
+    },
+    lookup: lookupFile,
+    async upload(input, artifact) {
+      const registry = pypiRegistry(input.env, input.destinations);
+      const tools = resolvePythonTools(input.workspaceRoot, process.env);
+      try {
+        await uploadOne(tools, registry, join(input.workspaceRoot, artifact.file!), opts.retry ?? {}, input.log);
+      } catch (err) {
+        if (err instanceof UploadError && err.alreadyExists) throw new AlreadyThere(artifact, err);
+        if (!(err instanceof UploadError) || err.status === null) throw err;
         const said = err.serverMessage && !/^(None|null)?$/.test(err.serverMessage) ? `: ${err.serverMessage}` : '';
         const auth = err.status === 401 || err.status === 403;
         throw new ReleaseError(
-          `${registry.uploadUrl} refused ${fileName(f)}: HTTP ${err.status}${auth ? ` (the credentials in ${pypiCredentialSource(input.env)} were refused)` : ''}${said} (${state})`,
+          `${registry.uploadUrl} refused ${basename(artifact.file!)}: HTTP ${err.status}${auth ? ` (the credentials in ${pypiCredentialSource(input.env)} were refused)` : ''}${said}`,
           auth
-            ? `the credentials in ${pypiCredentialSource(input.env)} were refused: replace them with valid ones that may upload to ${manifest.name}; ${pypiCredentialCheck(registry.uploadUrl)}`
+            ? `the credentials in ${pypiCredentialSource(input.env)} were refused: replace them with valid ones that may upload to ${artifact.name}; ${pypiCredentialCheck(registry.uploadUrl)}`
             : 'fix what the server reports, then re-run publish (files already uploaded are not sent twice)',
-          `${manifest.name}==${manifest.version}`,
+          `${artifact.name}==${artifact.version}`,
         );
       }
-      throw new Error(`${(err as Error).message}\n(${state}; run the same command again on this commit to upload the rest)`);
-    }
-  }
-  const also = present.length ? `; already there: ${present.join(', ')}` : '';
-  return { status: 'published', detail: `${manifest.name} ${manifest.version} (${manifest.gitSha}) -> ${registry.uploadUrl}: uploaded ${uploaded.join(', ') || 'nothing'}${also}` };
-}
-
-/** The packed files exist and are the bytes the manifest names (a half-rebuilt dist/ must not be uploaded). */
-export function checkManifestFiles(input: PublishInput): void {
-  for (const f of input.manifest.files) {
-    const abs = join(input.workspaceRoot, f.file);
-    if (!existsSync(abs)) throw new ReleaseError(`${f.file} is missing`, `re-run \`nx run ${input.manifest.project}:pack\``, f.file);
-    if (sha256File(abs) !== f.sha256) {
-      throw new ReleaseError(`${f.file} does not match the sha256 in pack-manifest.json`, `re-run \`nx run ${input.manifest.project}:pack\``, f.file);
-    }
-  }
+    },
+  };
 }
 
 /** The variables the PyPI credentials came from, to name them when they are refused (never the values). */
@@ -314,24 +252,6 @@ export async function checksPypi(input: CheckInput): Promise<Finding[]> {
     out.push({ check: 'destination', problem: `PyPI upload URL: ${(e as Error).message}`, fix: `start the index, or point destinations.pypi.uploadUrl (or AMEIDE_PYPI_UPLOAD_URL) at a reachable one` });
     return out;
   }
-  if (!input.manifest || input.manifest.skipped) return out;
-  const publishInput = { ...input, manifest: input.manifest };
-  const inspection = await inspectIndex(publishInput, registry);
-  const conflict = await conflictingSha(publishInput, inspection, registry);
-  if (conflict) {
-    const e = otherShaError(publishInput, conflict, registry);
-    out.push({ check: 'version', problem: e.what, fix: e.fix });
-  }
+  out.push(...(await heldFindings(pypiSteps(), input)));
   return out;
-}
-
-/** Dry-run lines: what goes where. Pure. */
-export function planPypi(input: PublishInput): string[] {
-  const { manifest, context } = input;
-  if (manifest.skipped) return [`pypi ${manifest.name}: skipped (${manifest.skipped})`];
-  if (context.CHANNEL === 'build') return [`pypi ${manifest.name} ${manifest.version}: nothing (build channel never publishes)`];
-  const registry = pypiRegistry(input.env, input.destinations);
-  return manifest.files.map(
-    (f) => `pypi ${f.kind} ${f.file} -> ${registry.uploadUrl} (${manifest.name}==${manifest.version}, from ${manifest.gitSha}, sha256 ${f.sha256.slice(0, 12)})`,
-  );
 }

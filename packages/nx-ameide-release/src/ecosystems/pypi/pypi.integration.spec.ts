@@ -10,6 +10,7 @@ import { pypiEcosystem } from './index';
 import { startPypiServer, type PypiServer } from './testing/pypiserver-fixture';
 import { devContext, makeFixtureWorkspace } from './testing/fixture-project';
 import { resolveDestinations } from '../../destinations';
+import { planLines, publishFlow } from '../../flow/publish';
 
 /**
  * The adapter against a real pypiserver (upload auth, anonymous reads) and real uv builds.
@@ -170,6 +171,10 @@ describe('publish, lookup, smoke against pypiserver', () => {
     const p = pypiEcosystem.publish(publishInput(other, devContext({ GIT_SHA: SHA_B })));
     await expect(p).rejects.toThrow(ReleaseError);
     await expect(p).rejects.toThrow(new RegExp(`from ${SHA_A}, but this run packed it from ${SHA_B}`));
+    // The preflight's version row: the same lookup and decision, one row per file, both SHAs named.
+    const rows = await pypiEcosystem.checks(checkInput(other, devContext({ GIT_SHA: SHA_B })));
+    expect(rows.map((r) => r.check)).toEqual(['version', 'version']);
+    for (const r of rows) expect(r.problem).toMatch(new RegExp(`published from ${SHA_A}, but this run packed it from ${SHA_B}`));
     expect(servedState()).toEqual(before);
   });
 
@@ -182,10 +187,18 @@ describe('publish, lookup, smoke against pypiserver', () => {
     const wheelMtime = statSync(join(pypi.packagesDir, wheel.file.split('/').pop()!)).mtimeMs;
     expect(await pypiEcosystem.lookup(publishInput(m2, ctx2))).toEqual({ state: 'present', gitSha: SHA_B });
 
+    // The dry-run prints exactly the plan the real run then executes: the wheel kept, the sdist sent.
+    const from = lines.length;
+    const dry = await publishFlow(pypiEcosystem.steps!, publishInput(m2, ctx2), { dryRun: true, ecosystem: 'pypi' });
+    expect(dry.plan.map((p) => [p.artifact.kind, p.decision.action])).toEqual([['wheel', 'done'], ['sdist', 'publish']]);
+    expect(lines.slice(from)).toEqual(['dry-run: nothing is uploaded; the real run would do:', ...planLines(dry.plan).map((l) => `  ${l}`)]);
+    expect(statSync(join(pypi.packagesDir, wheel.file.split('/').pop()!)).mtimeMs).toBe(wheelMtime);
+    expect(served().filter((f) => f.includes('dev20251114090000'))).toHaveLength(1);
+
     const outcome = await pypiEcosystem.publish(publishInput(m2, ctx2));
     expect(outcome).toEqual({
       status: 'published',
-      detail: expect.stringMatching(/uploaded ameide_sdk_python-0\.1\.0\.dev20251114090000\.tar\.gz; already there: ameide_sdk_python-0\.1\.0\.dev20251114090000-py3-none-any\.whl/),
+      detail: expect.stringMatching(/published ameide-sdk-python==0\.1\.0\.dev20251114090000 \(ameide_sdk_python-0\.1\.0\.dev20251114090000\.tar\.gz\); already there: ameide-sdk-python==0\.1\.0\.dev20251114090000 \(ameide_sdk_python-0\.1\.0\.dev20251114090000-py3-none-any\.whl\)/),
     });
     expect(statSync(join(pypi.packagesDir, wheel.file.split('/').pop()!)).mtimeMs).toBe(wheelMtime);
     expect((await pypiEcosystem.publish(publishInput(m2, ctx2))).status).toBe('already-published');
@@ -197,7 +210,7 @@ describe('publish, lookup, smoke against pypiserver', () => {
     const wrong = 'definitely-wrong-password-123';
     const started = Date.now();
     const p = pypiEcosystem.publish(publishInput(m3, ctx3, { ...pypi.env, PYPI_PASSWORD: wrong }));
-    await expect(p).rejects.toThrow(/refused ameide_sdk_python-0\.1\.0\.dev20251115000000-py3-none-any\.whl: HTTP 403 \(the credentials in PYPI_USERNAME \+ PYPI_PASSWORD were refused\) \(on the index: none of this version; not uploaded: [^)]*\)[\s\S]*fix: the credentials in PYPI_USERNAME \+ PYPI_PASSWORD were refused/);
+    await expect(p).rejects.toThrow(/refused ameide_sdk_python-0\.1\.0\.dev20251115000000-py3-none-any\.whl: HTTP 403 \(the credentials in PYPI_USERNAME \+ PYPI_PASSWORD were refused\) \(on the registry: none of this run; not uploaded: [^\n]*\)\n  fix: the credentials in PYPI_USERNAME \+ PYPI_PASSWORD were refused/);
     expect(Date.now() - started).toBeLessThan(30_000); // no backoff for a 4xx
     const msg = await p.catch((e: Error) => e.message);
     expect(msg).not.toContain(wrong);

@@ -3,7 +3,7 @@ import type { PackManifest, PublishInput } from '../types';
 import { checkPypiVersion, stampBuildInfo } from './build-info';
 import { distributionStem, normalizeProjectName } from './commands';
 import { sourceDateEpoch } from './pack';
-import { classify, isFileOfVersion, isTransientUpload, parseUploadFailure, planPypi, UploadError } from './publish';
+import { isFileOfVersion, isTransientUpload, locate, parseUploadFailure, pypiSteps, UploadError } from './publish';
 import { checkPlaceholderVersion, commitUrl, readPyproject, repositoryUrlFrom, stampPyproject } from './pyproject';
 import { parseSimplePage } from './simple-index';
 import { devContext, FIXTURE_PYPROJECT } from './testing/fixture-project';
@@ -120,21 +120,19 @@ describe('names and index pages', () => {
     ]);
   });
 
-  it('classifies our files as same / different / absent, and spots foreign files of the version', () => {
-    const ours = [
-      { file: 'dist/p/ameide_sdk_python-1.0.0-py3-none-any.whl', sha256: 'a'.repeat(64), kind: 'wheel' },
-      { file: 'dist/p/ameide_sdk_python-1.0.0.tar.gz', sha256: 'b'.repeat(64), kind: 'sdist' },
-    ];
+  it('locates one planned file on the index: same name with its sha256 -> same or other bytes; absent -> the other files of this version', () => {
+    const planned = ['dist/p/ameide_sdk_python-1.0.0-py3-none-any.whl', 'dist/p/ameide_sdk_python-1.0.0.tar.gz'];
+    const wheel = { file: planned[0], sha256: 'a'.repeat(64), name: 'ameide-sdk-python', version: '1.0.0' };
+    const sdist = { file: planned[1], sha256: 'b'.repeat(64), name: 'ameide-sdk-python', version: '1.0.0' };
     const remote = [
       { filename: 'ameide_sdk_python-1.0.0-py3-none-any.whl', url: 'u1', sha256: 'a'.repeat(64) },
       { filename: 'ameide_sdk_python-1.0.0-cp311-cp311-linux_x86_64.whl', url: 'u2', sha256: 'c'.repeat(64) },
       { filename: 'ameide_sdk_python-0.9.0.tar.gz', url: 'u3', sha256: 'd'.repeat(64) },
     ];
-    const r = classify(ours, remote, 'ameide-sdk-python', '1.0.0');
-    expect(r.files.map((s) => s.state)).toEqual(['same', 'absent']);
-    expect(r.foreign.map((f) => f.url)).toEqual(['u2']);
-    const changed = classify(ours, [{ ...remote[0], sha256: 'e'.repeat(64) }], 'ameide-sdk-python', '1.0.0');
-    expect(changed.files[0].state).toBe('different');
+    expect(locate(wheel, planned, remote)).toEqual({ file: remote[0], sameBytes: true });
+    expect(locate(sdist, planned, remote)).toEqual({ file: null, others: [remote[1]] });
+    expect(locate(wheel, planned, [{ ...remote[0], sha256: 'e'.repeat(64) }])).toEqual({ file: expect.anything(), sameBytes: false });
+    expect(locate(wheel, planned, [{ ...remote[0], sha256: null }])).toEqual({ file: expect.anything() }); // no sha256 listed: bytes unknown
   });
 });
 
@@ -190,17 +188,12 @@ describe('plan', () => {
     log: () => undefined,
     ...over,
   });
-  it('names each file, destination, version and commit, and no secret', () => {
-    const lines = planPypi(input());
-    expect(lines).toEqual([
-      `pypi wheel ${manifest.files[0].file} -> http://127.0.0.1:1/ (ameide-sdk-python==0.1.0.dev20251113153211, from ${SHA}, sha256 111111111111)`,
-      `pypi sdist ${manifest.files[1].file} -> http://127.0.0.1:1/ (ameide-sdk-python==0.1.0.dev20251113153211, from ${SHA}, sha256 222222222222)`,
+  it('one artifact per file (data): id, destination, version, kind, sha256; no secret', () => {
+    const plan = pypiSteps().plan(input());
+    expect(plan).toEqual([
+      { id: 'ameide-sdk-python==0.1.0.dev20251113153211 (ameide_sdk_python-0.1.0.dev20251113153211-py3-none-any.whl)', ecosystem: 'pypi', name: 'ameide-sdk-python', version: '0.1.0.dev20251113153211', registry: 'http://127.0.0.1:1/simple/', kind: 'wheel', file: manifest.files[0].file, sha256: '1'.repeat(64), tags: [] },
+      { id: 'ameide-sdk-python==0.1.0.dev20251113153211 (ameide_sdk_python-0.1.0.dev20251113153211.tar.gz)', ecosystem: 'pypi', name: 'ameide-sdk-python', version: '0.1.0.dev20251113153211', registry: 'http://127.0.0.1:1/simple/', kind: 'sdist', file: manifest.files[1].file, sha256: '2'.repeat(64), tags: [] },
     ]);
-    expect(lines.join('\n')).not.toContain('plan-secret-xyz');
-  });
-  it('says the build channel publishes nothing', () => {
-    expect(planPypi(input({ context: devContext({ CHANNEL: 'build' }) }))).toEqual([
-      'pypi ameide-sdk-python 0.1.0.dev20251113153211: nothing (build channel never publishes)',
-    ]);
+    expect(JSON.stringify(plan)).not.toContain('plan-secret-xyz');
   });
 });

@@ -9,6 +9,7 @@ import { assertPreflight } from '../../flow/preflight';
 import type { VersionContext } from '../../version/types';
 import type { Destinations } from '../../destinations';
 import { recordRelease } from '../../release-manifest';
+import { channelSkip, publishFlow } from '../../flow/publish';
 
 /** Where and under which tags an ecosystem publishes, for the log and the release summary. */
 function destination(ecosystem: CommonOptions['ecosystem'], vc: VersionContext, d: Destinations): { registry: string; tags: string[] } {
@@ -30,8 +31,9 @@ async function stateAfterFailure(lookup: () => Promise<LookupResult>): Promise<s
 export default async function publishExecutor(options: CommonOptions, ctx: ExecutorContext) {
   return runExecutor('publish', options, ctx, async ({ workspaceRoot, project, projectRoot, dryRun, log, context }) => {
     const vc = await context();
-    if (vc.CHANNEL === 'build') {
-      log(`channel 'build' (ref ${vc.REF}): nothing is published. Publishing happens on ${'refs/heads/main'} (dev) and on vX.Y.Z tags (release).`);
+    const skip = channelSkip(vc);
+    if (skip) {
+      log(skip);
       return;
     }
     const manifest = readPackManifest(workspaceRoot, project, vc);
@@ -42,16 +44,36 @@ export default async function publishExecutor(options: CommonOptions, ctx: Execu
     const adapter = adapterFor(options.ecosystem);
     const destinations = runDestinations({ options, workspaceRoot, projectRoot, project, manifest, kinds: [options.ecosystem], env: process.env, log });
     const input: PublishInput = { workspaceRoot, manifest, context: vc, destinations, env: process.env, log };
-    if (dryRun) {
+    if (dryRun && !adapter.steps) {
       log('dry-run: nothing is uploaded; this run would publish:');
       for (const line of adapter.plan(input)) log(`  ${line}`);
       return;
     }
     // The run-wide preflight passed (publish depends on it); this project is checked once more
     // by the same flow right before its upload, in case anything changed in between.
-    await assertPreflight({ workspaceRoot, project, projectRoot, ecosystem: options.ecosystem, destinationsConfig: options.destinations, context, env: process.env, log, packages: true, images: false });
+    if (!dryRun) await assertPreflight({ workspaceRoot, project, projectRoot, ecosystem: options.ecosystem, destinationsConfig: options.destinations, context, env: process.env, log, packages: true, images: false });
     const result = { project, name: manifest.name, ecosystem: manifest.ecosystem, version: manifest.version, channel: vc.CHANNEL, gitSha: vc.GIT_SHA, ...destination(options.ecosystem, vc, destinations) };
     const resultFile = join(dirname(manifestPath(workspaceRoot, project)), 'publish-result.json');
+    if (adapter.steps) {
+      // The one flow: channel, manifest, plan, lookup, decide, (dry-run: print the plan), upload, finish.
+      let flow;
+      try {
+        flow = await publishFlow(adapter.steps, input, { dryRun, ecosystem: options.ecosystem });
+      } catch (err) {
+        if (dryRun) throw err;
+        // The flow's error says per artifact what is on the registry and what is not.
+        writeJson(resultFile, { ...result, outcome: { status: 'failed', error: (err as Error).message } });
+        recordRelease(workspaceRoot, vc.GIT_SHA, vc.CHANNEL, log);
+        throw err;
+      }
+      if (dryRun) return;
+      const { outcome, artifacts } = flow;
+      log(`${outcome.status}: ${outcome.status === 'skipped' ? outcome.reason : outcome.detail}`);
+      const tags = [...new Set(artifacts.flatMap((a) => a.tags))];
+      writeJson(resultFile, { ...result, ...(artifacts.length ? { tags } : {}), outcome, artifacts });
+      recordRelease(workspaceRoot, vc.GIT_SHA, vc.CHANNEL, log);
+      return;
+    }
     let outcome;
     try {
       outcome = await adapter.publish(input);
