@@ -368,7 +368,8 @@ describe('provenance attestation and verify against docker-registry', () => {
 
   it('tampering fails: an unsigned image pushed under the tag', async () => {
     const client = new RegistryClient({ registry: reg.host, insecure: true });
-    runs.a = await ociRelease({ ...(await releaseInputOff(SHA_A)) });
+    // an image of a third commit, pushed without a signature (sign off), under its :<sha> tag
+    runs.a = await ociRelease({ ...(await releaseInputOff('e'.repeat(40))) });
     const other = (await client.getManifest('ameideio/ameide-sdk-ts', runs.a.digest))!;
     await client.putManifest('ameideio/ameide-sdk-ts', 'tampered-unsigned', other.bytes, 'application/vnd.oci.image.manifest.v1+json');
     const r = await cli([`${image()}:tampered-unsigned`, '--key', key.pub, '--sha', SHA_B]);
@@ -417,7 +418,7 @@ describe('provenance attestation and verify against docker-registry', () => {
       files: [{ file, kind: 'tgz', sha256: createHash('sha256').update(bytes).digest('hex') }],
     };
     return {
-      project: 'sdk', manifests: [manifest], workspaceRoot: ws, context: { ...context(sha), GHCR_TAGS: ['unsigned'] }, destinations: { oci: { registry: reg.host, namespace: 'ameideio' } }, env: env(),
+      project: 'sdk', manifests: [manifest], workspaceRoot: ws, context: { ...context(sha), GHCR_TAGS: [sha] }, destinations: { oci: { registry: reg.host, namespace: 'ameideio' } }, env: env(),
       isAncestor: async () => true, dryRun: false, log: () => {}, sign: 'off' as const,
     };
   }
