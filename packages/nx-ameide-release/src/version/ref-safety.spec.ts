@@ -13,6 +13,8 @@ describe('classifyRef refuses refs a shell or git would misread, before anything
     ['a reflog expression', 'refs/heads/main@{1}'],
     ['a tag with a shell tail', 'refs/tags/v1.2.3;id'],
     ['a trailing slash', 'refs/heads/main/'],
+    ['a fullwidth digit look-alike', 'refs/tags/v\uff11.2.3'],
+    ['a Cyrillic look-alike', 'refs/tags/v1.2.\u0417'],
   ])('%s: %j', (_why, ref) => {
     expect(() => classifyRef(ref, 'main')).toThrow(ReleaseError);
     expect(() => classifyRef(ref, 'main')).toThrow(/is not a ref name this release flow accepts[\s\S]*fix: run from refs\/heads\/main/);
