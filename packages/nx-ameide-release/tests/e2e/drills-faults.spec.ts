@@ -10,7 +10,7 @@
  */
 import { rmSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { exactlyOnce, faultProxy, MAIN, registryState, secretHits, table } from './drills-support';
+import { exactlyOnce, faultProxy, MAIN, nxAsync, registryState, secretHits, table } from './drills-support';
 import { sandbox, sandboxEnv, ScratchWorkspace } from './workspace';
 
 const PUBLISHES = Number(process.env.DRILL_PUBLISHES || 3);
@@ -73,7 +73,7 @@ describe('fault drill', () => {
       setAll(RATES);
       while (!ok && attempts < MAX_ATTEMPTS) {
         attempts++;
-        const run = ws.nx(MAIN, ['publish', 'ghcr']);
+        const run = await nxAsync(ws, MAIN, ['publish', 'ghcr']);
         outputs[`publish ${i} attempt ${attempts}`] = run.output;
         ok = run.code === 0;
         if (!ok) {
@@ -100,7 +100,7 @@ describe('fault drill', () => {
     const before = await registryState(env);
     proxies.pypi.setRates({ stall: 1 });
     const t0 = Date.now();
-    const run = ws.nx(MAIN, ['publish', 'ghcr']);
+    const run = await nxAsync(ws, MAIN, ['publish', 'ghcr']);
     const seconds = (Date.now() - t0) / 1000;
     proxies.pypi.setRates({});
     outputs['stalled pypi'] = run.output;
@@ -110,7 +110,7 @@ describe('fault drill', () => {
     expect(run.output).toMatch(new RegExp(`${proxies.pypi.hostPort.replace(/\./g, '\\.')} did not answer within 10 s`));
     expect(await registryState(env)).toEqual(before);
     // and the same command completes once the registry answers again
-    const rerun = ws.nx(MAIN, ['publish', 'ghcr']);
+    const rerun = await nxAsync(ws, MAIN, ['publish', 'ghcr']);
     outputs['after the stall'] = rerun.output;
     expect(rerun.code).toBe(0);
     expect(await exactlyOnce(ws, env, sha)).toEqual([]);

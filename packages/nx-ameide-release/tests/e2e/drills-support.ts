@@ -2,6 +2,7 @@
  * What the drills (docs/drills.md) share: counting artifacts from the registries themselves (their
  * storage folders and their APIs, never the plugin's own report), and the secret scan every drill ends with.
  */
+import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -101,8 +102,8 @@ export async function registryState(env: Record<string, string>) {
 }
 
 /** The secret scan every drill ends with: every output it collected, every sandbox secret, in every encoding. */
-export function secretHits(outputs: Record<string, string>, env: Record<string, string>): string[] {
-  const secrets = secretScan.sandboxSecrets(env);
+export function secretHits(outputs: Record<string, string>, env: Record<string, string>, extra: Record<string, string> = {}): string[] {
+  const secrets = { ...secretScan.sandboxSecrets(env), ...extra };
   if (Object.keys(secrets).length < 3) throw new Error(`secret scan: only ${Object.keys(secrets).join(', ')} found in the sandbox`);
   return secretScan.scanTexts(outputs, secrets).map((h: any) => `${h.secret} (${h.form}) in ${h.source}`);
 }
@@ -115,4 +116,24 @@ export function table(headers: string[], rows: (string | number)[][]): string {
   const width = headers.map((_, i) => Math.max(...cells.map((r) => (r[i] ?? '').length)));
   const line = (r: string[]) => `| ${r.map((c, i) => c.padEnd(width[i])).join(' | ')} |`;
   return [line(headers), `|${width.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...cells.slice(1).map(line)].join('\n');
+}
+
+/**
+ * `ws.nx` without blocking this process: the fault proxies live in the test's event loop, which
+ * spawnSync would freeze. Same command, same environment as ScratchWorkspace.nx.
+ */
+export function nxAsync(ws: ScratchWorkspace, ref: string, targets: string[], extra: string[] = [], env: Record<string, string> = {}): Promise<{ code: number; output: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(join(ws.dir, 'node_modules', '.bin', 'nx'), ['run-many', '-t', ...targets, '--parallel=1', '--outputStyle=static', ...extra], {
+      cwd: ws.dir,
+      env: { ...process.env, ...ws.env, GITHUB_REF: ref, NX_DAEMON: 'false', NX_NO_CLOUD: 'true', NX_TUI: 'false', CI: 'true', ...env },
+    });
+    let output = '';
+    child.stdout.on('data', (d: Buffer) => (output += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (output += d.toString()));
+    child.on('close', (code) => {
+      ws.outputs.push(output);
+      resolve({ code: code ?? 1, output });
+    });
+  });
 }
