@@ -9,7 +9,7 @@ import { execFileSync } from 'node:child_process';
 import { appendFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
-import { MAIN, nxAsync, registryState, secretHits, table } from './drills-support';
+import { DRILL_TIMEOUT_MS, MAIN, nxAsync, registryState, secretHits, table } from './drills-support';
 import { sandbox, sandboxEnv, ScratchWorkspace } from './workspace';
 
 let env: Record<string, string>;
@@ -173,7 +173,7 @@ beforeAll(async () => {
   if (good.code !== 0) throw new Error(`the control dev publish failed:\n${good.output.slice(-4000)}`);
   base = ws.head();
   baseTags = ws.git('tag', '--list').split('\n').filter(Boolean);
-}, 15 * 60 * 1000);
+}, DRILL_TIMEOUT_MS);
 
 afterAll(async () => {
   if (ws) reset();
@@ -218,7 +218,7 @@ describe('bad-input drill', () => {
     }
     console.log(`bad-input table (${cases.length} of ${CASES.length} cases)\n${table(['case', 'exit', 'registries', 'verdict', 'message'], rows)}`);
     expect(failures).toEqual([]);
-  });
+  }, DRILL_TIMEOUT_MS);
 
   it('no secret in any output of the drill (wrong credentials included)', () => {
     const wrong = { 'wrong NPM_TOKEN': 'drill-wrong-npm-token-271828', 'wrong PYPI_PASSWORD': 'drill-wrong-pypi-password-1414', 'wrong COSIGN_PASSWORD': 'drill-wrong-cosign-password-1732' };

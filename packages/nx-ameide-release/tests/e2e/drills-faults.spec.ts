@@ -10,7 +10,7 @@
  */
 import { rmSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { exactlyOnce, faultProxy, MAIN, nxAsync, registryState, secretHits, table } from './drills-support';
+import { DRILL_TIMEOUT_MS, exactlyOnce, faultProxy, MAIN, nxAsync, registryState, secretHits, table } from './drills-support';
 import { sandbox, sandboxEnv, ScratchWorkspace } from './workspace';
 
 const PUBLISHES = Number(process.env.DRILL_PUBLISHES || 3);
@@ -18,8 +18,13 @@ const MAX_ATTEMPTS = Number(process.env.DRILL_MAX_ATTEMPTS || 6);
 const SEED = Number(process.env.DRILL_SEED || 20261125);
 const RATE = Number(process.env.DRILL_FAULT_RATE ?? 0.03); // per fault kind, per connection
 const RATES = { refuse: RATE, reset: RATE, http5xx: RATE };
-/** The preflight's probe timeout (src/net.ts DEFAULT_PROBE_TIMEOUT_MS) plus Nx's own start-up. */
-const STALL_BOUND_S = 10 + 50;
+/**
+ * A stalled PyPI costs the preflight its probe timeouts (src/net.ts DEFAULT_PROBE_TIMEOUT_MS, 10 s; the
+ * index and the upload URL are probed one after the other): the stalled run may take at most this much
+ * longer than the same run against a PyPI that refuses at once (measured in the same drill, so the
+ * machine's load cancels out).
+ */
+const STALL_EXTRA_S = 2 * 10 + 15;
 
 let env: Record<string, string>;
 let ws: ScratchWorkspace;
@@ -41,7 +46,7 @@ beforeAll(async () => {
     AMEIDE_PYPI_INDEX_URL: `${proxies.pypi.url}simple/`,
     AMEIDE_OCI_REGISTRY: proxies.oci.hostPort,
   });
-}, 10 * 60 * 1000);
+}, DRILL_TIMEOUT_MS);
 
 afterAll(async () => {
   for (const p of Object.values(proxies)) await p.close();
@@ -76,6 +81,7 @@ describe('fault drill', () => {
         const run = await nxAsync(ws, MAIN, ['publish', 'ghcr']);
         outputs[`publish ${i} attempt ${attempts}`] = run.output;
         ok = run.code === 0;
+        console.log(`fault drill: publish ${i} attempt ${attempts}: exit ${run.code}, faults so far ${faultCount()}`);
         if (!ok) {
           if (!CLEAR.test(run.output)) unclear.push(`publish ${i} attempt ${attempts}:\n${run.output.slice(-3000)}`);
           const line = run.output.split('\n').find((l) => /error|refused|cannot|failed|503|ECONN|did not answer/i.test(l) && !/^\s*at /.test(l));
@@ -93,28 +99,34 @@ describe('fault drill', () => {
     expect(unclear).toEqual([]);
     expect(problems).toEqual([]);
     expect(rows.filter((r) => r[4] !== 'ok')).toEqual([]);
-  });
+  }, DRILL_TIMEOUT_MS);
 
-  it(`a stalled registry (PyPI accepts, never answers): the run fails within ${STALL_BOUND_S} s, naming it, nothing published`, async () => {
+  it(`a stalled registry (PyPI accepts, never answers): the run fails at most ${STALL_EXTRA_S} s later than against a refusing one, naming it, nothing published`, async () => {
     const sha = ws.commit('fault drill: stalled pypi');
     const before = await registryState(env);
-    proxies.pypi.setRates({ stall: 1 });
-    const t0 = Date.now();
-    const run = await nxAsync(ws, MAIN, ['publish', 'ghcr']);
-    const seconds = (Date.now() - t0) / 1000;
-    proxies.pypi.setRates({});
-    outputs['stalled pypi'] = run.output;
-    console.log(`stalled PyPI: exit ${run.code} after ${seconds.toFixed(1)} s`);
-    expect(run.code).not.toBe(0);
-    expect(seconds).toBeLessThan(STALL_BOUND_S);
-    expect(run.output).toMatch(new RegExp(`${proxies.pypi.hostPort.replace(/\./g, '\\.')} did not answer within 10 s`));
+    const timed = async (rates: Record<string, number>) => {
+      proxies.pypi.setRates(rates);
+      const t0 = Date.now();
+      const run = await nxAsync(ws, MAIN, ['publish', 'ghcr']);
+      proxies.pypi.setRates({});
+      return { ...run, seconds: (Date.now() - t0) / 1000 };
+    };
+    const refused = await timed({ refuse: 1 });
+    const stalled = await timed({ stall: 1 });
+    outputs['refusing pypi'] = refused.output;
+    outputs['stalled pypi'] = stalled.output;
+    console.log(`stalled PyPI: exit ${stalled.code} after ${stalled.seconds.toFixed(1)} s; refusing PyPI: exit ${refused.code} after ${refused.seconds.toFixed(1)} s`);
+    expect(refused.code).not.toBe(0);
+    expect(stalled.code).not.toBe(0);
+    expect(stalled.seconds - refused.seconds).toBeLessThan(STALL_EXTRA_S);
+    expect(stalled.output).toMatch(new RegExp(`${proxies.pypi.hostPort.replace(/\./g, '\\.')} did not answer within 10 s`));
     expect(await registryState(env)).toEqual(before);
     // and the same command completes once the registry answers again
     const rerun = await nxAsync(ws, MAIN, ['publish', 'ghcr']);
     outputs['after the stall'] = rerun.output;
     expect(rerun.code).toBe(0);
     expect(await exactlyOnce(ws, env, sha)).toEqual([]);
-  });
+  }, DRILL_TIMEOUT_MS);
 
   it('no secret in any output of the drill', () => {
     expect(Object.keys(outputs).length).toBeGreaterThanOrEqual(PUBLISHES + 2);

@@ -7,7 +7,7 @@
 import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { exactlyOnce, MAIN, secretHits, seeded, table } from './drills-support';
+import { DRILL_TIMEOUT_MS, exactlyOnce, MAIN, secretHits, seeded, table } from './drills-support';
 import { sandbox, sandboxEnv, ScratchWorkspace } from './workspace';
 
 const TRIALS = Number(process.env.DRILL_KILLS || 3);
@@ -20,7 +20,7 @@ const outputs: Record<string, string> = {};
 beforeAll(async () => {
   env = await sandboxEnv();
   ws = new ScratchWorkspace(env);
-}, 10 * 60 * 1000);
+}, DRILL_TIMEOUT_MS);
 
 afterAll(async () => {
   if (env) await sandbox.down(env);
@@ -103,11 +103,12 @@ describe('kill drill', () => {
       const missing = rerun.code === 0 ? await exactlyOnce(ws, env, sha) : [`re-run failed (exit ${rerun.code}): ${rerun.output.slice(-2000)}`];
       problems.push(...missing.map((p) => `trial ${i} (kill at ${at} ms): ${p}`));
       rows.push([i, sha.slice(0, 7), at, killed.killed ? 'killed' : `ended (${killed.code})`, killed.lastLine, already, missing.length ? 'FAIL' : 'ok']);
+      console.log(`kill drill: trial ${i}: ${rows[rows.length - 1].join(' | ')}`);
     }
     console.log(table(['trial', 'sha', 'kill at ms', 'run', 'last line before the kill', 'already-published on re-run', 'verdict'], rows));
     expect(problems).toEqual([]);
     expect(rows.filter((r) => r[3] === 'killed').length).toBeGreaterThan(0);
-  });
+  }, DRILL_TIMEOUT_MS);
 
   it('no secret in any output of the drill', () => {
     expect(secretHits(outputs, env)).toEqual([]);

@@ -131,9 +131,13 @@ export function nxAsync(ws: ScratchWorkspace, ref: string, targets: string[], ex
     let output = '';
     child.stdout.on('data', (d: Buffer) => (output += d.toString()));
     child.stderr.on('data', (d: Buffer) => (output += d.toString()));
+    child.on('error', (e) => resolve({ code: 127, output: `${output}\ncannot start nx: ${e.message}` }));
     child.on('close', (code) => {
       ws.outputs.push(output);
       resolve({ code: code ?? 1, output });
     });
   });
 }
+
+/** Drills loop over many runs; on a loaded 2-core machine one run can take minutes. */
+export const DRILL_TIMEOUT_MS = Number(process.env.DRILL_TIMEOUT_MIN || 120) * 60 * 1000;
