@@ -14,9 +14,9 @@ import { DRILL_TIMEOUT_MS, exactlyOnce, faultProxy, MAIN, nxAsync, registryState
 import { sandbox, sandboxEnv, ScratchWorkspace } from './workspace';
 
 const PUBLISHES = Number(process.env.DRILL_PUBLISHES || 3);
-const MAX_ATTEMPTS = Number(process.env.DRILL_MAX_ATTEMPTS || 6);
+const MAX_ATTEMPTS = Number(process.env.DRILL_MAX_ATTEMPTS || 10);
 const SEED = Number(process.env.DRILL_SEED || 20261125);
-const RATE = Number(process.env.DRILL_FAULT_RATE ?? 0.03); // per fault kind, per connection
+const RATE = Number(process.env.DRILL_FAULT_RATE ?? 0.01); // per fault kind, per connection (a run opens dozens)
 const RATES = { refuse: RATE, reset: RATE, http5xx: RATE };
 /**
  * A stalled PyPI costs the preflight its probe timeouts (src/net.ts DEFAULT_PROBE_TIMEOUT_MS, 10 s; the
