@@ -7,4 +7,6 @@ module.exports = {
   testMatch: ['<rootDir>/tests/e2e/**/*.spec.ts'],
   testTimeout: 15 * 60 * 1000,
   maxWorkers: 1,
+  // After each file: its runs' outputs scanned for its sandboxes' secrets (tools/drills/secret-scan.js).
+  setupFilesAfterEnv: ['<rootDir>/tests/e2e/secret-scan.setup.ts'],
 };

@@ -177,7 +177,21 @@ export function suggestReleaseTag(name: string): string | null {
  * release, and running the build channel with exit 0 would hide the typo. Any other tag
  * (docs-2024) is the build channel, with a warning.
  */
+/**
+ * Characters no ref of this flow needs and a shell expands, plus what git itself refuses in a ref
+ * name (space, control characters, ~ ^ : ? * [ \\, "..", "@{"), plus anything outside printable ASCII
+ * (a fullwidth or Cyrillic look-alike of a digit would otherwise pass as an ordinary tag). The ref travels into CI outputs and
+ * logs, where a step that interpolates it into a shell line would run it: refused, before anything.
+ */
+const UNSAFE_REF = /[^\x21-\x7e]|[~^:?*[\\$`;|&<>'"(){}!]|\.\.|@\{|\/\/|\/$|\.lock(\/|$)|\/\./;
+
 export function classifyRef(ref: string, mainBranch: string): RefClass {
+  if (UNSAFE_REF.test(ref)) {
+    throw new ReleaseError(
+      `ref ${JSON.stringify(ref)} is not a ref name this release flow accepts (git refuses spaces, control characters, ~^:?*[\\ and "..", and shell characters such as $ \` ; | & ( ) and characters outside printable ASCII are refused here)`,
+      'run from refs/heads/main or a vX.Y.Z tag; rename any other branch to letters, digits and - _ . / only (e.g. git branch -m feature-x)',
+    );
+  }
   if (ref.startsWith('refs/tags/')) {
     const name = ref.slice('refs/tags/'.length);
     const kind = classifyTag(name);

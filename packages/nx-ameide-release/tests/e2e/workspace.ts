@@ -6,6 +6,12 @@ import { dirname, join } from 'node:path';
 /** The repository under test (this checkout). */
 export const REPO_ROOT = join(__dirname, '..', '..', '..', '..');
 
+/**
+ * What the secret scan after each e2e file reads (tests/e2e/secret-scan.setup.ts): every scratch
+ * workspace's outputs and every sandbox secret, captured at start (the files go with the sandbox).
+ */
+export const scanned = { workspaces: [] as { outputs: string[] }[], secrets: {} as Record<string, string> };
+
 export interface NxRun {
   code: number;
   output: string; // stdout + stderr, interleaved as lines arrive is not needed: concatenated
@@ -24,6 +30,7 @@ export class ScratchWorkspace {
     source = REPO_ROOT,
     rev?: string,
   ) {
+    scanned.workspaces.push(this);
     this.dir = join(mkdtempSync(join(tmpdir(), 'ameide-e2e-')), 'ws');
     execFileSync('git', ['clone', '-q', '--no-local', source, this.dir]);
     this.git('checkout', '-q', '-B', 'main', ...(rev ? [rev] : []));
@@ -94,6 +101,8 @@ export class ScratchWorkspace {
 
 // eslint-disable-next-line @typescript-eslint/no-var-requires
 export const sandbox = require(join(REPO_ROOT, 'tools', 'sandbox', 'sandbox.js'));
+// eslint-disable-next-line @typescript-eslint/no-var-requires
+const secretScan = require(join(REPO_ROOT, 'tools', 'drills', 'secret-scan.js'));
 
 /**
  * Starts the sandbox registries (the default services, or `services`) and returns the environment a release in a scratch clone runs with:
@@ -103,6 +112,8 @@ export const sandbox = require(join(REPO_ROOT, 'tools', 'sandbox', 'sandbox.js')
 export async function sandboxEnv(services?: string[]): Promise<Record<string, string>> {
   const goBin = `${execFileSync('go', ['env', 'GOPATH'], { encoding: 'utf8' }).trim()}/bin`;
   const env: Record<string, string> = await sandbox.up({ root: REPO_ROOT, ...(services ? { services } : {}) });
+  const n = Object.keys(scanned.secrets).length;
+  for (const [k, v] of Object.entries(secretScan.sandboxSecrets(env) as Record<string, string>)) scanned.secrets[`${k} (sandbox ${n})`] = v;
   return {
     ...env,
     PATH: `${goBin}:${dirname(process.execPath)}:${process.env.PATH}`,
