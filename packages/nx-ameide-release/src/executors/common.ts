@@ -65,12 +65,21 @@ export async function runExecutor<O extends CommonOptions>(
     });
     return { success: true };
   } catch (err) {
-    const message = err instanceof Error ? err.message : String(err);
+    const message = err instanceof Error ? describeSystemError(err) : String(err);
     // A ReleaseError already says what and how to fix it; a stack is for unexpected errors, on request.
     const stack = process.env.AMEIDE_DEBUG && err instanceof Error && !(err instanceof ReleaseError) ? `\n${err.stack}` : '';
     console.error(redact(`${prefix} failed: ${message}${stack}`));
     return { success: false };
   }
+}
+
+/** A full disk or a missing permission says where and what to do, as every other refusal does. */
+export function describeSystemError(err: Error): string {
+  const e = err as NodeJS.ErrnoException;
+  const where = e.path ? ` (${e.path})` : '';
+  if (e.code === 'ENOSPC') return `no space left on the device${where}: ${err.message}\n  fix: free space there, or point TMPDIR at a disk with room (the packs and the smoke installs write to TMPDIR), then run the same command again`;
+  if (e.code === 'EACCES' || e.code === 'EROFS') return `cannot write${where}: ${err.message}\n  fix: make it writable for this user, or point TMPDIR at a writable folder, then run the same command again`;
+  return err.message;
 }
 
 export function manifestPath(workspaceRoot: string, project: string): string {

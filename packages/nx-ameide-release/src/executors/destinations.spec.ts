@@ -137,3 +137,19 @@ describe('run-wide: a refused destination is a preflight problem (every publish 
     expect(requests).toEqual([]);
   });
 });
+
+describe('describeSystemError', () => {
+  const { describeSystemError } = require('./common') as typeof import('./common');
+  const sys = (code: string, path?: string) => Object.assign(new Error(`${code}: boom`), { code, path });
+  it('a full disk names the path and how to go on', () => {
+    const m = describeSystemError(sys('ENOSPC', '/tmp/x'));
+    expect(m).toContain('no space left on the device (/tmp/x)');
+    expect(m).toMatch(/fix: free space there, or point TMPDIR/);
+  });
+  it('a read-only folder says so', () => {
+    expect(describeSystemError(sys('EROFS', '/ro'))).toMatch(/cannot write \(\/ro\)[\s\S]*fix:/);
+  });
+  it('other errors keep their message', () => {
+    expect(describeSystemError(new Error('plain'))).toBe('plain');
+  });
+});

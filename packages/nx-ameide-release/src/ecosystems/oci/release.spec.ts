@@ -428,6 +428,15 @@ describe('ociRelease against docker-registry with htpasswd', () => {
     expect(await check({ OCI_USERNAME: 'ci', OCI_PASSWORD: 'pw-htpasswd-1' })).toEqual([]);
   });
 
+  it('the preflight refuses a cosign key its password does not open, naming the variable, never the value', async () => {
+    const check = (env: Record<string, string>) => ociChecks({ ...input(context(shaB, 'dev'), env), timeoutMs: 5000 });
+    const creds = { OCI_USERNAME: 'ci', OCI_PASSWORD: 'pw-htpasswd-1' };
+    const wrong = await check({ ...creds, COSIGN_PASSWORD: 'not-the-key-pass-77' });
+    expect(wrong).toEqual([expect.objectContaining({ check: 'credentials', problem: expect.stringMatching(/does not open with the password in COSIGN_PASSWORD/) })]);
+    expect(JSON.stringify(wrong)).not.toContain('not-the-key-pass-77');
+    expect(await check(creds)).toEqual([]);
+  });
+
   it('pushes a dev and a release run with credentials, signs through a temporary docker config, verifies', async () => {
     const creds = { OCI_USERNAME: 'ci', OCI_PASSWORD: 'pw-htpasswd-1' };
     const dev = await ociRelease(input(context(shaB, 'dev'), creds));

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import { ReleaseError } from '../../errors';
+import { run } from '../../exec';
 import { findTool } from '../../tools';
 import { ociRegistry, type Env, type OciRegistry } from '../../registries';
 import type { Destinations } from '../../destinations';
@@ -16,7 +17,7 @@ import { buildImage, LABEL_CHANNEL, LABEL_PROJECT, OCI_CREATED, OCI_REVISION, OC
 import { imageFiles, ociImageName, type Contents } from './layout';
 import { RegistryClient, RegistryHttpError } from './registry';
 import { attestImage, attestPackages, imageSbom, type AttestationResult } from './attest';
-import { sign as cosignSign, signatureTag, type SignMode } from './sign';
+import { keyOpensCommand, sign as cosignSign, signatureTag, type SignMode } from './sign';
 import {
   decidePointers, devAncestryQuestion, heldUnder, imageChannel, invalidTag, isImmutableTag,
   type ImageChannel, type ImageFacts, type OurImage, type TagDecision,
@@ -300,6 +301,23 @@ function missingKey(mode: SignMode | 'unset', reg: OciRegistry): { problem: stri
   return { problem: `COSIGN_KEY points at ${reg.cosignKey}, which does not exist`, fix: 'give the path of a cosign.key (cosign generate-key-pair) or a KMS URI' };
 }
 
+/**
+ * Key signing with a key file that COSIGN_PASSWORD does not open: found by `cosign public-key`
+ * (writes nothing, asks no registry), so the run stops before any upload, not after the push.
+ */
+async function keyWontOpen(mode: SignMode | 'unset', reg: OciRegistry, input: OciReleaseInput): Promise<{ problem: string; fix: string } | null> {
+  if (mode !== 'key' || !reg.cosignKey || /^[a-z0-9]+:\/\//.test(reg.cosignKey)) return null;
+  const cosign = findTool('cosign', input.env, input.workspaceRoot);
+  const res = await run(keyOpensCommand({ key: reg.cosignKey, password: reg.cosignPassword }, { cosign, env: { ...process.env, ...input.env } }));
+  if (res.exitCode === 0) return null;
+  const said = `${res.stderr}\n${res.stdout}`.split('\n').map((l) => l.trim()).find((l) => /error/i.test(l)) ?? `exit ${res.exitCode}`;
+  const source = credentialSource(input.env, 'COSIGN_PASSWORD');
+  return {
+    problem: `the cosign key ${reg.cosignKey} does not open with the password in ${source} (cosign public-key: ${said})`,
+    fix: `set ${source} to the password the key was made with (check: cosign public-key --key ${reg.cosignKey}), or make a new pair with cosign generate-key-pair`,
+  };
+}
+
 /** The registry answers and takes the credentials (a clear error before anything is sent). */
 async function ping(input: OciPublishInput): Promise<void> {
   const { reg } = input;
@@ -537,8 +555,13 @@ export async function ociChecks(input: OciReleaseInput & { timeoutMs: number }):
   const oci = ociPublishInput(input, { timeoutMs: input.timeoutMs });
   const { reg, client, repo } = oci;
   try {
-    const keyProblem = missingKey(resolveSignMode(input.sign, reg, input.env), reg);
+    const mode = resolveSignMode(input.sign, reg, input.env);
+    const keyProblem = missingKey(mode, reg);
     if (keyProblem) out.push({ check: 'guard', ...keyProblem });
+    else {
+      const opens = await keyWontOpen(mode, reg, input);
+      if (opens) out.push({ check: 'credentials', ...opens });
+    }
   } catch (e) {
     out.push(findingOf('guard', e));
   }

@@ -55,6 +55,16 @@ export function signCommand(
   return { command: opts.cosign ?? 'cosign', args, env };
 }
 
+/**
+ * `cosign public-key --key <COSIGN_KEY>`: opens the private key with COSIGN_PASSWORD and prints its
+ * public half; writes nothing and talks to no registry. The preflight runs it so a wrong password
+ * stops the run before any upload instead of after the push. Pure (command data).
+ */
+export function keyOpensCommand(key: { key: string; password?: string }, opts: CosignOptions = {}): Command {
+  const env = { ...(opts.env ?? process.env), COSIGN_PASSWORD: key.password ?? '' };
+  return { command: opts.cosign ?? 'cosign', args: ['public-key', '--key', key.key], env };
+}
+
 /** `cosign verify --key <pub>` of a digest, without the transparency log (key-signed, tlog off). */
 export function verifyCommand(target: SignTarget, publicKey: string, opts: CosignOptions = {}): Command {
   return {
