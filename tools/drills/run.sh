@@ -3,7 +3,8 @@
 # the whole bad-input table, each with its own sandbox; prints each drill's table and verdict.
 #   bash tools/drills/run.sh            # full: ~25-40 min on a 2-core machine
 #   DRILL_SEED=7 bash tools/drills/run.sh faults   # one drill, another seed
-# The short variants (3 publishes, 3 kills, the whole table) run in the e2e suite (bash tools/test-all.sh).
+# The test command (bash tools/test-all.sh) runs the bad-input table; the fault and kill drills run here
+# (or there too with AMEIDE_DRILLS=full: 3 publishes, 3 kills).
 set -uo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$root"
