@@ -8,7 +8,7 @@ import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { DRILL_TIMEOUT_MS, exactlyOnce, MAIN, secretHits, seeded, table } from './drills-support';
-import { sandbox, sandboxEnv, ScratchWorkspace } from './workspace';
+import { descendants, sandbox, sandboxEnv, ScratchWorkspace } from './workspace';
 
 const TRIALS = Number(process.env.DRILL_KILLS || 3);
 const SEED = Number(process.env.DRILL_SEED || 20261125);
@@ -27,27 +27,6 @@ afterAll(async () => {
   if (ws) rmSync(dirname(ws.dir), { recursive: true, force: true });
 });
 
-/** Every pid under `root` (from /proc), deepest first. */
-function descendants(root: number): number[] {
-  const children = new Map<number, number[]>();
-  for (const e of readdirSync('/proc')) {
-    if (!/^\d+$/.test(e)) continue;
-    try {
-      const stat = readFileSync(`/proc/${e}/stat`, 'utf8');
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      children.set(ppid, [...(children.get(ppid) ?? []), Number(e)]);
-    } catch {
-      /* gone */
-    }
-  }
-  const out: number[] = [];
-  const walk = (p: number) => {
-    for (const c of children.get(p) ?? []) walk(c);
-    out.push(p);
-  };
-  walk(root);
-  return out;
-}
 
 /** `nx run-many -t publish ghcr`, SIGKILLed with its whole tree after `afterMs`. */
 function killedAfter(afterMs: number): Promise<{ code: number | null; output: string; killed: boolean; lastLine: string }> {

@@ -12,7 +12,7 @@ import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { Registries } from './registries';
-import { REPO_ROOT, sandbox, sandboxEnv, ScratchWorkspace, type NxRun } from './workspace';
+import { descendants, REPO_ROOT, sandbox, sandboxEnv, ScratchWorkspace, type NxRun } from './workspace';
 
 
 const MAIN = 'refs/heads/main';
@@ -75,27 +75,6 @@ function commitAndTagV2(message: string, edit: () => void): string {
   return sha;
 }
 
-/** Every pid under `root` (from /proc), deepest first: the nx run and the task processes it forked. */
-function descendants(root: number): number[] {
-  const children = new Map<number, number[]>();
-  for (const e of readdirSync('/proc')) {
-    if (!/^\d+$/.test(e)) continue;
-    try {
-      const stat = readFileSync(`/proc/${e}/stat`, 'utf8');
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      children.set(ppid, [...(children.get(ppid) ?? []), Number(e)]);
-    } catch {
-      /* gone */
-    }
-  }
-  const out: number[] = [];
-  const walk = (p: number) => {
-    for (const c of children.get(p) ?? []) walk(c);
-    out.push(p);
-  };
-  walk(root);
-  return out;
-}
 
 /** `nx run-many` as ws.nx runs it, killed (SIGKILL, the whole process tree) as soon as `killWhen` appears in its output. */
 function nxKilledWhen(ref: string, targets: string[], killWhen: RegExp): Promise<NxRun & { killed: boolean }> {

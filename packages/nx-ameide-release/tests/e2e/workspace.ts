@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 
@@ -120,4 +120,26 @@ export async function sandboxEnv(services?: string[]): Promise<Record<string, st
     AMEIDE_UV: join(REPO_ROOT, '.venv', 'bin', 'uv'),
     AMEIDE_PYTHON: join(REPO_ROOT, '.venv', 'bin', 'python'),
   };
+}
+
+/** Every pid under `root` (from /proc), deepest first: the nx run and the task processes it forked. */
+export function descendants(root: number): number[] {
+  const children = new Map<number, number[]>();
+  for (const e of readdirSync('/proc')) {
+    if (!/^\d+$/.test(e)) continue;
+    try {
+      const stat = readFileSync(`/proc/${e}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      children.set(ppid, [...(children.get(ppid) ?? []), Number(e)]);
+    } catch {
+      /* gone */
+    }
+  }
+  const out: number[] = [];
+  const walk = (p: number) => {
+    for (const c of children.get(p) ?? []) walk(c);
+    out.push(p);
+  };
+  walk(root);
+  return out;
 }
