@@ -31,6 +31,12 @@ describe('guardSourceManifest (before anything is written)', () => {
 
 describe('stampManifest', () => {
   const ws = [{ name: '@fx/cfg', dir: 'packages/cfg' }];
+  it('publishConfig may point an Nx plugin\'s executors and generators at the published files', () => {
+    const pkg = { name: 'p', version: '0.0.0', executors: './.cache/build/executors.json', generators: './.cache/build/generators.json', publishConfig: { executors: './executors.json', generators: './generators.json' } };
+    const { manifest } = stampManifest(pkg, { version: ctx.NPM_VERSION, gitSha: SHA, workspacePackages: [], where, projectDir: 'packages/p' });
+    expect(manifest).toMatchObject({ executors: './executors.json', generators: './generators.json', publishConfig: {} });
+  });
+
   it('stamps version and gitHead, applies publishConfig like pnpm, rewrites ranges to the registry version', () => {
     const pkg = {
       name: '@fx/sdk',

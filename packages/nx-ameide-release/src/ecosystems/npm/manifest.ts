@@ -16,9 +16,11 @@ export function registryVersion(version: string): string {
 
 /**
  * pnpm applies these `publishConfig` fields over the top-level ones when it packs; npm does
- * not, so the stamped copy does it (same tarball whichever client a team uses).
+ * not, so the stamped copy does it (same tarball whichever client a team uses). Nx plugins add
+ * their own manifests (`executors`, `generators`, and the Angular-era `builders`/`schematics`):
+ * a plugin that runs from a local build in its own workspace points them elsewhere there.
  */
-const PUBLISH_CONFIG_OVERRIDES = ['bin', 'main', 'exports', 'types', 'typings', 'module', 'browser', 'esnext', 'es2015', 'unpkg', 'umd:main', 'typesVersions', 'cpu', 'os'];
+const PUBLISH_CONFIG_OVERRIDES = ['bin', 'main', 'exports', 'types', 'typings', 'module', 'browser', 'esnext', 'es2015', 'unpkg', 'umd:main', 'typesVersions', 'cpu', 'os', 'executors', 'generators', 'builders', 'schematics'];
 
 /** Guards on the repository's package.json, checked before anything is written. */
 export function guardSourceManifest(pkg: Record<string, any>, context: Pick<VersionContext, 'NPM_VERSION'>, where: string): void {
