@@ -5,7 +5,7 @@
  * own storage. DRILL_KILLS trials (default 3; 10 in the long variant), seed DRILL_SEED, both printed.
  */
 import { spawn } from 'node:child_process';
-import { readdirSync, readFileSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { DRILL_TIMEOUT_MS, exactlyOnce, MAIN, secretHits, seeded, table } from './drills-support';
 import { descendants, sandbox, sandboxEnv, ScratchWorkspace } from './workspace';

@@ -2,7 +2,7 @@
  * What the drills (docs/drills.md) share: counting artifacts from the registries themselves (their
  * storage folders and their APIs, never the plugin's own report), and the secret scan every drill ends with.
  */
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -77,7 +77,7 @@ export async function exactlyOnce(ws: ScratchWorkspace, env: Record<string, stri
   return problems;
 }
 
-/** Everything consumers can see in the registries: the "before" and "after" of a refused run. */
+/** Everything consumers can see in the registries, read back from them: the "before" and "after" of a refused run (drills, half-ship). */
 export async function registryState(env: Record<string, string>) {
   const reg = new Registries(env);
   const npm: Record<string, unknown> = {};
@@ -90,14 +90,14 @@ export async function registryState(env: Record<string, string>) {
     const res = await fetch(`http://${env.AMEIDE_OCI_REGISTRY}/v2/${env.AMEIDE_OCI_NAMESPACE}/${image}/tags/list`, { headers: { connection: 'close' } });
     oci[image] = res.status === 404 ? [] : [...(((await res.json()) as any).tags ?? [])].sort();
   }
-  const goRefs = walk(join(env.SANDBOX_GO_MIRROR, 'refs')).map((f) => f.slice(env.SANDBOX_GO_MIRROR.length));
-  const packed = existsSync(join(env.SANDBOX_GO_MIRROR, 'packed-refs')) ? readFileSync(join(env.SANDBOX_GO_MIRROR, 'packed-refs'), 'utf8') : '';
+  // every ref of the mirror with the object it names: a moved tag shows, not only a new one
+  const go = execFileSync('git', ['--git-dir', env.SANDBOX_GO_MIRROR, 'for-each-ref', '--format=%(objectname) %(refname)'], { encoding: 'utf8' }).trim();
   return {
     npm,
     npmStorage: walk(join(env.SANDBOX_DIR, 'npm', 'storage')).filter((f) => f.endsWith('.tgz')).sort(),
     pypi: readdirSync(join(env.SANDBOX_DIR, 'pypi', 'packages')).sort(),
     oci,
-    go: { refs: goRefs.sort(), packed },
+    go,
   };
 }
 

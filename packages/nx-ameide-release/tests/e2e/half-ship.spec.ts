@@ -8,11 +8,12 @@
  * The steps build on each other, in order, like the commits and tags of a real repository.
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { Registries } from './registries';
-import { descendants, REPO_ROOT, sandbox, sandboxEnv, ScratchWorkspace, type NxRun } from './workspace';
+import { descendants, sandbox, sandboxEnv, ScratchWorkspace, type NxRun } from './workspace';
+import { registryState } from './drills-support';
 
 
 const MAIN = 'refs/heads/main';
@@ -30,29 +31,6 @@ const shas: Record<string, string> = {};
 
 function expectOk(run: NxRun) {
   if (run.code !== 0) throw new Error(`nx failed (exit ${run.code}):\n${run.output.slice(-6000)}`);
-}
-
-/** GET over a fresh connection (no keep-alive between steps). */
-async function getJson(url: string): Promise<{ status: number; body: any }> {
-  const res = await fetch(url, { headers: { connection: 'close' } });
-  const text = await res.text();
-  return { status: res.status, body: text ? JSON.parse(text) : null };
-}
-
-/** Everything the registries hold, read back from them: the "before" and "after" of a refused run. */
-async function registryState() {
-  const npm: Record<string, unknown> = {};
-  for (const name of NPM) {
-    const doc = await reg.npmPackument(name);
-    npm[name] = doc ? { versions: Object.keys(doc.versions).sort(), distTags: doc['dist-tags'] } : null;
-  }
-  const oci: Record<string, string[]> = {};
-  for (const image of IMAGES) {
-    const { status, body } = await getJson(`http://${env.AMEIDE_OCI_REGISTRY}/v2/${env.AMEIDE_OCI_NAMESPACE}/${image}/tags/list`);
-    oci[image] = status === 404 ? [] : [...(body.tags ?? [])].sort();
-  }
-  const go = execFileSync('git', ['--git-dir', env.SANDBOX_GO_MIRROR, 'for-each-ref', '--format=%(objectname) %(refname)'], { encoding: 'utf8' }).trim();
-  return { npm, pypi: (await reg.pypiFiles(PY)).sort(), oci, go };
 }
 
 const mirrorRef = (ref: string) => execFileSync('git', ['--git-dir', env.SANDBOX_GO_MIRROR, 'rev-parse', ref], { encoding: 'utf8' }).trim();
@@ -137,7 +115,7 @@ describe('before the first release', () => {
 describe('one mistake anywhere: the run stops before any upload, every registry unchanged', () => {
   let before: Awaited<ReturnType<typeof registryState>>;
   beforeAll(async () => {
-    before = await registryState();
+    before = await registryState(env);
   });
 
   it('a Go module path without /v2 on v2.0.0', async () => {
@@ -147,7 +125,7 @@ describe('one mistake anywhere: the run stops before any upload, every registry 
     expect(run.output).toMatch(/module path github\.com\/ameideio\/ameide-sdk-go does not fit v2\.0\.0/);
     expect(run.output).toMatch(/set `module github\.com\/ameideio\/ameide-sdk-go\/v2`/);
     expect(run.output).not.toMatch(/\[publish \w+\] (published|already-published)/);
-    expect(await registryState()).toEqual(before);
+    expect(await registryState(env)).toEqual(before);
   });
 
   it('a replace directive', async () => {
@@ -157,7 +135,7 @@ describe('one mistake anywhere: the run stops before any upload, every registry 
     const run = ws.nx(V2, ['publish', 'ghcr']);
     expect(run.code).not.toBe(0);
     expect(run.output).toMatch(/replace directive on line \d+ \(example\.com\/x.*\.\.\/x\)/);
-    expect(await registryState()).toEqual(before);
+    expect(await registryState(env)).toEqual(before);
   });
 
   it('a version other than the 0.0.0 placeholder in one package.json', async () => {
@@ -169,7 +147,7 @@ describe('one mistake anywhere: the run stops before any upload, every registry 
     const run = ws.nx(V2, ['publish', 'ghcr']);
     expect(run.code).not.toBe(0);
     expect(run.output).toMatch(/package\.json version is "2\.0\.0", but the repository keeps the placeholder "0\.0\.0"/);
-    expect(await registryState()).toEqual(before);
+    expect(await registryState(env)).toEqual(before);
   });
 
   it('a wrong password for one registry (PyPI): named, with how to check it, never shown', async () => {
@@ -183,7 +161,7 @@ describe('one mistake anywhere: the run stops before any upload, every registry 
     expect(run.output).toMatch(/\| ameide_sdk_python \| pypi \| credentials \| PyPI upload URL http:\/\/127\.0\.0\.1:\d+\/ refused the credentials in PYPI_USERNAME \+ PYPI_PASSWORD \(HTTP 403\) \| .*answers 400 when they are accepted/);
     expect(run.output).toMatch(/nothing is uploaded by any project of this run/);
     expect(run.output).not.toContain(wrong);
-    expect(await registryState()).toEqual(before);
+    expect(await registryState(env)).toEqual(before);
   });
 
   it('an unreachable registry (npm): host and time named', async () => {
@@ -192,7 +170,7 @@ describe('one mistake anywhere: the run stops before any upload, every registry 
     expect(run.code).not.toBe(0);
     expect(run.output).toMatch(new RegExp(`\\| configuration \\| npm \\| destination \\| npm registry: cannot reach 127\\.0\\.0\\.1:${port} .*ECONNREFUSED, gave up after at most 10 s`));
     expect(run.output).toMatch(new RegExp(`\\| ameide_sdk_ts \\| npm \\| destination \\| npm registry: cannot reach 127\\.0\\.0\\.1:${port}`));
-    expect(await registryState()).toEqual(before); // PyPI, Go and the images were not touched either
+    expect(await registryState(env)).toEqual(before); // PyPI, Go and the images were not touched either
   });
 
   it('then the fixed commit releases v2.0.0 cleanly, everywhere', async () => {
