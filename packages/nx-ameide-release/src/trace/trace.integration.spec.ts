@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli } from '../testing/cli';
@@ -17,6 +17,7 @@ import { startVerdaccio, type VerdaccioFixture } from '../ecosystems/npm/testing
 import { startPypiServer, type PypiServer } from '../ecosystems/pypi/testing/pypiserver-fixture';
 import { FIXTURE_PYPROJECT } from '../ecosystems/pypi/testing/fixture-project';
 import { startRegistry, type RegistryFixture } from '../ecosystems/oci/testing/registry-fixture';
+import { isAncestor } from '../git';
 
 /**
  * `trace` against real registries: Verdaccio, pypiserver, docker-registry and a bare git mirror.
@@ -29,15 +30,6 @@ jest.setTimeout(420_000);
 const REPO_ROOT = join(__dirname, '../../../..');
 const VENV = join(REPO_ROOT, '.venv');
 const GO_MODULE = 'github.com/fx/sdk-go';
-const isAncestor = async (cwd: string, a: string, d: string) => {
-  try {
-    execFileSync('git', ['merge-base', '--is-ancestor', a, d], { cwd, stdio: 'ignore' });
-    return true;
-  } catch (e) {
-    if ((e as { status?: number }).status === 1) return false;
-    throw e;
-  }
-};
 const npmEcosystem = createNpmEcosystem({ isAncestor });
 const adapters = { npm: npmEcosystem, pypi: pypiEcosystem, go: goEcosystem };
 const PROJECTS: { project: string; root: string; ecosystem: Ecosystem }[] = [

@@ -11,6 +11,7 @@ import { freePort, startVerdaccio, type VerdaccioFixture } from './testing/verda
 import { TEMP_TAG_PREFIX } from './dist-tags';
 import { resolveDestinations } from '../../destinations';
 import { planLines, publishFlow } from '../../flow/publish';
+import { isAncestor } from '../../git';
 
 jest.setTimeout(180000);
 
@@ -18,21 +19,7 @@ jest.setTimeout(180000);
  * npm adapter against a real Verdaccio on loopback and a real git repo with three commits
  * A <- B <- C. Tests run in order: each builds on the registry state the previous left.
  */
-/**
- * Real git ancestry, injected: src/exec.ts run() does not yet handle EPIPE on the child's stdin,
- * and `git merge-base --is-ancestor` exits fast enough to hit it (~1 in 4 calls, an uncaught
- * exception). Reported to the lead; the adapter's default loads src/git isAncestor.
- */
-const gitIsAncestor = async (cwd: string, a: string, d: string) => {
-  try {
-    execFileSync('git', ['merge-base', '--is-ancestor', a, d], { cwd, stdio: 'ignore' });
-    return true;
-  } catch (e) {
-    if ((e as { status?: number }).status === 1) return false;
-    throw e;
-  }
-};
-const npmEcosystem = createNpmEcosystem({ isAncestor: gitIsAncestor });
+const npmEcosystem = createNpmEcosystem({ isAncestor });
 
 describe('npm adapter against a real Verdaccio', () => {
   let reg: VerdaccioFixture;
@@ -200,7 +187,7 @@ describe('npm adapter against a real Verdaccio', () => {
     await reg.stop();
     let restarted: Promise<void> | undefined;
     const adapter = createNpmEcosystem({
-      isAncestor: gitIsAncestor,
+      isAncestor,
       retry: {
         attempts: 6,
         initialDelayMs: 500,
