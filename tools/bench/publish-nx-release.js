@@ -12,7 +12,8 @@
 //   nx-release  `nx release version <the plugin's NPM_VERSION without +build>` then
 //               `nx release publish --registry <proxy> --tag dev`; package.json files restored afterwards.
 // Prints wall-time medians, the ratio and the npm registry requests of each side (and, for the plugin,
-// the requests its preflight of the other release projects sends to the other registries).
+// the requests its preflight of the other release projects sends to the other registries), and the child
+// processes each side's Node processes started (lib/spawn-log.js).
 const fs = require('node:fs');
 const path = require('node:path');
 const wb = require('./lib/workbench.js');
@@ -71,12 +72,12 @@ async function main() {
         const reg = await wb.registries(top, `plugin${i}`);
         regs.push(reg);
         fs.rmSync(path.join(ws, 'dist', 'release'), { recursive: true, force: true });
-        const r = await wb.run('nx', ['run-many', '-t', 'pack', 'publish', `--projects=${NPM_PROJECTS.join(',')}`, '--outputStyle=static'], { cwd: ws, env: envFor(reg) });
+        const r = await wb.run('nx', ['run-many', '-t', 'pack', 'publish', `--projects=${NPM_PROJECTS.join(',')}`, '--outputStyle=static'], { cwd: ws, env: envFor(reg), spawnLog: path.join(top, `spawns-plugin${i}.jsonl`) });
         const stats = reg.stats();
         await reg.down();
         regs.splice(regs.indexOf(reg), 1);
         if (stats.npm.uploadBytes === 0) throw new Error('the plugin uploaded nothing to npm: the proxy is not in the path');
-        samples.plugin.push({ ms: r.ms, cpu: r.cpu, stats });
+        samples.plugin.push({ ms: r.ms, cpu: r.cpu, stats, spawns: r.spawns });
       },
       async nxr(i) {
         const reg = await wb.registries(top, `nxr${i}`);
@@ -84,11 +85,11 @@ async function main() {
         fs.writeFileSync(nxrc, `//${reg.proxies.npm.hostPort}/:_authToken=\${NPM_TOKEN}\n`);
         const env = { ...wb.baseEnv(ws), NPM_CONFIG_USERCONFIG: nxrc, NPM_TOKEN: wb.sandbox.readSecretFile(reg.env.NPM_TOKEN_FILE) };
         try {
-          const v = await wb.run('nx', ['release', 'version', version], { cwd: ws, env });
-          const p = await wb.run('nx', ['release', 'publish', '--registry', reg.proxies.npm.url, '--tag', 'dev'], { cwd: ws, env });
+          const v = await wb.run('nx', ['release', 'version', version], { cwd: ws, env, spawnLog: path.join(top, `spawns-nxr-version${i}.jsonl`) });
+          const p = await wb.run('nx', ['release', 'publish', '--registry', reg.proxies.npm.url, '--tag', 'dev'], { cwd: ws, env, spawnLog: path.join(top, `spawns-nxr-publish${i}.jsonl`) });
           const stats = reg.stats();
           if (stats.npm.uploadBytes === 0) throw new Error('Nx Release uploaded nothing: the proxy is not in the path');
-          samples.nxr.push({ ms: v.ms + p.ms, cpu: v.cpu + p.cpu, version: v.ms, publish: p.ms, stats });
+          samples.nxr.push({ ms: v.ms + p.ms, cpu: v.cpu + p.cpu, version: v.ms, publish: p.ms, stats, spawns: [...(v.spawns || []), ...(p.spawns || [])] });
         } finally {
           wb.must('git', ['-C', ws, 'checkout', '-q', '--', '.']);
           await reg.down();
@@ -134,6 +135,12 @@ function report(s) {
     }
     console.log(`npm requests of ${label} (round 1):`);
     for (const [k, n] of Object.entries(shapes).sort((a, b) => b[1] - a[1])) console.log(`  ${String(n).padStart(3)} x ${k}`);
+  }
+  // Child processes started by the Node processes of each side (lib/spawn-log.js; Nx's native side is not seen).
+  for (const [label, x] of [['plugin', s.plugin[0]], ['Nx Release', s.nxr[0]]]) {
+    const spawns = x.spawns || [];
+    console.log(`child processes of ${label} (round 1, seen by lib/spawn-log.js): ${spawns.length}`);
+    for (const [k, v] of Object.entries(wb.spawnSummary(spawns)).sort((a, b) => b[1].n - a[1].n)) console.log(`  ${String(v.n).padStart(4)} x ${k.padEnd(40)} ${(v.ms / 1000).toFixed(2)} s summed`);
   }
 }
 
