@@ -8,7 +8,8 @@
 // update) and @nx/js (Nx Release's JS half; this workspace does not depend on it). Per round, in an order
 // that rotates, each side gets fresh sandbox registries behind the counting proxies (lib/count-proxy.js):
 //   plugin      `nx run-many -t pack publish -p configuration,ameide_sdk_ts` on the dev channel, pack
-//               replayed from the Nx cache (warmed once; build is cached for both sides);
+//               replayed from the Nx cache (warmed once for every release project: each publish waits for every
+//               release project's preflight, which depends on its pack; build is cached for both sides);
 //   nx-release  `nx release version <the plugin's NPM_VERSION without +build>` then
 //               `nx release publish --registry <proxy> --tag dev`; package.json files restored afterwards.
 // Prints wall-time medians, the ratio and the npm registry requests of each side (and, for the plugin,
@@ -63,7 +64,9 @@ async function main() {
 
     const warm = await wb.registries(top, 'warm');
     regs.push(warm);
-    await wb.run('nx', ['run-many', '-t', 'pack', 'build', `--projects=${NPM_PROJECTS.join(',')}`, '--outputStyle=static'], { cwd: ws, env: envFor(warm) });
+    // Every release project's pack, not only the two measured: each publish waits for the preflight of every release
+    // project, which depends on that project's pack, so the measured run replays all of them from the cache.
+    await wb.run('nx', ['run-many', '-t', 'pack', 'build', '--outputStyle=static'], { cwd: ws, env: envFor(warm) });
     await warm.down();
     regs.pop();
 
