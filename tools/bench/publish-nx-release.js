@@ -8,11 +8,13 @@
 // update) and @nx/js (Nx Release's JS half; this workspace does not depend on it). Per round, in an order
 // that rotates, each side gets fresh sandbox registries behind the counting proxies (lib/count-proxy.js):
 //   plugin      `nx run-many -t pack publish -p configuration,ameide_sdk_ts` on the dev channel, pack
-//               replayed from the Nx cache (warmed once; build is cached for both sides);
+//               replayed from the Nx cache (warmed once for every release project: each publish waits for every
+//               release project's preflight, which depends on its pack; build is cached for both sides);
 //   nx-release  `nx release version <the plugin's NPM_VERSION without +build>` then
 //               `nx release publish --registry <proxy> --tag dev`; package.json files restored afterwards.
 // Prints wall-time medians, the ratio and the npm registry requests of each side (and, for the plugin,
-// the requests its preflight of the other release projects sends to the other registries).
+// the requests its preflight of the other release projects sends to the other registries), and the child
+// processes each side's Node processes started (lib/spawn-log.js).
 const fs = require('node:fs');
 const path = require('node:path');
 const wb = require('./lib/workbench.js');
@@ -62,7 +64,9 @@ async function main() {
 
     const warm = await wb.registries(top, 'warm');
     regs.push(warm);
-    await wb.run('nx', ['run-many', '-t', 'pack', 'build', `--projects=${NPM_PROJECTS.join(',')}`, '--outputStyle=static'], { cwd: ws, env: envFor(warm) });
+    // Every release project's pack, not only the two measured: each publish waits for the preflight of every release
+    // project, which depends on that project's pack, so the measured run replays all of them from the cache.
+    await wb.run('nx', ['run-many', '-t', 'pack', 'build', '--outputStyle=static'], { cwd: ws, env: envFor(warm) });
     await warm.down();
     regs.pop();
 
@@ -71,12 +75,12 @@ async function main() {
         const reg = await wb.registries(top, `plugin${i}`);
         regs.push(reg);
         fs.rmSync(path.join(ws, 'dist', 'release'), { recursive: true, force: true });
-        const r = await wb.run('nx', ['run-many', '-t', 'pack', 'publish', `--projects=${NPM_PROJECTS.join(',')}`, '--outputStyle=static'], { cwd: ws, env: envFor(reg) });
+        const r = await wb.run('nx', ['run-many', '-t', 'pack', 'publish', `--projects=${NPM_PROJECTS.join(',')}`, '--outputStyle=static'], { cwd: ws, env: envFor(reg), spawnLog: path.join(top, `spawns-plugin${i}.jsonl`) });
         const stats = reg.stats();
         await reg.down();
         regs.splice(regs.indexOf(reg), 1);
         if (stats.npm.uploadBytes === 0) throw new Error('the plugin uploaded nothing to npm: the proxy is not in the path');
-        samples.plugin.push({ ms: r.ms, cpu: r.cpu, stats });
+        samples.plugin.push({ ms: r.ms, cpu: r.cpu, stats, spawns: r.spawns });
       },
       async nxr(i) {
         const reg = await wb.registries(top, `nxr${i}`);
@@ -84,11 +88,11 @@ async function main() {
         fs.writeFileSync(nxrc, `//${reg.proxies.npm.hostPort}/:_authToken=\${NPM_TOKEN}\n`);
         const env = { ...wb.baseEnv(ws), NPM_CONFIG_USERCONFIG: nxrc, NPM_TOKEN: wb.sandbox.readSecretFile(reg.env.NPM_TOKEN_FILE) };
         try {
-          const v = await wb.run('nx', ['release', 'version', version], { cwd: ws, env });
-          const p = await wb.run('nx', ['release', 'publish', '--registry', reg.proxies.npm.url, '--tag', 'dev'], { cwd: ws, env });
+          const v = await wb.run('nx', ['release', 'version', version], { cwd: ws, env, spawnLog: path.join(top, `spawns-nxr-version${i}.jsonl`) });
+          const p = await wb.run('nx', ['release', 'publish', '--registry', reg.proxies.npm.url, '--tag', 'dev'], { cwd: ws, env, spawnLog: path.join(top, `spawns-nxr-publish${i}.jsonl`) });
           const stats = reg.stats();
           if (stats.npm.uploadBytes === 0) throw new Error('Nx Release uploaded nothing: the proxy is not in the path');
-          samples.nxr.push({ ms: v.ms + p.ms, cpu: v.cpu + p.cpu, version: v.ms, publish: p.ms, stats });
+          samples.nxr.push({ ms: v.ms + p.ms, cpu: v.cpu + p.cpu, version: v.ms, publish: p.ms, stats, spawns: [...(v.spawns || []), ...(p.spawns || [])] });
         } finally {
           wb.must('git', ['-C', ws, 'checkout', '-q', '--', '.']);
           await reg.down();
@@ -134,6 +138,12 @@ function report(s) {
     }
     console.log(`npm requests of ${label} (round 1):`);
     for (const [k, n] of Object.entries(shapes).sort((a, b) => b[1] - a[1])) console.log(`  ${String(n).padStart(3)} x ${k}`);
+  }
+  // Child processes started by the Node processes of each side (lib/spawn-log.js; Nx's native side is not seen).
+  for (const [label, x] of [['plugin', s.plugin[0]], ['Nx Release', s.nxr[0]]]) {
+    const spawns = x.spawns || [];
+    console.log(`child processes of ${label} (round 1, seen by lib/spawn-log.js): ${spawns.length}`);
+    for (const [k, v] of Object.entries(wb.spawnSummary(spawns)).sort((a, b) => b[1].n - a[1].n)) console.log(`  ${String(v.n).padStart(4)} x ${k.padEnd(40)} ${(v.ms / 1000).toFixed(2)} s summed`);
   }
 }
 

@@ -1,11 +1,11 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ReleaseError } from '../errors';
 import { sha256Hex } from '../hash';
 import { DEFAULT_RELEASE_TAG, releaseDependsOn } from '../plugin/targets';
 import type { VersionContext } from '../version/types';
-import { artifactFindings, expectedVersion, findingOf, preflightVerdict, problemTable, runTargetsOf, type Problem } from './preflight';
+import { artifactFindings, expectedVersion, findingOf, preflightProject, preflightVerdict, PREFLIGHT_FRESH_MS, problemTable, recordMismatch, runTargetsOf, type PreflightRecord, type Problem } from './preflight';
 
 const SHA = 'a'.repeat(40);
 const context = { GIT_SHA: SHA, NPM_VERSION: '2.0.0', PYPI_VERSION: '2.0.0', GO_VERSION: 'v2.0.0' } as VersionContext;
@@ -110,7 +110,9 @@ describe('what a run checks for a project (from the task graph)', () => {
     ['-t publish: the package registry only', graph('p:pack', 'p:preflight', 'p:publish'), { packages: true, images: false }],
     ['-t publish ghcr: both', graph('p:preflight', 'p:publish', 'p:ghcr'), { packages: true, images: true }],
     ['preflight on its own: both', graph('p:pack', 'p:preflight'), { packages: true, images: true }],
-    ['another project publishing does not count', graph('p:preflight', 'q:publish'), { packages: true, images: true }],
+    ['another project publishing, not this one: nothing to check (the run uploads nothing of it)', graph('p:preflight', 'q:preflight', 'q:publish'), { packages: false, images: false }],
+    ['another project pushing its image, not this one: nothing', graph('p:pack', 'p:preflight', 'q:ghcr'), { packages: false, images: false }],
+    ['another project\'s preflight only: both (a preflight run)', graph('p:preflight', 'q:preflight'), { packages: true, images: true }],
     ['no task graph: both', undefined, { packages: true, images: true }],
   ])('%s', (_name, taskGraph, want) => {
     expect(runTargetsOf(taskGraph, 'p')).toEqual(want);
@@ -142,5 +144,100 @@ describe('the publish order (dependsOn)', () => {
     ],
   ])('%s', (_name, target, want) => {
     expect(order[target]).toEqual(want);
+  });
+});
+
+describe('the preflight record stands in for the registry checks of the re-check only when it fits', () => {
+  const now = Date.parse('2026-11-25T20:00:00Z');
+  const want: Omit<PreflightRecord, 'checkedAt'> = {
+    project: 'p', ecosystem: 'npm', gitSha: SHA, ref: 'refs/heads/main', version: '2.0.0-dev.1', packages: true, images: false, sign: 'key',
+    destinations: { npm: { registry: 'http://127.0.0.1:4873/', scope: '@acme' } },
+  };
+  const record = (over: Partial<PreflightRecord> = {}): PreflightRecord => ({
+    ...want, images: true, destinations: { ...want.destinations, oci: { registry: '127.0.0.1:5000', namespace: 'acme' } }, checkedAt: new Date(now - 30_000).toISOString(), ...over,
+  });
+  it.each<[string, PreflightRecord | null, RegExp | null]>([
+    ['this run\'s pass, 30 s ago, packages and images checked: fits (publish asks for packages only)', record(), null],
+    ['no record (publish run without its preflight, or the preflight failed): checks run', null, /no preflight record/],
+    ['another commit', record({ gitSha: 'b'.repeat(40) }), /gitSha b{40}, not a{40}/],
+    ['another ref (same SHA, tag instead of main)', record({ ref: 'refs/tags/v2.0.0' }), /ref refs\/tags\/v2.0.0/],
+    ['another version', record({ version: '2.0.0' }), /version 2.0.0, not 2.0.0-dev.1/],
+    ['the package registry was not checked (an images-only record)', record({ packages: false }), /did not check the package registry/],
+    ['the destination moved (AMEIDE_NPM_REGISTRY changed)', record({ destinations: { npm: { registry: 'http://127.0.0.1:9999/', scope: '@acme' } } }), /npm destination changed/],
+    ['older than the window', record({ checkedAt: new Date(now - PREFLIGHT_FRESH_MS - 1000).toISOString() }), /old \(at most 600 s count\)/],
+    ['from the future (clock moved): not trusted', record({ checkedAt: new Date(now + 60_000).toISOString() }), /old/],
+    ['unreadable time', record({ checkedAt: 'yesterday' }), /of unknown old/],
+  ])('%s', (_name, rec, why) => {
+    const got = recordMismatch(rec, want, now);
+    if (why) expect(got).toMatch(why);
+    else expect(got).toBeNull();
+  });
+
+  it('an image re-check needs an image check with the same signing mode', () => {
+    const images = { ...want, packages: false, images: true, sign: 'keyless', destinations: { oci: { registry: '127.0.0.1:5000', namespace: 'acme' } } };
+    expect(recordMismatch(record(), images, now)).toMatch(/image registry \(with this signing mode\)/);
+    expect(recordMismatch(record({ sign: 'keyless' }), images, now)).toBeNull();
+    expect(recordMismatch(record({ images: false }), { ...images, sign: 'key' }, now)).toMatch(/image registry/);
+  });
+});
+
+describe('the re-check right before an upload reads no registry when this run\'s preflight passed', () => {
+  let root: string;
+  const dev = { ...context, CHANNEL: 'dev', REF: 'refs/heads/main', SHORT_SHA: 'aaaaaaa', NPM_VERSION: '2.0.0-dev.1', NPM_DIST_TAG: 'dev' } as VersionContext;
+  const lines: string[] = [];
+  // A registry nobody listens on: every registry read of the checks fails there.
+  const input = () => ({
+    workspaceRoot: root, project: 'p', projectRoot: 'packages/p', ecosystem: 'npm' as const,
+    destinationsConfig: { npm: { registry: 'http://127.0.0.1:9/' } }, context: async () => dev,
+    env: { NPM_TOKEN: 'tok' }, log: (l: string) => lines.push(l), packages: true, images: false, timeoutMs: 2000,
+  });
+  const record = (over: Partial<PreflightRecord> = {}): PreflightRecord => ({
+    project: 'p', ecosystem: 'npm', gitSha: SHA, ref: 'refs/heads/main', version: '2.0.0-dev.1', packages: true, images: false, sign: 'key',
+    destinations: { npm: { registry: 'http://127.0.0.1:9/' } }, checkedAt: new Date().toISOString(), ...over,
+  });
+  beforeEach(() => {
+    lines.length = 0;
+    root = mkdtempSync(join(tmpdir(), 'ameide-recheck-'));
+    mkdirSync(join(root, 'dist/p'), { recursive: true });
+    mkdirSync(join(root, 'packages/p'), { recursive: true });
+    writeFileSync(join(root, 'packages/p/package.json'), JSON.stringify({ name: 'p', version: '0.0.0' }));
+    writeFileSync(join(root, 'dist/p/p.tgz'), 'bytes');
+    writeFileSync(join(root, 'dist/p/pack-manifest.json'), JSON.stringify({ project: 'p', name: 'p', ecosystem: 'npm', version: '2.0.0-dev.1', gitSha: SHA, channel: 'dev', files: [{ file: 'dist/p/p.tgz', sha256: sha256Hex('bytes'), kind: 'tgz' }] }));
+  });
+  afterEach(() => rmSync(root, { recursive: true, force: true }));
+  const recordFile = () => join(root, 'dist/p/preflight.json');
+
+  it('a fresh record of this SHA, ref and destination: steps 1-3 only, nothing read from the registry', async () => {
+    writeFileSync(recordFile(), JSON.stringify(record()));
+    expect(await preflightProject({ ...input(), recheck: true })).toEqual([]);
+    expect(lines.join('\n')).toMatch(/registry checks: passed by this run's preflight \(dist\/p\/preflight.json\)/);
+  });
+
+  it.each<[string, PreflightRecord | null]>([
+    ['no record', null],
+    ['a record of another commit', record({ gitSha: 'b'.repeat(40) })],
+    ['a stale record', record({ checkedAt: new Date(Date.now() - PREFLIGHT_FRESH_MS - 5000).toISOString() })],
+  ])('%s: the registry checks run again (and find the registry down)', async (_name, rec) => {
+    if (rec) writeFileSync(recordFile(), JSON.stringify(rec));
+    const problems = await preflightProject({ ...input(), recheck: true });
+    expect(problems).toEqual([expect.objectContaining({ check: 'destination', problem: expect.stringMatching(/npm registry: cannot reach 127\.0\.0\.1:9/) })]);
+    expect(lines.join('\n')).toMatch(/registry checks run again: /);
+  });
+
+  it('the run-wide preflight removes an old record first and writes none when it finds a problem', async () => {
+    writeFileSync(recordFile(), JSON.stringify(record()));
+    const problems = await preflightProject({ ...input(), record: true });
+    expect(problems).toHaveLength(1);
+    expect(existsSync(recordFile())).toBe(false);
+  });
+
+  it('a passed preflight writes what it checked, no secret in it', async () => {
+    // A pass without a live registry here: a check of neither registry (steps 1-3 only) passes and records that.
+    const problems = await preflightProject({ ...input(), packages: false, images: false, record: true });
+    expect(problems).toEqual([]);
+    const written = JSON.parse(readFileSync(recordFile(), 'utf8')) as PreflightRecord;
+    expect(written).toMatchObject({ project: 'p', ecosystem: 'npm', gitSha: SHA, ref: 'refs/heads/main', version: '2.0.0-dev.1', packages: false, images: false });
+    expect(Date.now() - Date.parse(written.checkedAt)).toBeLessThan(60_000);
+    expect(readFileSync(recordFile(), 'utf8')).not.toContain('tok');
   });
 });

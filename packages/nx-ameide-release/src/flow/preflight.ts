@@ -1,5 +1,5 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { ReleaseError } from '../errors';
 import { findingOf } from '../findings';
 import { adapterFor } from '../ecosystems';
@@ -7,7 +7,7 @@ import { ociChecks } from '../ecosystems/oci/release';
 import type { CheckInput, Ecosystem, Finding, Log, PackManifest } from '../ecosystems/types';
 import { ensureReleaseTagPushed, isAncestor } from '../git';
 import type { Env } from '../registries';
-import { refusalsFor, type DestinationKind, type Destinations } from '../destinations';
+import { refusalsFor, shown, type DestinationKind, type Destinations } from '../destinations';
 import { projectDestinations } from '../executors/run-destinations';
 import { DEFAULT_PROBE_TIMEOUT_MS } from '../net';
 import { packVerifyMode, verifyPack, VERIFY_PACK_VARIABLE } from './pack-integrity';
@@ -89,10 +89,98 @@ export interface PreflightInput {
    * rebuild in place, nor does the check). Absent: publish's and ghcr's own re-check, right after.
    */
   verifyPack?: { builtByNx: boolean };
+  /**
+   * The run-wide preflight (the `preflight` target): on a pass, write what was checked to
+   * dist/<project>/preflight.json (preflightRecord), so the re-check right before the upload
+   * need not read the registries again.
+   */
+  record?: boolean;
+  /**
+   * publish's and ghcr's own re-check right before the upload: when this run's preflight of the
+   * project passed moments ago (a fresh record for the same SHA, ref, version and destinations),
+   * steps 1-3 run again (they read no registry) and steps 4-5 are not repeated. The flow's own
+   * lookup and decision still read the registry right before the upload (a concurrent publish
+   * is seen there), and the upload names refused credentials itself.
+   */
+  recheck?: boolean;
 }
 
-/** Steps 1-4 for one project: every problem found, [] when it is ready. Never writes. */
+/** What a passed preflight checked, written to dist/<project>/preflight.json. Never a secret: destinations as shown. */
+export interface PreflightRecord {
+  project: string;
+  ecosystem: Ecosystem;
+  gitSha: string;
+  ref: string;
+  version: string;
+  packages: boolean;
+  images: boolean;
+  sign: string;
+  destinations: Record<string, Record<string, string>>;
+  checkedAt: string;
+}
+
+/** How long a passed preflight stands in for the re-check of its publish (a run's publish follows its preflight within minutes). */
+export const PREFLIGHT_FRESH_MS = 10 * 60_000;
+
+export const preflightRecordPath = (workspaceRoot: string, project: string) => join(workspaceRoot, 'dist', project, 'preflight.json');
+
+function shownDestinations(destinations: Destinations, kinds: DestinationKind[]): PreflightRecord['destinations'] {
+  const out: PreflightRecord['destinations'] = {};
+  for (const k of kinds) {
+    const d = destinations[k] as Record<string, string | undefined> | undefined;
+    if (d) out[k] = Object.fromEntries(Object.entries(d).filter(([, v]) => v !== undefined).map(([f, v]) => [f, shown(String(v))]));
+  }
+  return out;
+}
+
+/**
+ * Why a record does not stand in for the registry checks now, or null when it does. Pure: the
+ * same project, ecosystem, SHA, ref and version, every kind asked for checked with the same
+ * destinations (and signing mode), at most PREFLIGHT_FRESH_MS ago.
+ */
+export function recordMismatch(record: PreflightRecord | null, want: Omit<PreflightRecord, 'checkedAt'>, now: number): string | null {
+  if (!record) return 'no preflight record of this run';
+  for (const k of ['project', 'ecosystem', 'gitSha', 'ref', 'version'] as const) if (record[k] !== want[k]) return `the record is for ${k} ${record[k]}, not ${want[k]}`;
+  if (want.packages && !record.packages) return 'the record did not check the package registry';
+  if (want.images && (!record.images || record.sign !== want.sign)) return 'the record did not check the image registry (with this signing mode)';
+  for (const [k, d] of Object.entries(want.destinations)) if (JSON.stringify(record.destinations[k]) !== JSON.stringify(d)) return `the ${k} destination changed since`;
+  const age = now - Date.parse(record.checkedAt);
+  if (!(age >= 0 && age <= PREFLIGHT_FRESH_MS)) return `the record is ${Number.isFinite(age) ? `${Math.round(age / 1000)} s` : 'of unknown'} old (at most ${PREFLIGHT_FRESH_MS / 1000} s count)`;
+  return null;
+}
+
+function readRecord(file: string): PreflightRecord | null {
+  try {
+    return JSON.parse(readFileSync(file, 'utf8')) as PreflightRecord;
+  } catch {
+    return null; // missing or cut short: the checks run
+  }
+}
+
+function writeRecord(file: string, record: PreflightRecord): void {
+  try {
+    mkdirSync(dirname(file), { recursive: true });
+    const tmp = `${file}.${process.pid}.tmp`;
+    writeFileSync(tmp, `${JSON.stringify(record, null, 2)}\n`);
+    renameSync(tmp, file);
+  } catch {
+    // without the record the re-check reads the registries again: slower, never wrong
+  }
+}
+
+/**
+ * Steps 1-5 for one project: every problem found, [] when it is ready. Writes nothing but, with
+ * `record`, its own record (removed first, written again only on a pass).
+ */
 export async function preflightProject(input: PreflightInput): Promise<Problem[]> {
+  const file = preflightRecordPath(input.workspaceRoot, input.project);
+  if (input.record) rmSync(file, { force: true });
+  const { found, checked } = await checkProject(input);
+  if (input.record && found.length === 0 && checked) writeRecord(file, { ...checked, checkedAt: new Date().toISOString() });
+  return found;
+}
+
+async function checkProject(input: PreflightInput): Promise<{ found: Problem[]; checked?: Omit<PreflightRecord, 'checkedAt'> }> {
   const { workspaceRoot, project, ecosystem, env, log } = input;
   const timeoutMs = input.timeoutMs ?? DEFAULT_PROBE_TIMEOUT_MS;
   const found: Problem[] = [];
@@ -104,9 +192,9 @@ export async function preflightProject(input: PreflightInput): Promise<Problem[]
     context = await input.context();
   } catch (e) {
     add(ecosystem, [findingOf('guard', e)]);
-    return found;
+    return { found };
   }
-  if (channelSkip(context)) return found; // nothing is published from the build channel
+  if (channelSkip(context)) return { found }; // nothing is published from the build channel
   if (context.CHANNEL === 'release') {
     try {
       if ((await ensureReleaseTagPushed(workspaceRoot, context.RELEASE_TAG)) === 'no-remote') {
@@ -145,9 +233,21 @@ export async function preflightProject(input: PreflightInput): Promise<Problem[]
     }
   } catch (e) {
     add(ecosystem, [findingOf('destination', e)]);
-    return found;
+    return { found };
   }
-  if (refused.has(null)) return found; // the configuration itself is malformed: nothing can be probed
+  if (refused.has(null)) return { found }; // the configuration itself is malformed: nothing can be probed
+  const checked = manifest
+    ? { project, ecosystem, gitSha: context.GIT_SHA, ref: context.REF, version: manifest.version, packages: input.packages, images: input.images, sign: input.sign ?? 'key', destinations: shownDestinations(destinations, kinds) }
+    : undefined;
+  if (input.recheck && checked && found.length === 0) {
+    const file = preflightRecordPath(workspaceRoot, project);
+    const why = recordMismatch(readRecord(file), checked, Date.now());
+    if (!why) {
+      log(`registry checks: passed by this run's preflight (dist/${project}/preflight.json) for ${context.SHORT_SHA}; not repeated (the upload's own lookup reads the registry again)`);
+      return { found };
+    }
+    log(`registry checks run again: ${why}`);
+  }
 
   // 4. ecosystem
   if (input.packages && !refused.has(ecosystem)) {
@@ -183,7 +283,7 @@ export async function preflightProject(input: PreflightInput): Promise<Problem[]
       add('oci', [findingOf('destination', e)]);
     }
   }
-  return found;
+  return { found, checked };
 }
 
 /** Run the preflight of one project, print its table, and throw when anything was found. */
@@ -198,11 +298,19 @@ export async function assertPreflight(input: PreflightInput): Promise<void> {
 /**
  * What the run does with a project, from the task graph Nx hands every executor: the
  * preflight checks the package registry when the run publishes, the image registry when it
- * pushes images. A preflight run on its own (no publish, no ghcr in the graph) checks both.
+ * pushes images. A preflight run on its own (no publish, ghcr or smoke in the graph) checks
+ * both. A project the run does not publish at all (its preflight is in the graph only because
+ * every publish waits for every release project's preflight: `--projects`, `nx affected`)
+ * checks nothing: none of its artifacts is uploaded by this run, so no registry of its can
+ * make the run half-ship.
  */
 export function runTargetsOf(taskGraph: { tasks: Record<string, { target: { project: string; target: string } }> } | undefined, project: string): { packages: boolean; images: boolean } {
-  const mine = new Set(Object.values(taskGraph?.tasks ?? {}).filter((t) => t.target.project === project).map((t) => t.target.target));
+  const uploads = (t: string) => t === 'publish' || t === 'ghcr' || t === 'smoke';
+  const tasks = Object.values(taskGraph?.tasks ?? {});
+  const mine = new Set(tasks.filter((t) => t.target.project === project).map((t) => t.target.target));
   const packages = mine.has('publish') || mine.has('ghcr') || mine.has('smoke');
   const images = mine.has('ghcr') || mine.has('smoke');
-  return packages || images ? { packages, images } : { packages: true, images: true };
+  if (packages || images) return { packages, images };
+  const runUploads = tasks.some((t) => uploads(t.target.target));
+  return runUploads ? { packages: false, images: false } : { packages: true, images: true };
 }

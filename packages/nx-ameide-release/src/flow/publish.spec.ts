@@ -5,7 +5,7 @@ import { computeContext } from '../version/compute';
 import { sha256Hex } from '../hash';
 import type { PackManifest, PlannedArtifact, PublishInput, PublishSteps } from '../ecosystems/types';
 import type { Held } from './decide';
-import { AlreadyThere, flowMembers, heldFindings, planLines, publishFlow } from './publish';
+import { AlreadyThere, flowMembers, FlowReads, heldFindings, planLines, publishFlow } from './publish';
 
 // The flow's own rules (order, refusal before any upload, races, dry-run = the plan the run
 // executes), with an in-memory registry standing for "what lookup answers". Each adapter's
@@ -182,5 +182,30 @@ describe('the preflight row and the whole-package members, from the same steps',
     expect((await flowMembers(s, 'npm').publish(input())).status).toBe('published');
     expect(calls).toContain('upload a.tgz');
     expect(flowMembers(s, 'npm').plan(input())).toEqual([expect.stringMatching(/^npm  a\.tgz  -> mem  tags dev/), expect.stringMatching(/^npm  b\.tgz/)]);
+  });
+});
+
+describe('FlowReads: a registry read kept for the rest of one flow, and no longer', () => {
+  it('one read per flow and key; another flow (input) reads its own; a dropped key is read again', async () => {
+    const reads = new FlowReads<number>();
+    let n = 0;
+    const read = async () => ++n;
+    const a = {};
+    const b = {};
+    expect(await reads.get(a, 'k', read)).toBe(1);
+    expect(await reads.get(a, 'k', read)).toBe(1); // the sibling artifact of the same flow
+    expect(await reads.get(b, 'k', read)).toBe(2); // another flow never sees a's read
+    expect(await reads.get(a, 'other', read)).toBe(3);
+    reads.drop(a, 'k'); // a's adapter uploaded
+    expect(await reads.get(a, 'k', read)).toBe(4);
+    expect(await reads.fresh(a, 'k', read)).toBe(5); // a lookup always asks
+    expect(await reads.get(a, 'k', read)).toBe(5);
+  });
+
+  it('a failed read is not kept: the next reader asks again', async () => {
+    const reads = new FlowReads<string>();
+    const input = {};
+    await expect(reads.get(input, 'k', async () => { throw new Error('ECONNRESET'); })).rejects.toThrow('ECONNRESET');
+    expect(await reads.get(input, 'k', async () => 'ok')).toBe('ok');
   });
 });

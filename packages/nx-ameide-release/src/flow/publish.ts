@@ -154,6 +154,43 @@ function withState(e: unknown, results: ArtifactResult[], plan: PlannedDecision[
 }
 
 /**
+ * What one flow read from a registry, kept for the rest of that flow and no longer: the lookup's
+ * answer serves the upload's own choices (npm's dist-tag holder) and, when nothing was uploaded
+ * since, `finish` (a re-run); a sibling artifact's lookup reads the same page (PyPI's wheel and
+ * sdist). Keyed by the flow's input object, so another task, run or preflight never sees it. An
+ * adapter drops the entry as soon as it uploads: after an upload (and in the AlreadyThere race,
+ * whose lookup reads again) the registry is read anew.
+ */
+export class FlowReads<T> {
+  private readonly byInput = new WeakMap<object, Map<string, Promise<T>>>();
+
+  /** The value read for `key` in this flow, reading it (once) when there is none. A failed read is not kept. */
+  get(input: object, key: string, read: () => Promise<T>): Promise<T> {
+    let mine = this.byInput.get(input);
+    if (!mine) this.byInput.set(input, (mine = new Map()));
+    const had = mine.get(key);
+    if (had) return had;
+    const p = read();
+    mine.set(key, p);
+    p.catch(() => {
+      if (mine!.get(key) === p) mine!.delete(key);
+    });
+    return p;
+  }
+
+  /** Read again now and keep the answer (a lookup always asks the registry). */
+  fresh(input: object, key: string, read: () => Promise<T>): Promise<T> {
+    this.drop(input, key);
+    return this.get(input, key, read);
+  }
+
+  /** Forget `key` (the adapter uploaded): the next reader asks the registry. */
+  drop(input: object, key: string): void {
+    this.byInput.get(input)?.delete(key);
+  }
+}
+
+/**
  * The preflight's "version not held by another SHA" row, for any adapter with steps: the same
  * plan, lookup and decision as the publish, without uploading. One finding per blocking artifact.
  */

@@ -6,7 +6,7 @@ import { npmRegistry, type NpmRegistry } from '../../registries';
 import { type RetryOptions } from '../../retry';
 import type { ArtifactResult, CheckInput, Finding, PlannedArtifact, PublishInput, PublishSteps } from '../types';
 import type { Held } from '../../flow/decide';
-import { AlreadyThere, heldFindings } from '../../flow/publish';
+import { AlreadyThere, FlowReads, heldFindings } from '../../flow/publish';
 import { credentialSource } from '../../credentials';
 import { findingOf } from '../../findings';
 import { probe } from '../../net';
@@ -95,6 +95,10 @@ function sessionFor(input: PublishInput): { registry: NpmRegistry; session: NpmS
  */
 export function npmSteps(deps: NpmDeps = {}): PublishSteps {
   const isAncestorOf = () => deps.isAncestor ?? loadIsAncestor();
+  // The packument the lookup read serves the upload's tag choice and a re-run's finish (nothing
+  // uploaded since); after an upload, finish reads it again (dist-tags as the registry has them now).
+  const reads = new FlowReads<Packument | null>();
+  const packumentOf = (input: PublishInput, name: string) => () => getPackument(npmRegistry(input.env, input.destinations), name, deps.retry);
   return {
     plan(input) {
       const { manifest, context } = input;
@@ -116,7 +120,8 @@ export function npmSteps(deps: NpmDeps = {}): PublishSteps {
     },
 
     async lookup(input, artifact) {
-      const packument = await getPackument(npmRegistry(input.env, input.destinations), artifact.name, deps.retry);
+      // Always asked anew: this is the decision right before the upload (a concurrent publish must be seen).
+      const packument = await reads.fresh(input, artifact.name, packumentOf(input, artifact.name));
       return heldIn(packument, artifact.version);
     },
 
@@ -126,7 +131,8 @@ export function npmSteps(deps: NpmDeps = {}): PublishSteps {
       if (!distTag) throw new ReleaseError(`NPM_DIST_TAG is empty on channel ${context.CHANNEL}`, 'check the version context');
       const { registry, session } = sessionFor(input);
       try {
-        const packument = await getPackument(registry, artifact.name, deps.retry);
+        const packument = await reads.get(input, artifact.name, packumentOf(input, artifact.name));
+        reads.drop(input, artifact.name); // the upload changes it: whoever reads next asks the registry
         const tag = publishTag(distTag, await holderIsNewer(input, packument, distTag, artifact.version, isAncestorOf()), context.SHORT_SHA);
         await session.npmWithRetry(publishArgs(join(input.workspaceRoot, artifact.file!), tag, registry.access), `npm publish ${artifact.id}`, {
           onRetry: (e, n, ms) => log(`npm publish ${artifact.id}: transient failure (attempt ${n}), retrying in ${ms} ms: ${(e as Error).message.split('\n')[0]}`),
@@ -148,14 +154,17 @@ export function npmSteps(deps: NpmDeps = {}): PublishSteps {
       }
     },
 
-    /** Dist-tags from a fresh packument, also on a re-run (completes a run that died after the upload). */
+    /**
+     * Dist-tags from the packument as it is now, also on a re-run (completes a run that died after
+     * the upload): read again after an upload; on a re-run that uploaded nothing, the lookup's read.
+     */
     async finish(input: PublishInput, results: ArtifactResult[]) {
       const { context } = input;
       const lines: string[] = [];
       const { registry, session } = sessionFor(input);
       try {
         for (const r of results) {
-          const packument = await getPackument(registry, r.name, deps.retry);
+          const packument = await reads.get(input, r.name, packumentOf(input, r.name));
           const plan = planDistTags({
             name: r.name,
             version: r.version,

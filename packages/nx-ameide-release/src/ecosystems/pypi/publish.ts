@@ -7,7 +7,7 @@ import { pypiRegistry, type PypiRegistry } from '../../registries';
 import { isTransientError, withRetry, type RetryOptions } from '../../retry';
 import type { CheckInput, Finding, PlannedArtifact, PublishInput, PublishSteps } from '../types';
 import type { Held } from '../../flow/decide';
-import { AlreadyThere, heldFindings } from '../../flow/publish';
+import { AlreadyThere, FlowReads, heldFindings } from '../../flow/publish';
 import { credentialSource } from '../../credentials';
 import { findingOf } from '../../findings';
 import { probe } from '../../net';
@@ -40,9 +40,13 @@ export function locate(
   return { file: null, others: remote.filter((f) => !mine.has(f.filename.toLowerCase()) && isFileOfVersion(f.filename, artifact.name, artifact.version)) };
 }
 
+/** The project page, read once per flow for all its files (wheel and sdist); an upload drops it. */
+const listings = new FlowReads<IndexFile[]>();
+const listingKey = (registry: PypiRegistry, name: string) => `${registry.indexUrl} ${name}`;
+
 async function indexFiles(input: PublishInput, registry: PypiRegistry): Promise<IndexFile[]> {
   try {
-    return await listProjectFiles(registry, input.manifest.name);
+    return await listings.get(input, listingKey(registry, input.manifest.name), () => listProjectFiles(registry, input.manifest.name));
   } catch (err) {
     const cause = (err as { cause?: { code?: string; message?: string } }).cause;
     const why = cause ? ` (${cause.code ?? cause.message})` : '';
@@ -167,6 +171,7 @@ export function pypiSteps(opts: PypiPublishOptions = {}): PublishSteps {
     async upload(input, artifact) {
       const registry = pypiRegistry(input.env, input.destinations);
       const tools = resolvePythonTools(input.workspaceRoot, process.env);
+      listings.drop(input, listingKey(registry, input.manifest.name)); // the next lookup (a race) reads the index again
       try {
         await uploadOne(tools, registry, join(input.workspaceRoot, artifact.file!), opts.retry ?? {}, input.log);
       } catch (err) {

@@ -1,7 +1,7 @@
 import type { ExecutorContext } from '@nx/devkit';
 import type { SignMode } from '../../ecosystems/oci/sign';
 import { assertPreflight, runTargetsOf } from '../../flow/preflight';
-import { runExecutor, type CommonOptions } from '../common';
+import { isDryRun, runExecutor, type CommonOptions } from '../common';
 
 export interface PreflightOptions extends CommonOptions {
   sign?: SignMode;
@@ -12,6 +12,10 @@ export interface PreflightOptions extends CommonOptions {
 export default async function preflightExecutor(options: PreflightOptions, ctx: ExecutorContext) {
   return runExecutor('preflight', options, ctx, async ({ workspaceRoot, project, projectRoot, log, context }) => {
     const { packages, images } = runTargetsOf(ctx.taskGraph, project);
+    if (!packages && !images) {
+      log('not published by this run (no publish, ghcr or smoke task of it in the task graph): nothing to check');
+      return;
+    }
     await assertPreflight({
       workspaceRoot,
       project,
@@ -26,6 +30,7 @@ export default async function preflightExecutor(options: PreflightOptions, ctx: 
       sign: options.sign,
       timeoutMs: options.timeoutMs,
       verifyPack: { builtByNx: Boolean(ctx.projectsConfigurations?.projects?.[project]?.targets?.build) },
+      record: !isDryRun(options),
     });
     const vc = await context();
     log(

@@ -50,8 +50,10 @@ export default async function publishExecutor(options: CommonOptions, ctx: Execu
       return;
     }
     // The run-wide preflight passed (publish depends on it); this project is checked once more
-    // by the same flow right before its upload, in case anything changed in between.
-    if (!dryRun) await assertPreflight({ workspaceRoot, project, projectRoot, ecosystem: options.ecosystem, destinationsConfig: options.destinations, context, env: process.env, log, packages: true, images: false });
+    // by the same flow right before its upload, in case anything changed in between. The registry
+    // reads of that check are not repeated when this run's preflight record is fresh: the flow's
+    // lookup below reads the registry again anyway, right before the upload.
+    if (!dryRun) await assertPreflight({ workspaceRoot, project, projectRoot, ecosystem: options.ecosystem, destinationsConfig: options.destinations, context, env: process.env, log, packages: true, images: false, recheck: true });
     const result = { project, name: manifest.name, ecosystem: manifest.ecosystem, version: manifest.version, channel: vc.CHANNEL, gitSha: vc.GIT_SHA, ...destination(options.ecosystem, vc, destinations) };
     const resultFile = join(dirname(manifestPath(workspaceRoot, project)), 'publish-result.json');
     if (adapter.steps) {
