@@ -164,16 +164,9 @@ export function isTransientNpm(err: unknown): boolean {
   return isTransientError(err);
 }
 
-/**
- * `access` (destinations.npm.access) when configured; else npm's own rule (publishConfig.access).
- * `--force`: npm 11 otherwise reads the packument again before its PUT (`npm publish <tgz>` with
- * --force skips only these publish-time checks: a version already there, a prerelease without
- * --tag, an implicit `latest` below the highest release). The flow has just made each of them
- * itself (lookup and decision, an explicit --tag always), and the registry still refuses to
- * overwrite a version (409/403, classified `exists` below: AlreadyThere).
- */
+/** `access` (destinations.npm.access) when configured; else npm's own rule (publishConfig.access). */
 export function publishArgs(tgz: string, tag: string, access?: 'public' | 'restricted'): string[] {
-  return ['publish', tgz, '--tag', tag, ...(access ? ['--access', access] : []), '--ignore-scripts', '--force'];
+  return ['publish', tgz, '--tag', tag, ...(access ? ['--access', access] : []), '--ignore-scripts'];
 }
 
 export function distTagAddArgs(name: string, version: string, tag: string): string[] {
