@@ -107,6 +107,19 @@ describe('npm adapter against a real Verdaccio', () => {
     expect(await packument('@fx/cfg')).toEqual(before);
   });
 
+  it('published by a concurrent run after the lookup: npm refuses the upload, the flow reads again and keeps it', async () => {
+    const before = await packument('@fx/cfg');
+    const m = await pack('cfg', ctx('B'));
+    // The lookup saw the registry before the other run's upload landed: absent.
+    const stale = { ...npmEcosystem.steps!, lookup: jest.fn().mockResolvedValueOnce({ state: 'absent' }).mockImplementation(npmEcosystem.steps!.lookup) };
+    const from = output.length;
+    const r = await capture(publishFlow(stale, input(m, ctx('B')), { dryRun: false, ecosystem: 'npm' }));
+    expect(r.artifacts.map((a) => a.outcome)).toEqual(['already-published']);
+    expect(stale.lookup).toHaveBeenCalledTimes(2); // the stale read, then the registry again after its refusal
+    expect(output.slice(from).join('\n')).toMatch(/appeared on .* from this commit during the run \(a concurrent run or a lost answer\): kept/);
+    expect(await packument('@fx/cfg')).toEqual(before);
+  });
+
   it('dry-run prints exactly the plan the real run executes, each artifact with its decision, and writes nothing', async () => {
     const before = await packument('@fx/cfg');
     const m = await pack('cfg', ctx('B'));

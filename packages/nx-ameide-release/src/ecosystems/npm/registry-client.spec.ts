@@ -1,4 +1,4 @@
-import { classifyNpmFailure, nerfDart, NpmCommandError, isTransientNpm, packumentUrl } from './registry-client';
+import { classifyNpmFailure, nerfDart, NpmCommandError, isTransientNpm, packumentUrl, publishArgs } from './registry-client';
 
 describe('classifyNpmFailure (what the release does with npm\'s own error text)', () => {
   it.each([
@@ -28,5 +28,12 @@ describe('registry URLs', () => {
   ])('nerf-dart of %s is %s', (url, expected) => expect(nerfDart(url)).toBe(expected));
   it('escapes the scope slash in a packument URL', () => {
     expect(packumentUrl('http://127.0.0.1:4873/', '@ameideio/configuration')).toBe('http://127.0.0.1:4873/@ameideio%2fconfiguration');
+  });
+});
+
+describe('npm publish arguments', () => {
+  it('always an explicit tag and no scripts, and never --force (npm\'s own "version exists" check stays as a second guard on registries that allow redeploys)', () => {
+    expect(publishArgs('/ws/dist/p/p.tgz', 'dev')).toEqual(['publish', '/ws/dist/p/p.tgz', '--tag', 'dev', '--ignore-scripts']);
+    expect(publishArgs('/ws/dist/p/p.tgz', 'latest', 'public')).toEqual(['publish', '/ws/dist/p/p.tgz', '--tag', 'latest', '--access', 'public', '--ignore-scripts']);
   });
 });
