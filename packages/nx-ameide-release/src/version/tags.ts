@@ -1,4 +1,7 @@
-import * as semver from 'semver';
+// semver's functions one by one: its index loads ~50 modules (ranges, comparators) the model never uses.
+import parseSemver = require('semver/functions/parse');
+import rcompare = require('semver/functions/rcompare');
+import type { SemVer } from 'semver';
 
 /** A release tag `vX.Y.Z` or `vX.Y.Z-<prerelease>`, parsed. */
 export interface VersionTag {
@@ -29,14 +32,14 @@ export function parseVersionTag(tag: string): VersionTag | null {
  * ref logic classifies them (5,000 tags are 5,000 parses, not 15,000). VersionTag is read-only data.
  */
 const PARSED = new Map<string, VersionTag | null>();
-const SEMVER = new WeakMap<VersionTag, semver.SemVer>();
+const SEMVER = new WeakMap<VersionTag, SemVer>();
 
 function parseOnce(tag: string): VersionTag | null {
   if (!tag.startsWith('v')) return null;
   const version = tag.slice(1);
   // semver.parse is strict by default; comparing with the input rejects anything it had to normalise
   // (and `+build`, which SemVer.version drops).
-  const v = semver.parse(version);
+  const v = parseSemver(version);
   if (!v || v.version !== version) return null;
   const parsed: VersionTag = { tag, version, major: v.major, minor: v.minor, patch: v.patch, prerelease: v.prerelease.join('.') };
   SEMVER.set(parsed, v);
@@ -45,7 +48,7 @@ function parseOnce(tag: string): VersionTag | null {
 
 /** Highest first; compares the parsed versions (no re-parse per comparison). */
 export function compareVersionTagsDesc(a: VersionTag, b: VersionTag): number {
-  return semver.rcompare(SEMVER.get(a) ?? a.version, SEMVER.get(b) ?? b.version);
+  return rcompare(SEMVER.get(a) ?? a.version, SEMVER.get(b) ?? b.version);
 }
 
 /** The form a release tag must have, for error messages. */
