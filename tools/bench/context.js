@@ -4,7 +4,7 @@
 // On this repository and on a generated one with 20,000 commits and 5,000 vX.Y.Z tags (git
 // fast-import, kept in the OS temp folder between runs). Baseline, per repository: `node -e ""` plus
 // each git call the context makes, one after the other (HEAD with its commit time, the tags with their
-// commits, status, shallow + git dir, branch; an ancestry check of the highest tag). Measured, interleaved:
+// commits, status, shallow + git dir + branch; an ancestry check of the highest tag). Measured, interleaved:
 //   - `context --format env` as every task after the first gets it (the context cache hit),
 //   - the same with AMEIDE_CONTEXT_CACHE=off (computed from git: the first task of a checkout state),
 //   - `context --format digest` (what Nx runs as pack's runtime cache input).
@@ -41,8 +41,7 @@ const gitCalls = (dir) => {
     ['show', '-s', '--format=%H %ct', 'HEAD^{commit}'],
     ['for-each-ref', '--format=%(refname:strip=2) %(objectname) %(*objectname)', 'refs/tags'],
     ['status', '--porcelain'],
-    ['rev-parse', '--is-shallow-repository', '--absolute-git-dir'],
-    ['symbolic-ref', '--quiet', '--short', 'HEAD'],
+    ['rev-parse', '--is-shallow-repository', '--absolute-git-dir', '--symbolic-full-name', 'HEAD'],
     ...(top ? [['merge-base', '--is-ancestor', top, 'HEAD']] : []),
   ];
 };

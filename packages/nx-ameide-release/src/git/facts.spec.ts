@@ -224,4 +224,13 @@ describe('ensureReleaseTagPushed', () => {
     await r.git('push', '-q', 'origin', 'v1.0.0');
     await expect(ensureReleaseTagPushed(r.dir, 'v1.0.0')).resolves.toBe('pushed');
   });
+
+  it('the branch is the full name below refs/heads/, slashes and all (read with shallowness and the git dir in one call)', async () => {
+    const r = await repo();
+    await r.commit('a');
+    await r.git('checkout', '-q', '-b', 'feature/deep/name');
+    const facts = await readGitFacts(r.dir);
+    expect(facts.branch).toBe('feature/deep/name');
+    expect(facts.shallow).toBe(false);
+  });
 });

@@ -88,15 +88,16 @@ export async function readGitState(cwd: string): Promise<GitState> {
   const rest = Promise.all([
     git(cwd, ['for-each-ref', '--format=%(refname:strip=2) %(objectname) %(*objectname)', 'refs/tags']),
     git(cwd, ['status', '--porcelain']),
-    git(cwd, ['rev-parse', '--is-shallow-repository', '--absolute-git-dir']),
-    gitMayFail(cwd, ['symbolic-ref', '--quiet', '--short', 'HEAD']),
+    // Shallowness, the git directory and the branch in one call: HEAD's full name is refs/heads/<branch>, or HEAD when detached.
+    git(cwd, ['rev-parse', '--is-shallow-repository', '--absolute-git-dir', '--symbolic-full-name', 'HEAD']),
   ]);
   rest.catch(() => undefined); // awaited below; a failure here is reported through readHeadSha's error first
   // HEAD and its commit time in one call; when it fails, readHeadSha says why (not a repository, no commit).
   const head = await gitMayFail(cwd, ['show', '-s', '--format=%H %ct', 'HEAD^{commit}']);
   const [sha, ct] = head.exitCode === 0 ? head.stdout.trim().split(' ') : [await readHeadSha(cwd), ''];
   const time = ct ? isoUtc(Number(ct)) : await commitTime(cwd, sha);
-  const [refs, status, shallow, branch] = await rest;
+  const [refs, status, revParse] = await rest;
+  const [shallow, gitDir, headName] = lines(revParse.stdout);
   const tagsAtHead: string[] = [];
   for (const line of lines(refs.stdout)) {
     const [name, object, peeled] = line.split(' ');
@@ -113,9 +114,9 @@ export async function readGitState(cwd: string): Promise<GitState> {
     tagRefs: refs.stdout,
     tagsAtHead,
     dirtyPaths,
-    shallow: lines(shallow.stdout)[0] === 'true',
-    branch: branch.exitCode === 0 ? branch.stdout.trim() : null,
-    gitDir: lines(shallow.stdout)[1],
+    shallow: shallow === 'true',
+    branch: headName?.startsWith('refs/heads/') ? headName.slice('refs/heads/'.length) : null,
+    gitDir,
   };
 }
 
