@@ -233,4 +233,14 @@ describe('ensureReleaseTagPushed', () => {
     expect(facts.branch).toBe('feature/deep/name');
     expect(facts.shallow).toBe(false);
   });
+
+  it('a file named HEAD in the work tree is not taken for the revision', async () => {
+    const r = await repo();
+    await r.commit('a');
+    writeFileSync(join(r.dir, 'HEAD'), 'not a ref\n');
+    const facts = await readGitFacts(r.dir);
+    expect(facts.headSha).toBe((await r.git('rev-parse', 'HEAD')).trim());
+    expect(facts.branch).toBe('main');
+    expect(facts.dirtyPaths).toEqual(['HEAD']);
+  });
 });

@@ -66,13 +66,11 @@ export async function isAncestor(cwd: string, ancestorSha: string, descendantSha
 /**
  * What identifies a checkout's version context, read with cheap git calls (no history walk):
  * HEAD, every tag with the commit it names, the working tree's state, the branch. The context
- * cache (src/context.ts) keys on it; readGitFacts completes it with the commit time and the
- * tags reachable from HEAD.
+ * cache (src/context.ts) keys on it, so a cache hit makes three git calls; readGitFacts completes it
+ * with the commit time and the tags reachable from HEAD.
  */
 export interface GitState {
   headSha: string;
-  /** HEAD committer time, UTC ISO (read with HEAD in one call). */
-  commitTime: string;
   /** `<name> <object> <peeled commit>` per tag, as git listed them: a moved or new tag changes it. */
   tagRefs: string;
   tagsAtHead: string[];
@@ -84,20 +82,20 @@ export interface GitState {
 }
 
 export async function readGitState(cwd: string): Promise<GitState> {
-  // One round of parallel git calls; HEAD is awaited first so a checkout without one gets its own clear error.
+  // One round of three parallel git calls; HEAD is awaited first so a checkout without one gets its own clear error.
   const rest = Promise.all([
     git(cwd, ['for-each-ref', '--format=%(refname:strip=2) %(objectname) %(*objectname)', 'refs/tags']),
     git(cwd, ['status', '--porcelain']),
-    // Shallowness, the git directory and the branch in one call: HEAD's full name is refs/heads/<branch>, or HEAD when detached.
-    git(cwd, ['rev-parse', '--is-shallow-repository', '--absolute-git-dir', '--symbolic-full-name', 'HEAD']),
   ]);
   rest.catch(() => undefined); // awaited below; a failure here is reported through readHeadSha's error first
-  // HEAD and its commit time in one call; when it fails, readHeadSha says why (not a repository, no commit).
-  const head = await gitMayFail(cwd, ['show', '-s', '--format=%H %ct', 'HEAD^{commit}']);
-  const [sha, ct] = head.exitCode === 0 ? head.stdout.trim().split(' ') : [await readHeadSha(cwd), ''];
-  const time = ct ? isoUtc(Number(ct)) : await commitTime(cwd, sha);
-  const [refs, status, revParse] = await rest;
-  const [shallow, gitDir, headName] = lines(revParse.stdout);
+  // Shallowness, the git directory, HEAD and the branch in one call: HEAD's full name is refs/heads/<branch>, or
+  // HEAD when detached. `--`: a file named HEAD in the work tree is not a revision.
+  const args = ['rev-parse', '--is-shallow-repository', '--absolute-git-dir', 'HEAD^{commit}', '--symbolic-full-name', 'HEAD', '--'];
+  const first = await gitMayFail(cwd, args);
+  // When it fails, readHeadSha says why (not a repository, no commit); anything else is git's own error.
+  const revParse = first.exitCode === 0 ? first : (await readHeadSha(cwd), await git(cwd, args));
+  const [shallow, gitDir, sha, headName] = lines(revParse.stdout);
+  const [refs, status] = await rest;
   const tagsAtHead: string[] = [];
   for (const line of lines(refs.stdout)) {
     const [name, object, peeled] = line.split(' ');
@@ -110,7 +108,6 @@ export async function readGitState(cwd: string): Promise<GitState> {
     .map((l) => l.slice(3));
   return {
     headSha: sha,
-    commitTime: time,
     tagRefs: refs.stdout,
     tagsAtHead,
     dirtyPaths,
@@ -174,7 +171,8 @@ export async function readGitFacts(cwd: string, known?: GitState): Promise<GitFa
   // The version parser (semver) loads here, not with this module: the context cache's key needs none of it.
   // eslint-disable-next-line @typescript-eslint/no-var-requires
   const { parseVersionTag } = require('../version/tags') as typeof import('../version/tags');
-  const reachableTags = await reachableVersionTags(cwd, sha, state.tagRefs, parseVersionTag);
+  // The commit time only matters when the context is computed: read alongside the ancestry checks.
+  const [time, reachableTags] = await Promise.all([commitTime(cwd, sha), reachableVersionTags(cwd, sha, state.tagRefs, parseVersionTag)]);
   if (state.shallow && reachableTags.length === 0) {
     throw new GitFactsError(
       'shallow-without-tags',
@@ -184,7 +182,7 @@ export async function readGitFacts(cwd: string, known?: GitState): Promise<GitFa
   }
   return {
     headSha: sha,
-    commitTime: state.commitTime,
+    commitTime: time,
     reachableTags,
     allTags: lines(state.tagRefs)
       .map((l) => l.split(' ')[0])
