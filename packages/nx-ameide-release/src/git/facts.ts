@@ -96,12 +96,9 @@ export async function readGitState(cwd: string): Promise<GitState> {
   const revParse = first.exitCode === 0 ? first : (await readHeadSha(cwd), await git(cwd, args));
   const [shallow, gitDir, sha, headName] = lines(revParse.stdout);
   const [refs, status] = await rest;
-  const tagsAtHead: string[] = [];
-  for (const line of lines(refs.stdout)) {
-    const [name, object, peeled] = line.split(' ');
-    // An annotated tag's commit is the peeled object; a lightweight tag names the commit itself.
-    if ((peeled || object) === sha) tagsAtHead.push(name);
-  }
+  const tagsAtHead = tagEntries(refs.stdout)
+    .filter((t) => t.commit === sha)
+    .map((t) => t.name);
   const dirtyPaths = status.stdout
     .split('\n')
     .filter((l) => l.length > 3)
@@ -117,6 +114,24 @@ export async function readGitState(cwd: string): Promise<GitState> {
   };
 }
 
+/**
+ * The tags of a `for-each-ref` listing (`<name> <object> <peeled object>` lines) with the commit each
+ * names: an annotated tag's commit is the peeled object, a lightweight tag names the commit itself.
+ * Split once per listing: the state, the ancestry checks and the facts all read it (5,000 lines).
+ */
+let lastListing: { text: string; entries: { name: string; commit: string }[] } | null = null;
+function tagEntries(tagRefs: string): { name: string; commit: string }[] {
+  if (lastListing?.text !== tagRefs) {
+    const entries: { name: string; commit: string }[] = [];
+    for (const line of tagRefs.split('\n')) {
+      const [name, object, peeled] = line.trim().split(' ');
+      if (name) entries.push({ name, commit: peeled || object });
+    }
+    lastListing = { text: tagRefs, entries };
+  }
+  return lastListing.entries;
+}
+
 /** At most this many `merge-base --is-ancestor` checks before one `git tag --merged` walk is cheaper. */
 const MAX_ANCESTRY_CHECKS = 6;
 
@@ -129,10 +144,9 @@ const MAX_ANCESTRY_CHECKS = 6;
  */
 async function reachableVersionTags(cwd: string, sha: string, tagRefs: string, parse: (t: string) => VersionTag | null): Promise<string[]> {
   const tags: { tag: VersionTag; commit: string }[] = [];
-  for (const line of lines(tagRefs)) {
-    const [name, object, peeled] = line.split(' ');
+  for (const { name, commit } of tagEntries(tagRefs)) {
     const tag = parse(name);
-    if (tag) tags.push({ tag, commit: peeled || object });
+    if (tag) tags.push({ tag, commit });
   }
   if (tags.length === 0) return [];
   // eslint-disable-next-line @typescript-eslint/no-var-requires
@@ -184,8 +198,8 @@ export async function readGitFacts(cwd: string, known?: GitState): Promise<GitFa
     headSha: sha,
     commitTime: time,
     reachableTags,
-    allTags: lines(state.tagRefs)
-      .map((l) => l.split(' ')[0])
+    allTags: tagEntries(state.tagRefs)
+      .map((t) => t.name)
       .filter((t) => parseVersionTag(t) !== null),
     tagsAtHead: state.tagsAtHead,
     dirty: state.dirtyPaths.length > 0,
