@@ -63,24 +63,18 @@ export const createNodes: CreateNodes<PluginOptions> = [
     // The root package.json (a GHCR namespace can come from its `repository`) is read once per graph computation.
     let repo: { url: string | undefined } | undefined;
     const repositoryUrl = () => (repo ??= { url: readRepositoryUrl(context.workspaceRoot) }).url;
-    // The manifests Nx handed over: a package.json beside a listed project.json is not even read.
-    const listed = new Set(files);
     const results = eachFile(
       (file, opts, ctx): CreateNodesResult => {
         if (file.includes('node_modules/')) return {};
         const root = dirname(file);
         const rootAbs = join(ctx.workspaceRoot, root);
-        const hasProjectJson =
-          file.endsWith('project.json') || listed.has(root === '.' ? 'project.json' : `${root}/project.json`) || existsSync(join(rootAbs, 'project.json'));
-        // A root with a project.json is described by it (releaseProjectOf): its package.json adds nothing.
-        if (hasProjectJson && file.endsWith('package.json')) return {};
         let json: unknown;
         try {
           json = JSON.parse(readFileSync(join(ctx.workspaceRoot, file), 'utf8'));
         } catch {
           return {};
         }
-        const project = releaseProjectOf(file, json, opts?.releaseTag ?? DEFAULT_RELEASE_TAG, hasProjectJson);
+        const project = releaseProjectOf(file, json, opts?.releaseTag ?? DEFAULT_RELEASE_TAG, existsSync(join(rootAbs, 'project.json')));
         const ecosystem = project && detectEcosystem(rootAbs);
         if (!project || !ecosystem) return {};
         const name = project.name;
