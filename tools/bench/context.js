@@ -3,8 +3,9 @@
 //   node tools/bench/context.js [runs=15]
 // On this repository and on a generated one with 20,000 commits and 5,000 vX.Y.Z tags (git
 // fast-import, kept in the OS temp folder between runs). Baseline, per repository: `node -e ""` plus
-// each git call the context makes, one after the other (HEAD with its commit time, the tags with their
-// commits, status, shallow + git dir, branch; an ancestry check of the highest tag). Measured, interleaved:
+// each git call a computed context needs, one after the other (shallow + git dir + HEAD + branch, the tags
+// with their commits, status, HEAD's commit time; an ancestry check of the highest tag). A cache hit makes
+// only the first three. Measured, interleaved:
 //   - `context --format env` as every task after the first gets it (the context cache hit),
 //   - the same with AMEIDE_CONTEXT_CACHE=off (computed from git: the first task of a checkout state),
 //   - `context --format digest` (what Nx runs as pack's runtime cache input).
@@ -31,18 +32,17 @@ if (!existsSync(join(big, '.git'))) {
 time(process.execPath, [cli, 'context', '--format', 'env'], { env, cwd: root });
 console.log(`machine: ${machine()}; ${runs} interleaved runs per measurement`);
 
-// The calls the context makes: one parallel round for the state (the cache key), then, when the repository
-// has version tags, an ancestry check of the highest one (the common case: it is reachable).
+// The calls a computed context makes: one parallel round for the state (the cache key), then the commit time
+// and, when the repository has version tags, an ancestry check of the highest one (the common case: it is reachable).
 const gitCalls = (dir) => {
   const top = require('node:child_process')
     .execFileSync('git', ['tag', '--list', 'v*', '--sort=-v:refname'], { cwd: dir, encoding: 'utf8' })
     .split('\n')[0];
   return [
-    ['show', '-s', '--format=%H %ct', 'HEAD^{commit}'],
+    ['rev-parse', '--is-shallow-repository', '--absolute-git-dir', 'HEAD^{commit}', '--symbolic-full-name', 'HEAD', '--'],
     ['for-each-ref', '--format=%(refname:strip=2) %(objectname) %(*objectname)', 'refs/tags'],
     ['status', '--porcelain'],
-    ['rev-parse', '--is-shallow-repository', '--absolute-git-dir'],
-    ['symbolic-ref', '--quiet', '--short', 'HEAD'],
+    ['show', '-s', '--format=%ct', 'HEAD^{commit}'],
     ...(top ? [['merge-base', '--is-ancestor', top, 'HEAD']] : []),
   ];
 };

@@ -2,6 +2,9 @@
 // Benchmark 2: graph inference. `nx show projects` on generated workspaces of 10, 100 and 500
 // release projects, with the plugin in nx.json and without it (the baseline, same run, same
 // projects): the plugin's share of the command, per size, and its cost per project.
+// A third workspace has a no-op plugin instead (a .js file matching the same manifests and
+// inferring nothing): what Nx charges for any plugin in nx.json (with isolation, one more worker
+// process that loads Nx's plugin runtime), so the table also shows the share beyond that.
 //   node tools/bench/graph.js [runs=7] [sizes=10,100,500]
 // Each workspace: N project.json + package.json pairs tagged ameide:release (a third Go, a third
 // PyPI, a third npm), nx and the plugin linked from this repository's node_modules, a git commit.
@@ -18,7 +21,8 @@ const runs = Number(process.argv[2] || 7);
 const sizes = (process.argv[3] || '10,100,500').split(',').map(Number);
 const PLUGIN = '@ameideio/nx-ameide-release';
 
-function workspace(n, withPlugin) {
+/** mode: 'none' (baseline), 'noop' (a plugin that infers nothing), 'plugin' (this plugin). */
+function workspace(n, mode) {
   const dir = mkdtempSync(join(tmpdir(), `ameide-bench-graph-${n}-`));
   const write = (rel, value) => {
     mkdirSync(join(dir, rel, '..'), { recursive: true });
@@ -27,9 +31,14 @@ function workspace(n, withPlugin) {
   symlinkSync(join(root, 'node_modules'), join(dir, 'node_modules'));
   write('package.json', { name: 'bench', private: true });
   write('.gitignore', 'node_modules/\n.nx/\ndist/\n');
-  write('nx.json', {
-    plugins: withPlugin ? [{ plugin: PLUGIN, options: { destinations: { oci: { registry: 'ghcr.io', namespace: 'bench' } } } }] : [],
-  });
+  // The no-op plugin by absolute path: plain JS, so Nx registers no transpiler for it (as for this plugin's compiled entry).
+  write('noop-plugin.js', "exports.createNodesV2 = ['**/{project.json,package.json}', (files) => files.map((f) => [f, {}])];\n");
+  const plugins = {
+    none: [],
+    noop: [join(dir, 'noop-plugin.js')],
+    plugin: [{ plugin: PLUGIN, options: { destinations: { oci: { registry: 'ghcr.io', namespace: 'bench' } } } }],
+  }[mode];
+  write('nx.json', { plugins });
   for (let i = 0; i < n; i++) {
     const name = `p${i}`;
     write(`packages/${name}/project.json`, { name, tags: ['ameide:release'] });
@@ -58,18 +67,23 @@ const rows = [];
 const shares = [];
 try {
   for (const n of sizes) {
-    const without = workspace(n, false);
-    const withPlugin = workspace(n, true);
-    dirs.push(without, withPlugin);
+    const without = workspace(n, 'none');
+    const noop = workspace(n, 'noop');
+    const withPlugin = workspace(n, 'plugin');
+    dirs.push(without, noop, withPlugin);
     // The plugin must infer every project, and the count must match: otherwise the timing means nothing.
     const listed = execFileSync(nx, ['show', 'projects', '--with-target', 'pack'], { cwd: withPlugin, env, encoding: 'utf8' }).trim().split('\n').filter(Boolean);
     if (listed.length !== n) throw new Error(`expected ${n} projects with a pack target, nx listed ${listed.length}`);
     show(without)(); // warm the file system cache
-    const m = interleaved({ without: show(without), with: show(withPlugin) }, runs);
+    show(noop)();
+    const m = interleaved({ without: show(without), noop: show(noop), with: show(withPlugin) }, runs);
     const share = (m.with.median - m.without.median) / m.with.median;
+    const beyondNoop = (m.with.median - m.noop.median) / m.with.median;
     shares.push([n, m.with.median - m.without.median]);
     rows.push([`${String(n).padStart(3)} projects: nx show projects, no plugin (baseline)`, m.without.median, m.without.median]);
+    rows.push([`${String(n).padStart(3)} projects: a no-op plugin (Nx's cost of a plugin)`, m.noop.median, m.without.median]);
     rows.push([`${String(n).padStart(3)} projects: with the plugin (share ${(share * 100).toFixed(1)}%)`, m.with.median, m.without.median, n === 500 ? { text: 'share < 10%', ok: () => share < 0.1 } : undefined]);
+    rows.push([`${String(n).padStart(3)} projects: the plugin beyond a no-op plugin (${(beyondNoop * 100).toFixed(1)}%)`, m.with.median, m.noop.median]);
   }
 } finally {
   for (const d of dirs) rmSync(d, { recursive: true, force: true });

@@ -4,12 +4,12 @@
 // - In the published package (and the build output) `src/*.js` sits next to this folder: that is used.
 // - In this repository the package folder holds TypeScript only. What runs is the same build the package
 //   publishes (scripts/build.js), kept in packages/nx-ameide-release/node_modules/.cache/nx-ameide-release-build. Its `build-stamp.json` records a
-//   sha256 of the build's inputs; when they changed, or the build is missing, it is rebuilt here before
-//   anything loads (one process at a time, under a lock), so old code never runs silently.
+//   sha256 of the build's inputs and the times of the inputs and their folders; when they changed, or the
+//   build is missing, it is rebuilt here before anything loads (one process at a time, under a lock), so old
+//   code never runs silently. Checking a fresh build costs one stat per input and folder (no walk, no hash).
 //   AMEIDE_NO_AUTOBUILD=1 refuses instead of rebuilding.
 'use strict';
-const { createHash } = require('node:crypto');
-const { execFileSync } = require('node:child_process');
+// crypto and child_process load only when the quick check fails (a fresh build needs neither).
 const { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, statSync } = require('node:fs');
 const { join, relative, sep } = require('node:path');
 
@@ -30,18 +30,20 @@ function isBuildInput(path) {
   return rel.startsWith('bin/') || ['executors.json', 'generators.json', 'package.json', 'tsconfig.json', 'tsconfig.lib.json', 'scripts/build.js'].includes(rel);
 }
 
-function listFiles(dir, out) {
+/** Every file below `dir` (node_modules aside); `dirs` collects the folders walked. */
+function listFiles(dir, out, dirs = []) {
+  dirs.push(dir);
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
     if (entry.name === 'node_modules') continue;
     const p = join(dir, entry.name);
-    if (entry.isDirectory()) listFiles(p, out);
+    if (entry.isDirectory()) listFiles(p, out, dirs);
     else out.push(p);
   }
   return out;
 }
 
-function buildInputs(dir) {
-  const files = listFiles(dir, [])
+function buildInputs(dir, dirs) {
+  const files = listFiles(dir, [], dirs)
     .map((p) => relative(dir, p))
     .filter(isBuildInput)
     .sort()
@@ -53,23 +55,38 @@ function buildInputs(dir) {
 
 /** sha256 over the build's inputs (paths and contents) in the package at `dir`, plus the workspace's tsconfig.base.json. */
 function sourceFingerprint(dir = pkgDir) {
-  const h = createHash('sha256');
+  const h = require('node:crypto').createHash('sha256');
   for (const file of buildInputs(dir)) h.update(`${relative(dir, file).split(sep).join('/')}\0`).update(readFileSync(file)).update('\0');
   return h.digest('hex');
 }
 
 /**
- * sha256 over the inputs' paths, sizes and modification times: no file is read, so checking a
- * fresh build costs a directory walk. A mismatch (a fresh clone, a build restored from a cache)
- * falls back to the contents.
+ * What the quick check compares: size and time of every input, and the time of every folder
+ * walked (a file added, removed or renamed in a folder changes the folder's time), paths relative
+ * to `dir`. Taken by scripts/build.js before it compiles.
  */
-function statFingerprint(dir = pkgDir) {
-  const h = createHash('sha256');
-  for (const file of buildInputs(dir)) {
+function statSnapshot(dir = pkgDir) {
+  const dirs = [];
+  const files = buildInputs(dir, dirs).map((file) => {
     const st = statSync(file);
-    h.update(`${file}\0${st.size}\0${st.mtimeMs}\0`);
+    return [relative(dir, file), st.size, st.mtimeMs];
+  });
+  return { files, dirs: dirs.map((d) => [relative(dir, d), statSync(d).mtimeMs]) };
+}
+
+/** True when every input and folder of the snapshot still has its size and time: the build is fresh. */
+function snapshotHolds(snapshot, dir = pkgDir) {
+  if (!snapshot || !Array.isArray(snapshot.files) || !Array.isArray(snapshot.dirs) || snapshot.files.length === 0) return false;
+  try {
+    for (const [rel, mtimeMs] of snapshot.dirs) if (statSync(join(dir, rel)).mtimeMs !== mtimeMs) return false;
+    for (const [rel, size, mtimeMs] of snapshot.files) {
+      const st = statSync(join(dir, rel));
+      if (st.size !== size || st.mtimeMs !== mtimeMs) return false;
+    }
+  } catch {
+    return false; // an input or folder is gone
   }
-  return h.digest('hex');
+  return true;
 }
 
 function readStamp(dir) {
@@ -84,9 +101,25 @@ function readStamp(dir) {
 function staleness(dir = pkgDir, out = RUNTIME_DIR) {
   const stamp = readStamp(out);
   if (!stamp) return `no compiled build at ${relative(process.cwd(), out) || out}`;
-  if (stamp.stats === statFingerprint(dir)) return null;
+  if (snapshotHolds(stamp.snapshot, dir)) return null;
+  // Times moved (a fresh clone, a restored cache, a file touched or added and removed): the contents decide.
+  // Times first, contents second: an edit between the two shows in the contents now or in the times next time.
+  const snapshot = statSnapshot(dir);
   if (stamp.sources !== sourceFingerprint(dir)) return `the sources changed since the build at ${relative(process.cwd(), out) || out}`;
+  refreshSnapshot(out, stamp, snapshot);
   return null;
+}
+
+/** The same sources with other times: the stamp takes the new times, so the next check is quick again. */
+function refreshSnapshot(out, stamp, snapshot) {
+  const file = join(out, STAMP);
+  const tmp = `${file}.${process.pid}.tmp`;
+  try {
+    require('node:fs').writeFileSync(tmp, JSON.stringify({ ...stamp, snapshot }));
+    require('node:fs').renameSync(tmp, file); // atomic: a parallel check reads the old stamp or the new
+  } catch {
+    try { require('node:fs').rmSync(tmp, { force: true }); } catch { /* a read-only build: the check stays slow, never wrong */ }
+  }
 }
 
 const sleep = (ms) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
@@ -114,7 +147,7 @@ function rebuild(reason) {
     if (!staleness()) return; // built by the process that held the lock
     // Said on a terminal; in CI and tests the build's own errors are what matters (stdout stays the command's).
     if (process.stderr.isTTY) process.stderr.write(`nx-ameide-release: ${reason}: compiling the plugin (node ${relative(process.cwd(), join(pkgDir, 'scripts', 'build.js')) || 'scripts/build.js'} --runtime) ...\n`);
-    execFileSync(process.execPath, [join(pkgDir, 'scripts', 'build.js'), '--runtime'], { stdio: ['ignore', 'ignore', 'inherit'] });
+    require('node:child_process').execFileSync(process.execPath, [join(pkgDir, 'scripts', 'build.js'), '--runtime'], { stdio: ['ignore', 'ignore', 'inherit'] });
   } finally {
     rmdirSync(lock);
   }
@@ -148,4 +181,4 @@ function load(rel) {
   return require(join(compiledRoot(), rel));
 }
 
-module.exports = { compiledRoot, load, sourceFingerprint, statFingerprint, staleness, isBuildInput, RUNTIME_DIR, STAMP, resetCheck: () => (checked = false) };
+module.exports = { compiledRoot, load, sourceFingerprint, statSnapshot, snapshotHolds, staleness, isBuildInput, RUNTIME_DIR, STAMP, resetCheck: () => (checked = false) };

@@ -10,7 +10,7 @@
 const { execFileSync } = require('node:child_process');
 const { cpSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync, readdirSync, statSync } = require('node:fs');
 const { join, relative, resolve, sep } = require('node:path');
-const { RUNTIME_DIR, STAMP, sourceFingerprint, statFingerprint } = require('../bin/compiled');
+const { RUNTIME_DIR, STAMP, sourceFingerprint, statSnapshot } = require('../bin/compiled');
 
 const pkgDir = join(__dirname, '..');
 const root = join(pkgDir, '..', '..');
@@ -19,7 +19,9 @@ const out = process.argv.includes('--runtime') ? RUNTIME_DIR : outArg ? resolve(
 const tmp = `${out}.tmp-${process.pid}`;
 // Before compiling: an edit during the build leaves a stamp that no longer matches, so it is rebuilt next time.
 // Times first, contents second: an edit between the two shows as a time mismatch, then a content check.
-const stats = statFingerprint(pkgDir);
+// The folder holding the build exists before the times are taken (creating it must not move a time of the package).
+mkdirSync(join(out, '..'), { recursive: true });
+const snapshot = statSnapshot(pkgDir);
 const sources = sourceFingerprint(pkgDir);
 rmSync(tmp, { recursive: true, force: true });
 mkdirSync(tmp, { recursive: true });
@@ -49,7 +51,7 @@ try {
   Object.assign(pkg, { main: './src/index.js', types: './src/index.d.ts', executors: './executors.json', generators: './generators.json' });
   writeFileSync(join(tmp, 'package.json'), `${JSON.stringify(pkg, null, 2)}\n`);
   // Not in the package's `files`: never published.
-  writeFileSync(join(tmp, STAMP), `${JSON.stringify({ sources, stats }, null, 2)}\n`);
+  writeFileSync(join(tmp, STAMP), `${JSON.stringify({ sources, snapshot })}\n`);
 
   const old = `${out}.old-${process.pid}`;
   if (existsSync(out)) renameSync(out, old);

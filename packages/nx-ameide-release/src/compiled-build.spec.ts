@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -25,9 +25,13 @@ function fakePackage(): string {
   return dir;
 }
 
+/** The stamp scripts/build.js writes: the times first, then the contents. */
 function stamp(out: string, dir: string): void {
-  write(out, compiled.STAMP, JSON.stringify({ sources: compiled.sourceFingerprint(dir) }));
+  const snapshot = compiled.statSnapshot(dir);
+  write(out, compiled.STAMP, JSON.stringify({ sources: compiled.sourceFingerprint(dir), snapshot }));
 }
+
+const readSnapshot = (out: string) => JSON.parse(readFileSync(join(out, compiled.STAMP), 'utf8')).snapshot;
 
 describe('the compiled build and its stamp', () => {
   it('a build whose stamp matches the sources is used; none at all is named', () => {
@@ -62,6 +66,52 @@ describe('the compiled build and its stamp', () => {
     stamp(out, dir);
     write(dir, rel, 'changed\n');
     expect(compiled.staleness(dir, out)).toBeNull();
+  });
+});
+
+describe('the quick check (one stat per input and folder, no walk, no hash)', () => {
+  it('holds for the build just stamped, and covers the inputs and every folder but not tests or node_modules', () => {
+    const dir = fakePackage();
+    write(dir, 'node_modules/semver/index.js', 'x\n');
+    const out = join(dir, 'node_modules', '.cache', 'build');
+    stamp(out, dir);
+    const snapshot = readSnapshot(out);
+    expect(compiled.snapshotHolds(snapshot, dir)).toBe(true);
+    expect(snapshot.files.map((f: [string]) => f[0]).sort()).toEqual(['package.json', 'src/executors/pack/schema.json', 'src/index.ts']);
+    expect(snapshot.dirs.map((d: [string]) => d[0]).sort()).toEqual(['', 'src', 'src/executors', 'src/executors/pack', 'src/git']);
+  });
+
+  it.each([
+    ['a source edited (same size)', (dir: string) => write(dir, 'src/index.ts', 'export const a = 9;\n')],
+    ['a file added in a folder', (dir: string) => write(dir, 'src/executors/new.ts', 'export {};\n')],
+    ['a folder added', (dir: string) => mkdirSync(join(dir, 'src', 'more'))],
+    ['an input\'s time moved, contents unchanged', (dir: string) => utimesSync(join(dir, 'package.json'), new Date(), new Date(Date.now() - 86_400_000))],
+  ])('fails when %s: the contents decide then', (_what, change) => {
+    const dir = fakePackage();
+    const out = join(dir, 'node_modules', '.cache', 'build');
+    stamp(out, dir);
+    change(dir);
+    expect(compiled.snapshotHolds(readSnapshot(out), dir)).toBe(false);
+  });
+
+  it('after times moved on unchanged sources the build stays fresh and the stamp takes the new times (quick again next time)', () => {
+    const dir = fakePackage();
+    const out = join(dir, 'node_modules', '.cache', 'build');
+    stamp(out, dir);
+    utimesSync(join(dir, 'src', 'index.ts'), new Date(), new Date(Date.now() - 86_400_000));
+    write(dir, 'src/index.spec.ts', 'a test edited\n');
+    expect(compiled.snapshotHolds(readSnapshot(out), dir)).toBe(false);
+    expect(compiled.staleness(dir, out)).toBeNull();
+    expect(compiled.snapshotHolds(readSnapshot(out), dir)).toBe(true);
+  });
+
+  it('an edited source is never refreshed into the stamp: it stays stale', () => {
+    const dir = fakePackage();
+    const out = join(dir, 'node_modules', '.cache', 'build');
+    stamp(out, dir);
+    write(dir, 'src/index.ts', 'export const a = 7;\n');
+    expect(compiled.staleness(dir, out)).toMatch(/^the sources changed/);
+    expect(compiled.staleness(dir, out)).toMatch(/^the sources changed/);
   });
 });
 

@@ -224,4 +224,23 @@ describe('ensureReleaseTagPushed', () => {
     await r.git('push', '-q', 'origin', 'v1.0.0');
     await expect(ensureReleaseTagPushed(r.dir, 'v1.0.0')).resolves.toBe('pushed');
   });
+
+  it('the branch is the full name below refs/heads/, slashes and all (read with shallowness and the git dir in one call)', async () => {
+    const r = await repo();
+    await r.commit('a');
+    await r.git('checkout', '-q', '-b', 'feature/deep/name');
+    const facts = await readGitFacts(r.dir);
+    expect(facts.branch).toBe('feature/deep/name');
+    expect(facts.shallow).toBe(false);
+  });
+
+  it('a file named HEAD in the work tree is not taken for the revision', async () => {
+    const r = await repo();
+    await r.commit('a');
+    writeFileSync(join(r.dir, 'HEAD'), 'not a ref\n');
+    const facts = await readGitFacts(r.dir);
+    expect(facts.headSha).toBe((await r.git('rev-parse', 'HEAD')).trim());
+    expect(facts.branch).toBe('main');
+    expect(facts.dirtyPaths).toEqual(['HEAD']);
+  });
 });

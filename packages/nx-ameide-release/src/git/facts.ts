@@ -66,13 +66,11 @@ export async function isAncestor(cwd: string, ancestorSha: string, descendantSha
 /**
  * What identifies a checkout's version context, read with cheap git calls (no history walk):
  * HEAD, every tag with the commit it names, the working tree's state, the branch. The context
- * cache (src/context.ts) keys on it; readGitFacts completes it with the commit time and the
- * tags reachable from HEAD.
+ * cache (src/context.ts) keys on it, so a cache hit makes three git calls; readGitFacts completes it
+ * with the commit time and the tags reachable from HEAD.
  */
 export interface GitState {
   headSha: string;
-  /** HEAD committer time, UTC ISO (read with HEAD in one call). */
-  commitTime: string;
   /** `<name> <object> <peeled commit>` per tag, as git listed them: a moved or new tag changes it. */
   tagRefs: string;
   tagsAtHead: string[];
@@ -84,39 +82,54 @@ export interface GitState {
 }
 
 export async function readGitState(cwd: string): Promise<GitState> {
-  // One round of parallel git calls; HEAD is awaited first so a checkout without one gets its own clear error.
+  // One round of three parallel git calls; HEAD is awaited first so a checkout without one gets its own clear error.
   const rest = Promise.all([
     git(cwd, ['for-each-ref', '--format=%(refname:strip=2) %(objectname) %(*objectname)', 'refs/tags']),
     git(cwd, ['status', '--porcelain']),
-    git(cwd, ['rev-parse', '--is-shallow-repository', '--absolute-git-dir']),
-    gitMayFail(cwd, ['symbolic-ref', '--quiet', '--short', 'HEAD']),
   ]);
   rest.catch(() => undefined); // awaited below; a failure here is reported through readHeadSha's error first
-  // HEAD and its commit time in one call; when it fails, readHeadSha says why (not a repository, no commit).
-  const head = await gitMayFail(cwd, ['show', '-s', '--format=%H %ct', 'HEAD^{commit}']);
-  const [sha, ct] = head.exitCode === 0 ? head.stdout.trim().split(' ') : [await readHeadSha(cwd), ''];
-  const time = ct ? isoUtc(Number(ct)) : await commitTime(cwd, sha);
-  const [refs, status, shallow, branch] = await rest;
-  const tagsAtHead: string[] = [];
-  for (const line of lines(refs.stdout)) {
-    const [name, object, peeled] = line.split(' ');
-    // An annotated tag's commit is the peeled object; a lightweight tag names the commit itself.
-    if ((peeled || object) === sha) tagsAtHead.push(name);
-  }
+  // Shallowness, the git directory, HEAD and the branch in one call: HEAD's full name is refs/heads/<branch>, or
+  // HEAD when detached. `--`: a file named HEAD in the work tree is not a revision.
+  const args = ['rev-parse', '--is-shallow-repository', '--absolute-git-dir', 'HEAD^{commit}', '--symbolic-full-name', 'HEAD', '--'];
+  const first = await gitMayFail(cwd, args);
+  // When it fails, readHeadSha says why (not a repository, no commit); anything else is git's own error.
+  const revParse = first.exitCode === 0 ? first : (await readHeadSha(cwd), await git(cwd, args));
+  const [shallow, gitDir, sha, headName] = lines(revParse.stdout);
+  const [refs, status] = await rest;
+  const tagsAtHead = tagEntries(refs.stdout)
+    .filter((t) => t.commit === sha)
+    .map((t) => t.name);
   const dirtyPaths = status.stdout
     .split('\n')
     .filter((l) => l.length > 3)
     .map((l) => l.slice(3));
   return {
     headSha: sha,
-    commitTime: time,
     tagRefs: refs.stdout,
     tagsAtHead,
     dirtyPaths,
-    shallow: lines(shallow.stdout)[0] === 'true',
-    branch: branch.exitCode === 0 ? branch.stdout.trim() : null,
-    gitDir: lines(shallow.stdout)[1],
+    shallow: shallow === 'true',
+    branch: headName?.startsWith('refs/heads/') ? headName.slice('refs/heads/'.length) : null,
+    gitDir,
   };
+}
+
+/**
+ * The tags of a `for-each-ref` listing (`<name> <object> <peeled object>` lines) with the commit each
+ * names: an annotated tag's commit is the peeled object, a lightweight tag names the commit itself.
+ * Split once per listing: the state, the ancestry checks and the facts all read it (5,000 lines).
+ */
+let lastListing: { text: string; entries: { name: string; commit: string }[] } | null = null;
+function tagEntries(tagRefs: string): { name: string; commit: string }[] {
+  if (lastListing?.text !== tagRefs) {
+    const entries: { name: string; commit: string }[] = [];
+    for (const line of tagRefs.split('\n')) {
+      const [name, object, peeled] = line.trim().split(' ');
+      if (name) entries.push({ name, commit: peeled || object });
+    }
+    lastListing = { text: tagRefs, entries };
+  }
+  return lastListing.entries;
 }
 
 /** At most this many `merge-base --is-ancestor` checks before one `git tag --merged` walk is cheaper. */
@@ -131,10 +144,9 @@ const MAX_ANCESTRY_CHECKS = 6;
  */
 async function reachableVersionTags(cwd: string, sha: string, tagRefs: string, parse: (t: string) => VersionTag | null): Promise<string[]> {
   const tags: { tag: VersionTag; commit: string }[] = [];
-  for (const line of lines(tagRefs)) {
-    const [name, object, peeled] = line.split(' ');
+  for (const { name, commit } of tagEntries(tagRefs)) {
     const tag = parse(name);
-    if (tag) tags.push({ tag, commit: peeled || object });
+    if (tag) tags.push({ tag, commit });
   }
   if (tags.length === 0) return [];
   // eslint-disable-next-line @typescript-eslint/no-var-requires
@@ -173,7 +185,8 @@ export async function readGitFacts(cwd: string, known?: GitState): Promise<GitFa
   // The version parser (semver) loads here, not with this module: the context cache's key needs none of it.
   // eslint-disable-next-line @typescript-eslint/no-var-requires
   const { parseVersionTag } = require('../version/tags') as typeof import('../version/tags');
-  const reachableTags = await reachableVersionTags(cwd, sha, state.tagRefs, parseVersionTag);
+  // The commit time only matters when the context is computed: read alongside the ancestry checks.
+  const [time, reachableTags] = await Promise.all([commitTime(cwd, sha), reachableVersionTags(cwd, sha, state.tagRefs, parseVersionTag)]);
   if (state.shallow && reachableTags.length === 0) {
     throw new GitFactsError(
       'shallow-without-tags',
@@ -183,10 +196,10 @@ export async function readGitFacts(cwd: string, known?: GitState): Promise<GitFa
   }
   return {
     headSha: sha,
-    commitTime: state.commitTime,
+    commitTime: time,
     reachableTags,
-    allTags: lines(state.tagRefs)
-      .map((l) => l.split(' ')[0])
+    allTags: tagEntries(state.tagRefs)
+      .map((t) => t.name)
       .filter((t) => parseVersionTag(t) !== null),
     tagsAtHead: state.tagsAtHead,
     dirty: state.dirtyPaths.length > 0,

@@ -1,5 +1,5 @@
 import { ReleaseError } from '../errors';
-import { classifyRef, computeContext, contextWarnings, goPseudoVersion, isValidOciTag, pep440Prerelease, suggestReleaseTag } from './compute';
+import { classifyRef, computeContext, contextWarnings, goPseudoVersion, isCanonicalSemver, isValidOciTag, pep440Prerelease, suggestReleaseTag } from './compute';
 import { localRef, normalizeRef } from './ref';
 import type { GitFacts } from './facts';
 import { parseVersionTag, sortVersionTags } from './tags';
@@ -486,5 +486,23 @@ describe('helpers', () => {
     expect(goPseudoVersion([], '20251113153211', SHA)).toBe('v0.0.0-20251113153211-71e210beab37');
     expect(goPseudoVersion(['v1.2.3'], '20251113153211', SHA)).toBe('v1.2.4-0.20251113153211-71e210beab37');
     expect(goPseudoVersion(['v1.2.3', 'v1.3.0-rc.1'], '20251113153211', SHA)).toBe('v1.3.0-rc.1.0.20251113153211-71e210beab37');
+  });
+});
+
+describe('isCanonicalSemver: the grammar fast path agrees with semver', () => {
+  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  const semver = require('semver') as typeof import('semver');
+  const reference = (version: string) => {
+    const v = semver.parse(version);
+    return (v ? `${v.version}${v.build.length ? `+${v.build.join('.')}` : ''}` : null) === version;
+  };
+  const versions = [
+    '0.1.0', '1.2.3', '0.1.0-dev.20261125103000+g0491117', '0.1.0-dev.20261125103000', '1.2.3-rc.1', '1.2.3-0', '1.2.3-alpha-beta.x-1',
+    '1.2.3+build.001', '1.2.3-01', '1.2.3-rc.01', '01.2.3', '1.2', '1.2.3.4', 'v1.2.3', '1.2.3-', '1.2.3+', '1.2.3-rc..1', '1.2.3 ',
+    '1.2.3-dev.99999999999999999999', '999999999999999.0.0', '9999999999999999.0.0', '1.2.3-dev_1', '1.2.3+g0491117.dirty',
+    `1.2.3-${'a'.repeat(190)}`, `1.2.3-${'a'.repeat(260)}`, '1.2.3-ééé', '',
+  ];
+  it.each(versions)('%s', (version) => {
+    expect(isCanonicalSemver(version)).toBe(reference(version));
   });
 });

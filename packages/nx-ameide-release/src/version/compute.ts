@@ -1,5 +1,28 @@
-import * as semver from 'semver';
-import * as pep440 from '@renovatebot/pep440';
+// pep440's version module alone: its index loads every specifier module. semver loads only when the fast
+// paths below cannot decide (one function each, never its index of ~50 modules).
+import * as pep440 from '@renovatebot/pep440/lib/version.js';
+import type { SemVer } from 'semver';
+/* eslint-disable @typescript-eslint/no-var-requires */
+const parseSemver = (v: string): SemVer | null => (require('semver/functions/parse') as typeof import('semver/functions/parse'))(v);
+const incSemver = (v: string, part: 'patch'): string | null => (require('semver/functions/inc') as typeof import('semver/functions/inc'))(v, part);
+/* eslint-enable @typescript-eslint/no-var-requires */
+
+/**
+ * SemVer 2.0.0's own grammar (semver.org), with core numbers of at most 15 digits. A version it
+ * matches, up to 200 characters, is one semver parses to the same string; anything else is left
+ * to semver itself (src/version/compute.spec.ts holds the two together).
+ */
+const STRICT_SEMVER =
+  /^(0|[1-9]\d{0,14})\.(0|[1-9]\d{0,14})\.(0|[1-9]\d{0,14})(?:-((?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*)(?:\.(?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?(?:\+([0-9a-zA-Z-]+(?:\.[0-9a-zA-Z-]+)*))?$/;
+
+/** True when `version` is a valid SemVer version written as semver writes it (build metadata included). */
+export function isCanonicalSemver(version: string): boolean {
+  if (version.length <= 200 && STRICT_SEMVER.test(version)) return true;
+  // semver.valid drops +build, so rebuild the full string to compare.
+  const v = parseSemver(version);
+  const full = v ? `${v.version}${v.build.length ? `+${v.build.join('.')}` : ''}` : null;
+  return full === version;
+}
 import { ReleaseError } from '../errors';
 import type { GitFacts } from './facts';
 import { classifyTag, compareVersionTagsDesc, highestStableTag, highestVersionTag, parseVersionTag, RELEASE_TAG_FORM, type VersionTag } from './tags';
@@ -92,10 +115,7 @@ export function pep440Prerelease(tag: VersionTag): string {
 }
 
 function checkNpm(version: string, template: string): string {
-  // semver.valid drops +build, so rebuild the full string to compare.
-  const v = semver.parse(version);
-  const full = v ? `${v.version}${v.build.length ? `+${v.build.join('.')}` : ''}` : null;
-  if (full !== version) {
+  if (!isCanonicalSemver(version)) {
     throw new ReleaseError(
       `npmDevVersion template ${JSON.stringify(template)} gives ${JSON.stringify(version)}, which is not a valid SemVer version`,
       'write a template that yields X.Y.Z-<prerelease>[+<build>], e.g. "{base}-dev.{datetime}+g{shortSha}"',
@@ -297,17 +317,18 @@ export function computeContext(facts: GitFacts, ref: string, options: VersionOpt
 
   // Dev and build share the version strings; only dev publishes them.
   // next-patch without any tag stays on the seed: the first release will be the seed itself.
-  const base = opts.devBase === 'next-patch' && baseTag ? semver.inc(BASE_VERSION, 'patch')! : BASE_VERSION;
-  const b = semver.parse(base)!;
+  const base = opts.devBase === 'next-patch' && baseTag ? incSemver(BASE_VERSION, 'patch')! : BASE_VERSION;
+  // The base is a stable X.Y.Z (a release tag's version, the seed, or its next patch).
+  const b = STRICT_SEMVER.exec(base)?.slice(1, 4).map(Number) ?? [parseSemver(base)!.major, parseSemver(base)!.minor, parseSemver(base)!.patch];
   const values: Record<Placeholder, string> = {
     base,
     sha: GIT_SHA,
     shortSha: SHORT_SHA,
     date: DATE,
     datetime: DATETIME,
-    major: String(b.major),
-    minor: String(b.minor),
-    patch: String(b.patch),
+    major: String(b[0]),
+    minor: String(b[1]),
+    patch: String(b[2]),
   };
   const dev = channel === 'dev';
   return {

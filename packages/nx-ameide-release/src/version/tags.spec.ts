@@ -1,3 +1,4 @@
+import * as semver from 'semver';
 import { compareVersionTagsDesc, highestStableTag, highestVersionTag, parseVersionTag, sortVersionTags } from './tags';
 
 describe('release tags: parsed once, highest found in one pass', () => {
@@ -42,5 +43,21 @@ describe('release tags: parsed once, highest found in one pass', () => {
     expect(highestStableTag(many)?.tag).toBe('v49.99.0');
     const first = many.map(parseVersionTag);
     expect(many.map(parseVersionTag).every((t, i) => t === first[i])).toBe(true);
+  });
+
+  it('plain vX.Y.Z tags, parsed and compared without semver, agree with semver on every tag and every pair', () => {
+    const names = [
+      'v0.0.0', 'v0.0.1', 'v1.2.3', 'v1.10.0', 'v1.9.99', 'v10.0.0', 'v2.0.0-rc.1', 'v2.0.0', 'v2.0.0-alpha', 'v1.2.3-0',
+      'v01.2.3', 'v1.02.3', 'v1.2.03', 'v1.2.3+b', 'v1.2.3-rc.1+b', 'v1.2', 'v1.2.3.4', 'v-1.2.3', 'v1.2.3 ', ' v1.2.3',
+      'v999999999999999.0.0', 'v9999999999999999.0.0', 'v9007199254740992.0.0', 'v1.2.3-', 'v1.2.3-01', 'v1..3', 'vv1.2.3',
+    ];
+    // The reference: semver's strict parse, kept only when it does not normalise the string.
+    const reference = (tag: string) => {
+      const v = tag.startsWith('v') ? semver.parse(tag.slice(1)) : null;
+      return v && v.version === tag.slice(1) ? { tag, version: v.version, major: v.major, minor: v.minor, patch: v.patch, prerelease: v.prerelease.join('.') } : null;
+    };
+    for (const name of names) expect([name, parseVersionTag(name)]).toEqual([name, reference(name)]);
+    const parsed = names.map(parseVersionTag).filter((t): t is NonNullable<typeof t> => t !== null);
+    for (const a of parsed) for (const b of parsed) expect([a.tag, b.tag, compareVersionTagsDesc(a, b)]).toEqual([a.tag, b.tag, semver.rcompare(a.version, b.version)]);
   });
 });
