@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { basename, isAbsolute, join } from 'node:path';
 import { runOrThrow } from '../../exec';
 import { packageProvenanceStatement, provenanceStatement, type ProvenanceInput } from '../../evidence/provenance';
-import { generateSbom } from '../../evidence/sbom';
+import { sbomOfPack } from '../../evidence/sbom';
 import { findTool } from '../../tools';
 import type { VersionContext } from '../../version/types';
 import type { Log, PackManifest } from '../types';
@@ -63,7 +63,9 @@ export interface AttestInput {
 /**
  * The CycloneDX SBOM of the project whose artifacts the image holds, written to
  * dist/release/<project>/sbom.cdx.json. Runs before anything is pushed: a missing cdxgen
- * stops the release there, not after an image went out without its SBOM.
+ * stops the release there, not after an image went out without its SBOM. Made once per pack
+ * state (sbomOfPack: keyed by the pack manifest, the project's manifests and lockfiles and the
+ * cdxgen binary) and reused by a re-run of the same SHA.
  */
 export async function imageSbom(args: {
   workspaceRoot: string;
@@ -76,12 +78,16 @@ export async function imageSbom(args: {
 }): Promise<{ file: string; document: unknown }> {
   const cdxgen = findTool('cdxgen', args.env, args.workspaceRoot);
   const file = `${evidenceDir(args.project)}/sbom.cdx.json`;
-  const document = await generateSbom({
-    workspaceRoot: args.workspaceRoot, projectRoot: args.projectRoot, outFile: file, cdxgen, env: args.env,
-    ecosystem: args.manifest.ecosystem, name: args.manifest.name, version: args.manifest.version,
-    sha: args.context.GIT_SHA, ref: args.context.REF, commitTime: args.context.COMMIT_TIME,
-  });
-  args.log(`ghcr: SBOM of ${args.manifest.name} ${args.manifest.version}: ${file}`);
+  const { document, reused } = await sbomOfPack(
+    {
+      workspaceRoot: args.workspaceRoot, projectRoot: args.projectRoot, outFile: file, cdxgen, env: args.env,
+      ecosystem: args.manifest.ecosystem, name: args.manifest.name, version: args.manifest.version,
+      sha: args.context.GIT_SHA, ref: args.context.REF, commitTime: args.context.COMMIT_TIME,
+    },
+    args.manifest,
+    args.env,
+  );
+  args.log(`ghcr: SBOM of ${args.manifest.name} ${args.manifest.version}: ${file}${reused ? ' (made for this pack state before: reused)' : ''}`);
   return { file, document };
 }
 
