@@ -1,7 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import { ReleaseError } from '../../errors';
-import { run } from '../../exec';
 import { findTool } from '../../tools';
 import { ociRegistry, type Env, type OciRegistry } from '../../registries';
 import type { Destinations } from '../../destinations';
@@ -17,7 +16,8 @@ import { buildImage, LABEL_CHANNEL, LABEL_PROJECT, OCI_CREATED, OCI_REVISION, OC
 import { imageFiles, ociImageName, type Contents } from './layout';
 import { RegistryClient, RegistryHttpError } from './registry';
 import { attestImage, attestPackages, imageSbom, type AttestationResult } from './attest';
-import { keyOpensCommand, sign as cosignSign, signatureTag, type SignMode } from './sign';
+import { sign as cosignSign, signatureTag, type SignMode } from './sign';
+import { keyOpens } from './key-check';
 import {
   decidePointers, devAncestryQuestion, heldUnder, imageChannel, invalidTag, isImmutableTag,
   type ImageChannel, type ImageFacts, type OurImage, type TagDecision,
@@ -303,17 +303,17 @@ function missingKey(mode: SignMode | 'unset', reg: OciRegistry): { problem: stri
 
 /**
  * Key signing with a key file that COSIGN_PASSWORD does not open: found by `cosign public-key`
- * (writes nothing, asks no registry), so the run stops before any upload, not after the push.
+ * (writes nothing, asks no registry; once per key per run: key-check.ts), so the run stops before
+ * any upload, not after the push.
  */
 async function keyWontOpen(mode: SignMode | 'unset', reg: OciRegistry, input: OciReleaseInput): Promise<{ problem: string; fix: string } | null> {
   if (mode !== 'key' || !reg.cosignKey || /^[a-z0-9]+:\/\//.test(reg.cosignKey)) return null;
   const cosign = findTool('cosign', input.env, input.workspaceRoot);
-  const res = await run(keyOpensCommand({ key: reg.cosignKey, password: reg.cosignPassword }, { cosign, env: { ...process.env, ...input.env } }));
-  if (res.exitCode === 0) return null;
-  const said = `${res.stderr}\n${res.stdout}`.split('\n').map((l) => l.trim()).find((l) => /error/i.test(l)) ?? `exit ${res.exitCode}`;
+  const answer = await keyOpens({ key: reg.cosignKey, password: reg.cosignPassword, cosign, env: { ...process.env, ...input.env }, workspaceRoot: input.workspaceRoot });
+  if (answer.opens) return null;
   const source = credentialSource(input.env, 'COSIGN_PASSWORD');
   return {
-    problem: `the cosign key ${reg.cosignKey} does not open with the password in ${source} (cosign public-key: ${said})`,
+    problem: `the cosign key ${reg.cosignKey} does not open with the password in ${source} (cosign public-key: ${answer.said})`,
     fix: `set ${source} to the password the key was made with (check: cosign public-key --key ${reg.cosignKey}), or make a new pair with cosign generate-key-pair`,
   };
 }
