@@ -95,6 +95,8 @@ interface Ready {
   signMode: SignMode | 'unset';
   cosign: string;
   sbom?: { file: string; document: unknown };
+  /** Key signing with a key file: its public half (a stored package bundle signed with it is kept). */
+  publicKey?: string;
   pointers: TagDecision[];
 }
 
@@ -276,6 +278,16 @@ async function prepare(input: OciPublishInput): Promise<Ready> {
       log(`ghcr: [dry-run] ${(e as Error).message.replace(/\n\s*fix:/, '; fix:')} (a real run stops here, before any push)`);
     }
   }
+  // The password must open the key before the push (once per key per run: key-check.ts), and its public half is kept.
+  let publicKey: string | undefined;
+  if (!dryRun && cosign && signMode === 'key' && reg.cosignKey && !/^[a-z0-9]+:\/\//.test(reg.cosignKey)) {
+    const answer = await keyOpens({ key: reg.cosignKey, password: reg.cosignPassword, cosign, env: input.toolEnv, workspaceRoot: input.workspaceRoot });
+    if (!answer.opens) {
+      const source = credentialSource(input.env, 'COSIGN_PASSWORD');
+      throw new ReleaseError(`the cosign key ${reg.cosignKey} does not open with the password in ${source} (cosign public-key: ${answer.said})`, `set ${source} to the password the key was made with, or make a new pair with cosign generate-key-pair`, where(input));
+    }
+    publicKey = answer.publicKey;
+  }
   const { build, contents, ours } = buildOurImage(input, input.manifests, first, channel, where(input));
   log(`ghcr: ${input.image}@${ours.digest}`);
   log(`ghcr: ${contents.files.length} file(s) under /ameide/${input.project}/, layer ${build.layer.digest} (${build.layer.size} bytes)`);
@@ -292,7 +304,7 @@ async function prepare(input: OciPublishInput): Promise<Ready> {
   }
   const refused = pointers.filter((d) => d.action === 'refuse');
   if (refused.length && !dryRun) throw pointerRefusal(refused, input.image, where(input));
-  return { build, contents, ours, signMode, cosign, sbom, pointers };
+  return { build, contents, ours, signMode, cosign, sbom, publicKey, pointers };
 }
 
 /** Key signing with a COSIGN_KEY path that does not exist (a KMS URI is not checked here). */
@@ -434,7 +446,7 @@ async function sign(input: OciPublishInput, results: ArtifactResult[]): Promise<
 
 /** attest: SLSA provenance and the SBOM on the digest, then the packed files (attest.ts); only when signing. */
 async function attest(input: OciPublishInput, results: ArtifactResult[]): Promise<AttestationResult[]> {
-  const { ours, signMode, cosign, sbom } = await input.ready();
+  const { ours, signMode, cosign, sbom, publicKey } = await input.ready();
   if (signMode !== 'key' && signMode !== 'keyless') return [];
   const { reg, context, project } = input;
   const source = sourceOf(input);
@@ -450,7 +462,7 @@ async function attest(input: OciPublishInput, results: ArtifactResult[]): Promis
   }
   // The packed files are on their registries already: publish runs before ghcr.
   out.push(...(await attestPackages({
-    workspaceRoot: input.workspaceRoot, project, context, source, manifests: input.manifests, mode: signMode, sbom,
+    workspaceRoot: input.workspaceRoot, project, context, source, manifests: input.manifests, mode: signMode, sbom, publicKey,
     key, cosign, env: input.toolEnv, provenanceEnv: input.env, log: input.log,
   })));
   return out;
