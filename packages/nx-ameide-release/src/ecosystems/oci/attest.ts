@@ -34,7 +34,7 @@ export const evidenceDir = (project: string) => `dist/release/${project}`;
 
 /** The predicate types already attached to a digest, from the annotations of cosign's .att manifest. */
 export async function attestedPredicateTypes(client: RegistryClient, repo: string, digest: string): Promise<Set<string>> {
-  const m = await client.getManifest(repo, attestationTag(digest));
+  const m = await client.getManifest(repo, attestationTag(digest), { fresh: true }); // cosign writes it, not this client
   if (!m) return new Set();
   try {
     const body = JSON.parse(m.bytes.toString('utf8')) as { layers?: { annotations?: Record<string, string> }[] };

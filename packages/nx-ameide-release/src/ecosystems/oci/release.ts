@@ -146,9 +146,9 @@ export function sourceFromPackageJson(workspaceRoot: string): string | undefined
   return readRepositoryUrl(workspaceRoot)?.replace(/^git\+/, '').replace(/\.git$/, '').replace(/^github:/, 'https://github.com/');
 }
 
-/** The facts a tag's image carries, from manifest annotations, else config labels. */
-export async function readFacts(client: RegistryClient, repo: string, tag: string): Promise<ImageFacts | null> {
-  const m = await client.getManifest(repo, tag);
+/** The facts a tag's image carries, from manifest annotations, else config labels; `fresh`: not from the task's session. */
+export async function readFacts(client: RegistryClient, repo: string, tag: string, opts: { fresh?: boolean } = {}): Promise<ImageFacts | null> {
+  const m = await client.getManifest(repo, tag, opts);
   if (!m) return null;
   let body: { annotations?: Record<string, string>; config?: { digest?: string } } = {};
   try {
@@ -397,7 +397,7 @@ async function tag(input: OciPublishInput, name: string): Promise<void> {
  */
 async function upload(input: OciPublishInput, artifact: PlannedArtifact): Promise<void> {
   const held = input.state.held.get(tagOf(artifact));
-  const now = await readFacts(input.client, input.repo, tagOf(artifact));
+  const now = await readFacts(input.client, input.repo, tagOf(artifact), { fresh: true });
   if ((now?.digest ?? null) !== (held?.digest ?? null)) throw new AlreadyThere(artifact);
   if (held) input.log(`ghcr: ${tagOf(artifact)} moves from the ${held.channel} image ${held.digest} (still reachable by digest) to this ${(await input.ready()).ours.channel} image`);
   await push(input);
@@ -433,7 +433,7 @@ async function sign(input: OciPublishInput, results: ArtifactResult[]): Promise<
   const { reg } = input;
   if (signMode === 'off') return 'off';
   if (signMode === 'unset' || !(await reachable(input, results))) return 'not-needed';
-  if (await input.client.getManifest(input.repo, signatureTag(ours.digest))) return 'already-signed';
+  if (await input.client.getManifest(input.repo, signatureTag(ours.digest), { fresh: true })) return 'already-signed';
   await cosignSign(
     { ref: `${input.image}@${ours.digest}`, insecure: reg.insecure },
     signMode,
