@@ -1,6 +1,7 @@
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { spawn } from 'node:child_process';
 import { runOrThrow } from '../../exec';
 import { forgetKeyAnswers, keyOpens, runIdentity } from './key-check';
 
@@ -76,6 +77,25 @@ describe('keyOpens with the real cosign', () => {
       expect(text).not.toContain('key-pass');
       expect(Object.keys(JSON.parse(text)).sort()).toEqual(['publicKey', 'run']);
     }
+  });
+
+  it('task processes of one run that ask at the same time run cosign once: one holds the lock, the others wait for its record', async () => {
+    const sameRun = { NX_INVOCATION_ANCESTOR_PIDS: String(process.ppid) }; // one run; a fresh workspace below, so no record yet
+    const ws2 = join(tmp, 'ws-parallel');
+    mkdirSync(join(ws2, '.git'), { recursive: true });
+    const before = runs();
+    const script = `require(${JSON.stringify(join(__dirname, 'key-check.ts'))}).keyOpens({ key: ${JSON.stringify(join(tmp, 'cosign.key'))}, password: 'key-pass', cosign: ${JSON.stringify(cosign)}, env: process.env, workspaceRoot: ${JSON.stringify(ws2)} }).then((a) => process.stdout.write(String(a.opens)))`;
+    const child = () =>
+      new Promise<string>((resolve, reject) => {
+        const p = spawn(process.execPath, ['-r', '@swc-node/register', '-e', script], { env: { ...process.env, ...sameRun }, stdio: ['ignore', 'pipe', 'inherit'] });
+        let out = '';
+        p.stdout.on('data', (d) => (out += d));
+        p.on('error', reject);
+        p.on('close', () => resolve(out));
+      });
+    expect(await Promise.all([child(), child(), child()])).toEqual(['true', 'true', 'true']);
+    expect(runs() - before).toBe(1);
+    expect(readdirSync(join(ws2, '.git/nx-ameide-release/cosign-key')).filter((f) => f.endsWith('.lock'))).toEqual([]);
   });
 
   it('a refusal is not stored (cosign is asked again), and another key file is another question', async () => {

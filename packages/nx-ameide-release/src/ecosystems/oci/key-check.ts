@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
 import { sha256Hex } from '../../hash';
 import { run } from '../../exec';
 import { readEntry, storeDir, writeEntry } from '../../evidence/store';
@@ -13,7 +14,8 @@ import { keyOpensCommand } from './sign';
  * - In one process: by key-file digest and password (in memory only).
  * - Across the task processes of one Nx run: by key-file digest and the run (the Nx process that
  *   started the task, by pid and start time, from NX_INVOCATION_ANCESTOR_PIDS and /proc), in the
- *   clone's git directory (src/evidence/store.ts). The record holds the public key and the run, never
+ *   clone's git directory (src/evidence/store.ts). Tasks that start together wait for the one that
+ *   took the lock (`<digest>.lock`, naming its pid; a lock of a process that is gone is taken over). The record holds the public key and the run, never
  *   the password or anything made from it: within one run every task gets the same COSIGN_PASSWORD.
  *   Outside Nx, or where the run cannot be told (no /proc), cosign answers every time.
  *
@@ -73,19 +75,73 @@ async function ask(input: KeyCheckInput, keyDigest: string): Promise<KeyAnswer> 
   const runId = runIdentity(input.env);
   const dir = runId ? storeDir(input.workspaceRoot, 'cosign-key', input.env) : null;
   const name = `${keyDigest}.json`;
-  try {
-    const seen = JSON.parse(readEntry(dir, name) ?? 'null') as { run?: string; publicKey?: string } | null;
-    if (seen?.run === runId && typeof seen.publicKey === 'string' && seen.publicKey.includes('PUBLIC KEY')) return { opens: true, publicKey: seen.publicKey };
-  } catch {
-    /* torn entry: ask cosign */
+  const recorded = (): KeyAnswer | null => {
+    try {
+      const seen = JSON.parse(readEntry(dir, name) ?? 'null') as { run?: string; publicKey?: string } | null;
+      return seen?.run === runId && typeof seen.publicKey === 'string' && seen.publicKey.includes('PUBLIC KEY') ? { opens: true, publicKey: seen.publicKey } : null;
+    } catch {
+      return null; // torn entry: ask cosign
+    }
+  };
+  const known = recorded();
+  if (known || !dir) return known ?? cosignAnswer(input, null, name);
+  // The tasks of a run start together: one asks cosign, the others wait for its record.
+  const lock = join(dir, `${keyDigest}.lock`);
+  if (takeLock(lock)) {
+    try {
+      return await cosignAnswer(input, dir, name, runId);
+    } finally {
+      rmSync(lock, { force: true });
+    }
   }
+  for (let waited = 0; waited < LOCK_WAIT_MS && lockHeld(lock); waited += 100) await new Promise((r) => setTimeout(r, 100));
+  return recorded() ?? cosignAnswer(input, dir, name, runId); // the holder found no opening key, or is gone: ask ourselves
+}
+
+const LOCK_WAIT_MS = 60_000;
+
+/** Create the lock (it names this process); false when another live process holds it. */
+function takeLock(lock: string): boolean {
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      mkdirSync(join(lock, '..'), { recursive: true });
+      const fd = openSync(lock, 'wx');
+      writeSync(fd, String(process.pid));
+      closeSync(fd);
+      return true;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') return false; // no store: ask without one
+      if (lockHeld(lock)) return false;
+      rmSync(lock, { force: true }); // left by a process that is gone
+    }
+  }
+  return false;
+}
+
+function lockHeld(lock: string): boolean {
+  let pid: number;
+  try {
+    pid = Number(readFileSync(lock, 'utf8'));
+  } catch {
+    return false;
+  }
+  if (!Number.isInteger(pid) || pid <= 0) return true; // being written
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+async function cosignAnswer(input: KeyCheckInput, dir: string | null, name: string, runId: string | null = null): Promise<KeyAnswer> {
   const res = await run(keyOpensCommand({ key: input.key, password: input.password }, { cosign: input.cosign, env: input.env }));
   if (res.exitCode !== 0) {
     const said = `${res.stderr}\n${res.stdout}`.split('\n').map((l) => l.trim()).find((l) => /error/i.test(l)) ?? `exit ${res.exitCode}`;
     return { opens: false, said };
   }
   const publicKey = res.stdout.trim() + '\n';
-  writeEntry(dir, name, JSON.stringify({ run: runId, publicKey }));
+  if (runId) writeEntry(dir, name, JSON.stringify({ run: runId, publicKey }));
   return { opens: true, publicKey };
 }
 
