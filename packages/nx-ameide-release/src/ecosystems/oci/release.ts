@@ -283,8 +283,8 @@ async function prepare(input: OciPublishInput): Promise<Ready> {
   if (!dryRun && cosign && signMode === 'key' && reg.cosignKey && !/^[a-z0-9]+:\/\//.test(reg.cosignKey)) {
     const answer = await keyOpens({ key: reg.cosignKey, password: reg.cosignPassword, cosign, env: input.toolEnv, workspaceRoot: input.workspaceRoot });
     if (!answer.opens) {
-      const source = credentialSource(input.env, 'COSIGN_PASSWORD');
-      throw new ReleaseError(`the cosign key ${reg.cosignKey} does not open with the password in ${source} (cosign public-key: ${answer.said})`, `set ${source} to the password the key was made with, or make a new pair with cosign generate-key-pair`, where(input));
+      const { problem, fix } = wontOpen(reg.cosignKey, input.env, answer.said);
+      throw new ReleaseError(problem, fix, where(input));
     }
     publicKey = answer.publicKey;
   }
@@ -322,11 +322,15 @@ async function keyWontOpen(mode: SignMode | 'unset', reg: OciRegistry, input: Oc
   if (mode !== 'key' || !reg.cosignKey || /^[a-z0-9]+:\/\//.test(reg.cosignKey)) return null;
   const cosign = findTool('cosign', input.env, input.workspaceRoot);
   const answer = await keyOpens({ key: reg.cosignKey, password: reg.cosignPassword, cosign, env: { ...process.env, ...input.env }, workspaceRoot: input.workspaceRoot });
-  if (answer.opens) return null;
-  const source = credentialSource(input.env, 'COSIGN_PASSWORD');
+  return answer.opens ? null : wontOpen(reg.cosignKey, input.env, answer.said);
+}
+
+/** The refusal of a key its password does not open: names the variable, never its value. */
+function wontOpen(key: string, env: Env, said: string): { problem: string; fix: string } {
+  const source = credentialSource(env, 'COSIGN_PASSWORD');
   return {
-    problem: `the cosign key ${reg.cosignKey} does not open with the password in ${source} (cosign public-key: ${answer.said})`,
-    fix: `set ${source} to the password the key was made with (check: cosign public-key --key ${reg.cosignKey}), or make a new pair with cosign generate-key-pair`,
+    problem: `the cosign key ${key} does not open with the password in ${source} (cosign public-key: ${said})`,
+    fix: `set ${source} to the password the key was made with (check: cosign public-key --key ${key}), or make a new pair with cosign generate-key-pair`,
   };
 }
 
