@@ -115,8 +115,10 @@ describe('a dev release of all four packages', () => {
       // dev makes no package bundles (they are GitHub Release assets); the image's attestations are there already
       expect([p, result.attestations.map((a: any) => [a.type, a.status, Boolean(a.subject)])]).toEqual([p, [['slsaprovenance1', 'already-attested', false], ['cyclonedx', 'already-attested', false]]]);
     }
-    // the SBOMs of this pack state were made by the first run: cdxgen does not run again
-    expect(run.output.match(/SBOM of .*\(made for this pack state before: reused\)/g)?.length).toBe(4);
+    // the SBOMs of this pack state were made by the first run: cdxgen does not run again (the plugin's own image too)
+    const sboms = run.output.match(/ghcr: SBOM of .*/g) ?? [];
+    expect(sboms.length).toBeGreaterThanOrEqual(4);
+    expect(sboms.filter((l) => !l.includes('(made for this pack state before: reused)'))).toEqual([]);
   });
 });
 
