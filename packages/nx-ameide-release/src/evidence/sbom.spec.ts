@@ -1,8 +1,9 @@
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { findTool } from '../tools';
-import { cdxgenCommand, derivedSerial, generateSbom, normalizeSbom, purlOf } from './sbom';
+import { cdxgenCommand, derivedSerial, generateSbom, normalizeSbom, purlOf, sbomOfPack } from './sbom';
+import type { PackManifest } from '../ecosystems/types';
 
 jest.setTimeout(120_000);
 
@@ -117,5 +118,58 @@ describe('generateSbom with the real cdxgen', () => {
     expect(bom.metadata.timestamp).toBe('2025-11-13T15:32:11Z');
     expect(bom.metadata.properties).toContainEqual({ name: 'io.ameide:git.sha', value: SHA });
     expect(made[0]).not.toContain(tmp);
+  });
+});
+
+describe('sbomOfPack: one cdxgen run per pack state', () => {
+  const tmp = mkdtempSync(join(tmpdir(), 'ameide-sbom-reuse-'));
+  afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+  const repoRoot = resolve(__dirname, '../../../..');
+
+  it('reuses the SBOM of the same pack state from the git directory, and makes it again when the packed bytes, a lockfile or the stored entry change', async () => {
+    const ws = join(tmp, 'ws');
+    mkdirSync(join(ws, '.git'), { recursive: true });
+    cpSync(join(repoRoot, 'packages/ameide_sdk_go'), join(ws, 'packages/ameide_sdk_go'), { recursive: true, filter: (p) => !p.includes('dist') });
+    // the real cdxgen, behind a wrapper that counts its runs
+    const runs = join(tmp, 'runs.log');
+    const cdxgen = join(tmp, 'cdxgen');
+    writeFileSync(cdxgen, `#!/bin/sh\necho run >> '${runs}'\nexec '${findTool('cdxgen')}' "$@"\n`);
+    chmodSync(cdxgen, 0o755);
+    const count = () => (existsSync(runs) ? readFileSync(runs, 'utf8').trim().split('\n').length : 0);
+    const input = {
+      workspaceRoot: ws, projectRoot: 'packages/ameide_sdk_go', outFile: 'dist/release/go/sbom.cdx.json', cdxgen, ecosystem: 'go' as const,
+      name: 'github.com/ameideio/ameide-sdk-go', version: 'v0.4.0', sha: SHA, ref: 'refs/tags/v0.4.0', commitTime: '2025-11-13T15:32:11Z',
+    };
+    const manifest: PackManifest = {
+      project: 'go', name: input.name, ecosystem: 'go', version: 'v0.4.0', gitSha: SHA, channel: 'release',
+      files: [{ file: 'dist/go/v0.4.0.zip', sha256: 'a'.repeat(64), kind: 'go-zip' }],
+    };
+    const out = join(ws, input.outFile);
+
+    const first = await sbomOfPack(input, manifest, {});
+    expect([first.reused, count()]).toEqual([false, 1]);
+    const made = readFileSync(out, 'utf8');
+    rmSync(out);
+    const again = await sbomOfPack(input, manifest, {});
+    expect([again.reused, count()]).toEqual([true, 1]);
+    expect(readFileSync(out, 'utf8')).toBe(made); // the release evidence is written from the stored bytes
+    expect(again.document).toEqual(first.document);
+
+    // other packed bytes: another pack state
+    const repacked = { ...manifest, files: [{ ...manifest.files[0], sha256: 'b'.repeat(64) }] };
+    expect((await sbomOfPack(input, repacked, {})).reused).toBe(false);
+    expect(count()).toBe(2);
+    // a changed go.sum (cdxgen reads it) is another input too
+    writeFileSync(join(ws, 'packages/ameide_sdk_go/go.sum'), 'example.com/x v1.0.0 h1:AAAA=\n');
+    expect((await sbomOfPack(input, manifest, {})).reused).toBe(false);
+    expect(count()).toBe(3);
+    // a stored entry that names another commit is not taken for this one
+    const store = join(ws, '.git/nx-ameide-release/sbom');
+    for (const f of readdirSync(store)) writeFileSync(join(store, f), readFileSync(join(store, f), 'utf8').split(SHA).join('d'.repeat(40)));
+    expect((await sbomOfPack(input, manifest, {})).reused).toBe(false);
+    expect(count()).toBe(4);
+    // AMEIDE_EVIDENCE_CACHE=off: always made
+    expect((await sbomOfPack(input, manifest, { AMEIDE_EVIDENCE_CACHE: 'off' })).reused).toBe(false);
+    expect(count()).toBe(5);
   });
 });

@@ -1,10 +1,11 @@
 import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { runOrThrow, type Command } from '../exec';
 import { ReleaseError } from '../errors';
-import type { Ecosystem } from '../ecosystems/types';
+import type { Ecosystem, PackManifest } from '../ecosystems/types';
+import { readEntry, storeDir, writeEntry } from './store';
 
 /**
  * The CycloneDX SBOM of a release project, made by cdxgen (tools/setup.sh installs it) from the
@@ -125,4 +126,77 @@ export async function generateSbom(input: GenerateSbomInput): Promise<unknown> {
   } finally {
     rmSync(tmp, { recursive: true, force: true });
   }
+}
+
+/**
+ * The files of a project directory cdxgen reads (manifests and lockfiles; it is run with
+ * --no-recurse): with the pack manifest they are what an SBOM is a function of.
+ */
+const SBOM_SOURCES = /^(package\.json|package-lock\.json|npm-shrinkwrap\.json|pnpm-lock\.yaml|yarn\.lock|bun\.lockb?|pyproject\.toml|setup\.py|setup\.cfg|requirements.*\.txt|Pipfile(\.lock)?|poetry\.lock|uv\.lock|pdm\.lock|go\.mod|go\.sum|go\.work(\.sum)?)$/;
+
+/** This module's identity: an entry normalised by other code is never reused (module path + build time). */
+const CODE_ID = (() => {
+  try {
+    return `${__filename}:${statSync(__filename).mtimeMs}`;
+  } catch {
+    return __filename;
+  }
+})();
+
+/**
+ * The key of one SBOM: the pack manifest (SHA, version, every packed file's sha256), the facts
+ * the document names (ref, commit time), the bytes of every manifest and lockfile cdxgen reads in
+ * the project directory, the cdxgen binary (real path, size, mtime), the spec version and this
+ * normaliser. Equal keys give the same document: cdxgen reads nothing else (no install, no network).
+ */
+export function sbomKey(input: GenerateSbomInput, manifest: PackManifest): string {
+  const projectDir = join(input.workspaceRoot, input.projectRoot);
+  const sources = readdirSync(projectDir)
+    .filter((f) => SBOM_SOURCES.test(f))
+    .sort()
+    .map((f) => [f, createHash('sha256').update(readFileSync(join(projectDir, f))).digest('hex')]);
+  let tool: unknown = input.cdxgen;
+  try {
+    const real = realpathSync(input.cdxgen);
+    const st = statSync(real);
+    tool = [real, st.size, st.mtimeMs];
+  } catch {
+    /* not a file path: the name alone */
+  }
+  const facts = { ecosystem: input.ecosystem, name: input.name, version: input.version, sha: input.sha, ref: input.ref, commitTime: input.commitTime, projectRoot: input.projectRoot };
+  const packed = { ...manifest, files: manifest.files.map((f) => ({ file: f.file, sha256: f.sha256, kind: f.kind })) };
+  return createHash('sha256').update(JSON.stringify({ v: 1, code: CODE_ID, spec: SBOM_SPEC_VERSION, tool, facts, packed, sources })).digest('hex');
+}
+
+/** A stored document is reused only when it names this release: the package URL and the SHA. */
+function namesRelease(doc: any, input: GenerateSbomInput): boolean {
+  const sha = (doc?.metadata?.properties ?? []).find((p: { name?: string }) => p?.name === 'io.ameide:git.sha')?.value;
+  return doc?.bomFormat === 'CycloneDX' && doc?.metadata?.component?.purl === purlOf(input.ecosystem, input.name, input.version) && sha === input.sha;
+}
+
+/**
+ * The project's SBOM for one pack state: made by cdxgen once (generateSbom), then reused by every
+ * later run of the same key (sbomKey) from the clone's git directory (src/evidence/store.ts), so a
+ * re-run of a SHA does not run cdxgen again. `outFile` is written either way (the release evidence).
+ */
+export async function sbomOfPack(input: GenerateSbomInput, manifest: PackManifest, env: Record<string, string | undefined> = process.env): Promise<{ document: unknown; reused: boolean }> {
+  const dir = storeDir(input.workspaceRoot, 'sbom', env);
+  const name = `${sbomKey(input, manifest)}.cdx.json`;
+  const text = readEntry(dir, name);
+  if (text !== null) {
+    try {
+      const document = JSON.parse(text);
+      if (namesRelease(document, input)) {
+        const out = join(input.workspaceRoot, input.outFile);
+        mkdirSync(dirname(out), { recursive: true });
+        writeFileSync(out, text);
+        return { document, reused: true };
+      }
+    } catch {
+      /* torn or foreign entry: made again below */
+    }
+  }
+  const document = await generateSbom(input);
+  writeEntry(dir, name, readFileSync(join(input.workspaceRoot, input.outFile), 'utf8'));
+  return { document, reused: false };
 }

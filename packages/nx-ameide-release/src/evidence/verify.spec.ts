@@ -227,11 +227,31 @@ describe('provenance attestation and verify against docker-registry', () => {
     expect(att).not.toBeNull();
   });
 
-  it('a re-run attests nothing twice', async () => {
+  it('a re-run attests nothing twice: the image\'s are on the registry, the package bundles are kept byte for byte', async () => {
+    const bundles = PACKAGE_ATTESTATIONS.map((a) => join(tmp, 'ws-bbbb', a.file));
+    const before = bundles.map((b) => readFileSync(b));
     const again = await release(SHA_B);
     expect(again.signature).toBe('already-signed');
-    // the image's are on the registry already; the package bundles are local files, signed again
-    expect(again.attestations.map((a) => a.status)).toEqual(['already-attested', 'already-attested', 'attested', 'attested']);
+    expect(again.attestations.map((a) => a.status)).toEqual(['already-attested', 'already-attested', 'already-attested', 'already-attested']);
+    expect(bundles.map((b) => readFileSync(b).equals(before[bundles.indexOf(b)]))).toEqual([true, true]);
+  });
+
+  it('a re-run signs a package bundle again when the one there was not made with this key', async () => {
+    const provenance = join(tmp, 'ws-bbbb', PACKAGE_ATTESTATIONS[0].file);
+    const kept = readFileSync(provenance);
+    // a bundle of the same statement, signed with another key, left where the run looks
+    const otherDir = join(tmp, 'other-key-rerun');
+    mkdirSync(otherDir);
+    await runOrThrow({ command: COSIGN, args: ['generate-key-pair'], cwd: otherDir, env: { ...process.env, COSIGN_PASSWORD: 'x' } });
+    writeFileSync(join(otherDir, 'pred.json'), JSON.stringify((bundleStatement(kept) as { predicate: unknown }).predicate));
+    await runOrThrow({
+      command: COSIGN, cwd: join(tmp, 'ws-bbbb', 'dist/sdk'), env: { ...process.env, COSIGN_PASSWORD: 'x' },
+      args: ['attest-blob', '--yes', '--key', join(otherDir, 'cosign.key'), '--tlog-upload=false', '--type', 'slsaprovenance1', '--predicate', join(otherDir, 'pred.json'), '--bundle', provenance, 'ameideio-ameide-sdk-ts-0.3.0.tgz'],
+    });
+    const again = await release(SHA_B);
+    expect(again.attestations.map((a) => a.status)).toEqual(['already-attested', 'already-attested', 'attested', 'already-attested']);
+    const r = await cli(['--artifact', join(tmp, 'ws-bbbb', TGZ), '--bundle', provenance, '--sha', SHA_B, '--key', key.pub]);
+    expect(r.exitCode).toBe(0);
   });
 
   it('verify accepts the image for its SHA (by tag and by digest), and says what it checked', async () => {

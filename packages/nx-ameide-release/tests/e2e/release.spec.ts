@@ -110,8 +110,15 @@ describe('a dev release of all four packages', () => {
     expect(run.output).not.toMatch(/\] published: /);
     expect(await reg.npmVersions(NPM[0])).toEqual(before);
     for (const p of ['configuration', 'ameide_sdk_ts', 'ameide_sdk_python', 'ameide_sdk_go']) {
-      expect(ws.readJson(`dist/${p}/ghcr-result.json`).blobsUploaded).toBe(0);
+      const result = ws.readJson(`dist/${p}/ghcr-result.json`);
+      expect(result.blobsUploaded).toBe(0);
+      // dev makes no package bundles (they are GitHub Release assets); the image's attestations are there already
+      expect([p, result.attestations.map((a: any) => [a.type, a.status, Boolean(a.subject)])]).toEqual([p, [['slsaprovenance1', 'already-attested', false], ['cyclonedx', 'already-attested', false]]]);
     }
+    // the SBOMs of this pack state were made by the first run: cdxgen does not run again (the plugin's own image too)
+    const sboms = run.output.match(/ghcr: SBOM of .*/g) ?? [];
+    expect(sboms.length).toBeGreaterThanOrEqual(4);
+    expect(sboms.filter((l) => !l.includes('(made for this pack state before: reused)'))).toEqual([]);
   });
 });
 
@@ -263,6 +270,11 @@ describe('a release', () => {
     expect(run.output.match(/already-published/g)?.length).toBeGreaterThanOrEqual(4);
     expect(reg.goTags()).toEqual(tagsBefore);
     expect(ws.readJson('dist/ameide_sdk_go/ghcr-result.json').blobsUploaded).toBe(0);
+    // every package bundle of the first release run is kept (same statement, this key): nothing is signed again
+    for (const p of ['configuration', 'ameide_sdk_ts', 'ameide_sdk_python', 'ameide_sdk_go']) {
+      const statuses = ws.readJson(`dist/${p}/ghcr-result.json`).attestations.map((a: any) => a.status);
+      expect([p, statuses.length > 2, [...new Set(statuses)]]).toEqual([p, true, ['already-attested']]);
+    }
   });
 });
 

@@ -1,9 +1,10 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, isAbsolute, join } from 'node:path';
 import { runOrThrow } from '../../exec';
 import { packageProvenanceStatement, provenanceStatement, type ProvenanceInput } from '../../evidence/provenance';
-import { generateSbom } from '../../evidence/sbom';
+import { sbomOfPack } from '../../evidence/sbom';
+import { bundleMismatch } from '../../evidence/bundle';
 import { findTool } from '../../tools';
 import type { VersionContext } from '../../version/types';
 import type { Log, PackManifest } from '../types';
@@ -33,7 +34,7 @@ export const evidenceDir = (project: string) => `dist/release/${project}`;
 
 /** The predicate types already attached to a digest, from the annotations of cosign's .att manifest. */
 export async function attestedPredicateTypes(client: RegistryClient, repo: string, digest: string): Promise<Set<string>> {
-  const m = await client.getManifest(repo, attestationTag(digest));
+  const m = await client.getManifest(repo, attestationTag(digest), { fresh: true }); // cosign writes it, not this client
   if (!m) return new Set();
   try {
     const body = JSON.parse(m.bytes.toString('utf8')) as { layers?: { annotations?: Record<string, string> }[] };
@@ -63,7 +64,9 @@ export interface AttestInput {
 /**
  * The CycloneDX SBOM of the project whose artifacts the image holds, written to
  * dist/release/<project>/sbom.cdx.json. Runs before anything is pushed: a missing cdxgen
- * stops the release there, not after an image went out without its SBOM.
+ * stops the release there, not after an image went out without its SBOM. Made once per pack
+ * state (sbomOfPack: keyed by the pack manifest, the project's manifests and lockfiles and the
+ * cdxgen binary) and reused by a re-run of the same SHA.
  */
 export async function imageSbom(args: {
   workspaceRoot: string;
@@ -76,12 +79,16 @@ export async function imageSbom(args: {
 }): Promise<{ file: string; document: unknown }> {
   const cdxgen = findTool('cdxgen', args.env, args.workspaceRoot);
   const file = `${evidenceDir(args.project)}/sbom.cdx.json`;
-  const document = await generateSbom({
-    workspaceRoot: args.workspaceRoot, projectRoot: args.projectRoot, outFile: file, cdxgen, env: args.env,
-    ecosystem: args.manifest.ecosystem, name: args.manifest.name, version: args.manifest.version,
-    sha: args.context.GIT_SHA, ref: args.context.REF, commitTime: args.context.COMMIT_TIME,
-  });
-  args.log(`ghcr: SBOM of ${args.manifest.name} ${args.manifest.version}: ${file}`);
+  const { document, reused } = await sbomOfPack(
+    {
+      workspaceRoot: args.workspaceRoot, projectRoot: args.projectRoot, outFile: file, cdxgen, env: args.env,
+      ecosystem: args.manifest.ecosystem, name: args.manifest.name, version: args.manifest.version,
+      sha: args.context.GIT_SHA, ref: args.context.REF, commitTime: args.context.COMMIT_TIME,
+    },
+    args.manifest,
+    args.env,
+  );
+  args.log(`ghcr: SBOM of ${args.manifest.name} ${args.manifest.version}: ${file}${reused ? ' (made for this pack state before: reused)' : ''}`);
   return { file, document };
 }
 
@@ -140,17 +147,29 @@ export interface AttestPackagesInput {
   provenanceEnv: Record<string, string | undefined>;
   /** The project's CycloneDX SBOM, attested per file as `cyclonedx` (cosign attest-blob takes one subject). */
   sbom?: { file: string; document: unknown };
+  /** Key signing: the key's public half (key-check.ts). A bundle already there that verifies with it and holds this statement is kept. */
+  publicKey?: string;
   log: Log;
 }
 
 /**
  * Each packed file's own evidence, right after the image's: a SLSA v1 provenance statement whose
  * subject is the file's sha256 (packageProvenanceStatement), and the project's SBOM, each signed with
- * `cosign attest-blob` as the image is signed, into a bundle under dist/release/<project>/. Bundles are
- * local files: a re-run signs them again (the statements are the same bytes; the signature may differ).
- * A file whose bytes are not the ones the pack manifest lists stops the step before it signs anything.
+ * `cosign attest-blob` as the image is signed, into a bundle under dist/release/<project>/.
+ *
+ * Only on the release channel: the bundles are assets of the GitHub Release, which only a release
+ * has. On dev nothing reads them (the dev image's provenance already lists every package file's
+ * sha256: `verify <image> --artifact <file>`), so none are made.
+ *
+ * A re-run keeps a bundle that is already there when it provably is this attestation (bundleMismatch:
+ * same subject, predicate type and predicate, signed with this run's key); key signing only (keyless
+ * has no key that stays the same between runs).
  */
 export async function attestPackages(input: AttestPackagesInput): Promise<AttestationResult[]> {
+  if (input.context.CHANNEL !== 'release') {
+    input.log(`ghcr: package bundles: none on the ${input.context.CHANNEL} channel (they are GitHub Release assets; the image's provenance lists each package file)`);
+    return [];
+  }
   const dir = evidenceDir(input.project);
   const files = input.manifests.flatMap((m) => m.files.filter((f) => f.kind !== 'go-list').map((f) => ({ ...f, manifest: m })));
   // The files' sha256 were checked against the pack manifest by the publish flow (src/flow/manifest.ts) before any upload.
@@ -168,15 +187,20 @@ export async function attestPackages(input: AttestPackagesInput): Promise<Attest
       });
       const provenancePredicate = join(tmp, `${basename(f.file)}.slsaprovenance1.json`);
       writeFileSync(provenancePredicate, JSON.stringify(statement.predicate));
-      const docs: { type: AttestationType; predicateFile: string }[] = [{ type: 'slsaprovenance1', predicateFile: provenancePredicate }];
-      if (input.sbom) docs.push({ type: 'cyclonedx', predicateFile: sbomPredicate });
+      const docs: { type: AttestationType; predicateFile: string; predicate: unknown }[] = [{ type: 'slsaprovenance1', predicateFile: provenancePredicate, predicate: statement.predicate }];
+      if (input.sbom) docs.push({ type: 'cyclonedx', predicateFile: sbomPredicate, predicate: input.sbom.document });
       for (const doc of docs) {
         const bundle = `${dir}/${packageBundleName(f.file, doc.type)}`;
-        await runOrThrow(
-          attestBlobCommand(isAbsolute(f.file) ? f.file : join(input.workspaceRoot, f.file), input.mode, { ...doc, bundle: join(input.workspaceRoot, bundle) }, input.key, { cosign: input.cosign, env: input.env }),
-        );
-        results.push({ type: doc.type, predicateType: ATTESTATION_TYPES[doc.type], status: 'attested', file: bundle, subject: f.file });
-        input.log(`ghcr: ${doc.type} attestation of ${basename(f.file)} (sha256:${f.sha256}): ${bundle}`);
+        const bundlePath = join(input.workspaceRoot, bundle);
+        const want = { name: basename(f.file), sha256: f.sha256, predicateType: ATTESTATION_TYPES[doc.type], predicate: doc.predicate };
+        const kept = input.mode === 'key' && input.publicKey && existsSync(bundlePath) && bundleMismatch(readFileSync(bundlePath), want, input.publicKey) === null;
+        if (!kept) {
+          await runOrThrow(
+            attestBlobCommand(isAbsolute(f.file) ? f.file : join(input.workspaceRoot, f.file), input.mode, { type: doc.type, predicateFile: doc.predicateFile, bundle: bundlePath }, input.key, { cosign: input.cosign, env: input.env }),
+          );
+        }
+        results.push({ type: doc.type, predicateType: ATTESTATION_TYPES[doc.type], status: kept ? 'already-attested' : 'attested', file: bundle, subject: f.file });
+        input.log(`ghcr: ${doc.type} attestation of ${basename(f.file)} (sha256:${f.sha256}): ${bundle}${kept ? ' (already there, same statement, signed with this key: kept)' : ''}`);
       }
     }
   } finally {

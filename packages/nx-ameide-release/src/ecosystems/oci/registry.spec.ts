@@ -2,7 +2,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildImage } from './image';
-import { nextLink, parseChallenge, RegistryClient, RegistryHttpError } from './registry';
+import { inRegistrySession, nextLink, parseChallenge, RegistryClient, RegistryHttpError } from './registry';
+import { startCountingProxy, type CountingProxy } from './testing/counting-proxy';
 import { freePort, startRegistry, type RegistryFixture } from './testing/registry-fixture';
 import { startTokenServer, type TokenServer } from './testing/token-server';
 
@@ -140,5 +141,60 @@ describe('RegistryClient with the bearer token flow (docker-registry auth: token
     const err = await pushImage(client, 'ameideio/bearer', 'z', 5).catch((e) => e);
     expect(err).toBeInstanceOf(RegistryHttpError);
     expect(err.status).toBe(401);
+  });
+});
+
+describe('inRegistrySession: one task asks the registry each thing once', () => {
+  let reg: RegistryFixture;
+  let proxy: CountingProxy;
+  beforeAll(async () => {
+    reg = await startRegistry();
+    proxy = await startCountingProxy(reg.host);
+  });
+  afterAll(async () => {
+    await proxy?.stop();
+    await reg?.stop();
+  });
+  const repo = 'ameideio/session-test';
+  const count = (method: string, re: RegExp) => proxy.requests.filter((q) => q.method === method && re.test(q.path)).length;
+
+  it('clients made in one session share the ping, tag lists, manifests and blobs; fresh reads and writes go to the registry', async () => {
+    const writer = new RegistryClient({ registry: proxy.host, insecure: true, retry: noRetry });
+    const { img } = await pushImage(writer, repo, 'a', 7);
+    proxy.reset();
+    await inRegistrySession(async () => {
+      // the preflight's client (short timeout) and the publish's client of one ghcr task
+      const check = new RegistryClient({ registry: proxy.host, insecure: true, timeoutMs: 5000, retry: noRetry });
+      const publish = new RegistryClient({ registry: proxy.host, insecure: true });
+      await check.checkPush(repo);
+      expect((await check.getManifest(repo, 'a'))?.digest).toBe(img.manifest.digest);
+      expect(await check.getManifest(repo, 'b')).toBeNull();
+      expect(await check.listTags(repo)).toEqual(['a']);
+      expect((await check.getBlob(repo, img.config.digest)).equals(img.config.bytes)).toBe(true);
+      await publish.ping();
+      expect((await publish.getManifest(repo, 'a'))?.digest).toBe(img.manifest.digest);
+      expect(await publish.getManifest(repo, 'b')).toBeNull();
+      expect(await publish.listTags(repo)).toEqual(['a']);
+      expect((await publish.getBlob(repo, img.config.digest)).equals(img.config.bytes)).toBe(true);
+      expect([count('GET', /^\/v2\/$/), count('GET', /manifests\/a$/), count('GET', /manifests\/b$/), count('GET', /tags\/list/), count('GET', /blobs\//)]).toEqual([1, 1, 1, 1, 1]);
+      // someone else writes b: a fresh read sees it (the race check before a PUT)
+      await writer.putManifest(repo, 'b', img.manifest.bytes, img.manifest.mediaType);
+      expect(await publish.getManifest(repo, 'b')).toBeNull(); // the session's answer
+      expect((await publish.getManifest(repo, 'b', { fresh: true }))?.digest).toBe(img.manifest.digest);
+      expect(count('GET', /manifests\/b$/)).toBe(2);
+      // what the task writes itself is known without asking
+      await publish.putManifest(repo, 'c', img.manifest.bytes, img.manifest.mediaType);
+      expect((await check.getManifest(repo, 'c'))?.digest).toBe(img.manifest.digest);
+      expect((await check.listTags(repo)).sort()).toEqual(['a', 'c']);
+      expect([count('GET', /manifests\/c$/), count('GET', /tags\/list/)]).toEqual([0, 1]);
+    });
+    // outside a session every read goes to the registry
+    proxy.reset();
+    const plain = new RegistryClient({ registry: proxy.host, insecure: true });
+    await plain.getManifest(repo, 'a');
+    await plain.getManifest(repo, 'a');
+    await plain.ping();
+    await plain.ping();
+    expect([count('GET', /manifests\/a$/), count('GET', /^\/v2\/$/)]).toEqual([2, 2]);
   });
 });

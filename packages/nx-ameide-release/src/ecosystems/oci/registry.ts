@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { redact } from '../../exec';
 import { isTransientError, withRetry, type RetryOptions } from '../../retry';
 import { MEDIA_TYPE_MANIFEST } from './image';
@@ -77,6 +78,42 @@ export function nextLink(header: string | null): string | null {
 
 const digestOf = (b: Buffer) => `sha256:${sha256Hex(b)}`;
 
+type Manifest = { digest: string; bytes: Buffer; mediaType: string };
+
+/**
+ * What one task learned from a registry, shared by every client it makes inside `inRegistrySession`
+ * (the ghcr executor: its preflight re-check and its publish ask the same registry the same things).
+ * The registry answered `GET /v2/` (per credentials), each repository's tags, each manifest read,
+ * each blob (content-addressed). A write updates what it changed; a read that must see the registry
+ * as it is now (the race check right before a PUT, what cosign wrote) asks with `fresh`. Kept in
+ * memory for the task only: outside a session every read goes to the registry.
+ */
+export class RegistrySession {
+  readonly answered = new Set<string>();
+  readonly manifests = new Map<string, Promise<Manifest | null>>();
+  readonly tags = new Map<string, Promise<string[]>>();
+  readonly blobs = new Map<string, Promise<Buffer>>();
+}
+
+const sessions = new AsyncLocalStorage<RegistrySession>();
+
+/** Run `fn` with one RegistrySession: every RegistryClient made inside shares what the registry said. */
+export function inRegistrySession<T>(fn: () => Promise<T>): Promise<T> {
+  return sessions.run(new RegistrySession(), fn);
+}
+
+/** A memoized read: the promise is shared; a failure is forgotten (the next caller asks again). */
+function remember<T>(map: Map<string, Promise<T>>, key: string, fresh: boolean, read: () => Promise<T>): Promise<T> {
+  const known = fresh ? undefined : map.get(key);
+  if (known) return known;
+  const p = read();
+  map.set(key, p);
+  p.catch(() => {
+    if (map.get(key) === p) map.delete(key);
+  });
+  return p;
+}
+
 function networkError(method: string, url: string, e: unknown): Error {
   const err = e as Error & { cause?: NodeJS.ErrnoException };
   const code = err?.cause?.code ?? (err?.name === 'TimeoutError' ? 'ETIMEDOUT' : '');
@@ -91,9 +128,13 @@ export class RegistryClient {
   readonly stats: RegistryStats = { blobsUploaded: 0, blobsSkipped: 0, manifestsPut: 0, tokenRequests: 0 };
   private readonly tokens = new Map<string, string>();
   private scheme: 'basic' | 'bearer' | null = null;
+  /** The task's session (inRegistrySession), if any; reads are keyed by registry and credentials. */
+  private readonly session = sessions.getStore();
+  private readonly who: string;
 
   constructor(private readonly opts: RegistryClientOptions) {
     this.base = `${opts.insecure ? 'http' : 'https'}://${opts.registry}`;
+    this.who = `${this.base}\n${opts.username ?? ''}\n${sha256Hex(opts.password ?? '')}`;
   }
 
   private basicHeader(): string | null {
@@ -198,12 +239,14 @@ export class RegistryClient {
 
   /** GET /v2/: the registry answers and the credentials (if any) are accepted. */
   async ping(): Promise<void> {
+    if (this.session?.answered.has(this.who)) return; // this task's session saw it answer with these credentials
     const url = this.url('');
     await this.retry(async () => {
       const res = await this.send('GET', url, '');
       if (!res.ok) await this.fail(res, 'GET', url);
       await res.arrayBuffer();
     });
+    this.session?.answered.add(this.who);
   }
 
   /**
@@ -212,12 +255,16 @@ export class RegistryClient {
    * Writes nothing. Throws RegistryHttpError (401/403: refused) or a network error.
    */
   async checkPush(repo: string): Promise<void> {
+    const pushKey = `${this.who}\npush ${repo}`;
+    if (this.session?.answered.has(pushKey)) return;
     const url = this.url('');
     await this.retry(async () => {
       const res = await this.send('GET', url, `repository:${repo}:pull,push`);
       if (!res.ok) await this.fail(res, 'GET', url);
       await res.arrayBuffer();
     });
+    this.session?.answered.add(pushKey);
+    this.session?.answered.add(this.who);
   }
 
   async blobExists(repo: string, digest: string): Promise<boolean> {
@@ -231,6 +278,11 @@ export class RegistryClient {
   }
 
   async getBlob(repo: string, digest: string): Promise<Buffer> {
+    const read = () => this.fetchBlob(repo, digest);
+    return this.session ? remember(this.session.blobs, `${this.who}\n${repo}@${digest}`, false, read) : read();
+  }
+
+  private async fetchBlob(repo: string, digest: string): Promise<Buffer> {
     const url = this.url(`${repo}/blobs/${digest}`);
     return this.retry(async () => {
       const res = await this.send('GET', url, `repository:${repo}:pull`);
@@ -279,12 +331,29 @@ export class RegistryClient {
       if (res.status !== 201 && res.status !== 200) await this.fail(res, 'PUT', url);
       await res.arrayBuffer();
       this.stats.manifestsPut++;
-      return res.headers.get('docker-content-digest') ?? digestOf(bytes);
+      const digest = res.headers.get('docker-content-digest') ?? digestOf(bytes);
+      if (this.session) {
+        // what this task wrote is what a read would now return
+        const stored = Promise.resolve({ digest, bytes, mediaType });
+        this.session.manifests.set(`${this.who}\n${repo}:${reference}`, stored);
+        this.session.manifests.set(`${this.who}\n${repo}:${digest}`, stored);
+        const tags = this.session.tags.get(`${this.who}\n${repo}`);
+        if (tags && !reference.startsWith('sha256:')) this.session.tags.set(`${this.who}\n${repo}`, tags.then((t) => (t.includes(reference) ? t : [...t, reference])));
+      }
+      return digest;
     });
   }
 
-  /** The manifest under a tag or digest, or null when there is none (404). */
-  async getManifest(repo: string, reference: string): Promise<{ digest: string; bytes: Buffer; mediaType: string } | null> {
+  /**
+   * The manifest under a tag or digest, or null when there is none (404). In a session, a tag read
+   * before is answered from it unless `fresh` (the registry as it is now: before a PUT, after cosign).
+   */
+  async getManifest(repo: string, reference: string, opts: { fresh?: boolean } = {}): Promise<Manifest | null> {
+    const read = () => this.fetchManifest(repo, reference);
+    return this.session ? remember(this.session.manifests, `${this.who}\n${repo}:${reference}`, Boolean(opts.fresh), read) : read();
+  }
+
+  private async fetchManifest(repo: string, reference: string): Promise<Manifest | null> {
     const url = this.url(`${repo}/manifests/${reference}`);
     return this.retry(async () => {
       const res = await this.send('GET', url, `repository:${repo}:pull`, { headers: { accept: MANIFEST_ACCEPT } });
@@ -300,6 +369,11 @@ export class RegistryClient {
 
   /** Every tag of a repository (following Link pagination); [] when the repository does not exist. */
   async listTags(repo: string, pageSize = 100): Promise<string[]> {
+    const read = () => this.fetchTags(repo, pageSize);
+    return this.session ? remember(this.session.tags, `${this.who}\n${repo}`, false, read) : read();
+  }
+
+  private async fetchTags(repo: string, pageSize: number): Promise<string[]> {
     const tags: string[] = [];
     let next: string | null = this.url(`${repo}/tags/list?n=${pageSize}`);
     while (next) {

@@ -160,6 +160,15 @@ describe('ociRelease against docker-registry (anonymous)', () => {
     expect(await new RegistryClient({ registry: reg.host, insecure: true }).listTags('ameideio/ameide-sdk-ts')).toEqual([]);
   });
 
+  it('a key its password does not open stops the run before any push, even without the preflight', async () => {
+    reg.reset();
+    const err = await release(context(shaB, 'dev'), { env: { ...env(), COSIGN_PASSWORD: 'not-the-pass-31' } }).catch((e) => e);
+    expect(err).toBeInstanceOf(ReleaseError);
+    expect(err.message).toMatch(/does not open with the password in COSIGN_PASSWORD/);
+    expect(err.message).not.toContain('not-the-pass-31');
+    expect(reg.writes()).toEqual([]);
+  });
+
   it('a dev run pushes <sha> and dev, uploads two blobs and signs the digest', async () => {
     const r = (runs.devB = await release(context(shaB, 'dev')));
     expect(r).toMatchObject({ status: 'pushed', tagsPushed: [shaB, 'dev'], blobsUploaded: 2, signature: 'signed', image: image() });

@@ -1,7 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import { ReleaseError } from '../../errors';
-import { run } from '../../exec';
 import { findTool } from '../../tools';
 import { ociRegistry, type Env, type OciRegistry } from '../../registries';
 import type { Destinations } from '../../destinations';
@@ -17,7 +16,8 @@ import { buildImage, LABEL_CHANNEL, LABEL_PROJECT, OCI_CREATED, OCI_REVISION, OC
 import { imageFiles, ociImageName, type Contents } from './layout';
 import { RegistryClient, RegistryHttpError } from './registry';
 import { attestImage, attestPackages, imageSbom, type AttestationResult } from './attest';
-import { keyOpensCommand, sign as cosignSign, signatureTag, type SignMode } from './sign';
+import { sign as cosignSign, signatureTag, type SignMode } from './sign';
+import { keyOpens } from './key-check';
 import {
   decidePointers, devAncestryQuestion, heldUnder, imageChannel, invalidTag, isImmutableTag,
   type ImageChannel, type ImageFacts, type OurImage, type TagDecision,
@@ -95,6 +95,8 @@ interface Ready {
   signMode: SignMode | 'unset';
   cosign: string;
   sbom?: { file: string; document: unknown };
+  /** Key signing with a key file: its public half (a stored package bundle signed with it is kept). */
+  publicKey?: string;
   pointers: TagDecision[];
 }
 
@@ -144,9 +146,9 @@ export function sourceFromPackageJson(workspaceRoot: string): string | undefined
   return readRepositoryUrl(workspaceRoot)?.replace(/^git\+/, '').replace(/\.git$/, '').replace(/^github:/, 'https://github.com/');
 }
 
-/** The facts a tag's image carries, from manifest annotations, else config labels. */
-export async function readFacts(client: RegistryClient, repo: string, tag: string): Promise<ImageFacts | null> {
-  const m = await client.getManifest(repo, tag);
+/** The facts a tag's image carries, from manifest annotations, else config labels; `fresh`: not from the task's session. */
+export async function readFacts(client: RegistryClient, repo: string, tag: string, opts: { fresh?: boolean } = {}): Promise<ImageFacts | null> {
+  const m = await client.getManifest(repo, tag, opts);
   if (!m) return null;
   let body: { annotations?: Record<string, string>; config?: { digest?: string } } = {};
   try {
@@ -276,6 +278,16 @@ async function prepare(input: OciPublishInput): Promise<Ready> {
       log(`ghcr: [dry-run] ${(e as Error).message.replace(/\n\s*fix:/, '; fix:')} (a real run stops here, before any push)`);
     }
   }
+  // The password must open the key before the push (once per key per run: key-check.ts), and its public half is kept.
+  let publicKey: string | undefined;
+  if (!dryRun && cosign && signMode === 'key' && reg.cosignKey && !/^[a-z0-9]+:\/\//.test(reg.cosignKey)) {
+    const answer = await keyOpens({ key: reg.cosignKey, password: reg.cosignPassword, cosign, env: input.toolEnv, workspaceRoot: input.workspaceRoot });
+    if (!answer.opens) {
+      const { problem, fix } = wontOpen(reg.cosignKey, input.env, answer.said);
+      throw new ReleaseError(problem, fix, where(input));
+    }
+    publicKey = answer.publicKey;
+  }
   const { build, contents, ours } = buildOurImage(input, input.manifests, first, channel, where(input));
   log(`ghcr: ${input.image}@${ours.digest}`);
   log(`ghcr: ${contents.files.length} file(s) under /ameide/${input.project}/, layer ${build.layer.digest} (${build.layer.size} bytes)`);
@@ -292,7 +304,7 @@ async function prepare(input: OciPublishInput): Promise<Ready> {
   }
   const refused = pointers.filter((d) => d.action === 'refuse');
   if (refused.length && !dryRun) throw pointerRefusal(refused, input.image, where(input));
-  return { build, contents, ours, signMode, cosign, sbom, pointers };
+  return { build, contents, ours, signMode, cosign, sbom, publicKey, pointers };
 }
 
 /** Key signing with a COSIGN_KEY path that does not exist (a KMS URI is not checked here). */
@@ -303,18 +315,22 @@ function missingKey(mode: SignMode | 'unset', reg: OciRegistry): { problem: stri
 
 /**
  * Key signing with a key file that COSIGN_PASSWORD does not open: found by `cosign public-key`
- * (writes nothing, asks no registry), so the run stops before any upload, not after the push.
+ * (writes nothing, asks no registry; once per key per run: key-check.ts), so the run stops before
+ * any upload, not after the push.
  */
 async function keyWontOpen(mode: SignMode | 'unset', reg: OciRegistry, input: OciReleaseInput): Promise<{ problem: string; fix: string } | null> {
   if (mode !== 'key' || !reg.cosignKey || /^[a-z0-9]+:\/\//.test(reg.cosignKey)) return null;
   const cosign = findTool('cosign', input.env, input.workspaceRoot);
-  const res = await run(keyOpensCommand({ key: reg.cosignKey, password: reg.cosignPassword }, { cosign, env: { ...process.env, ...input.env } }));
-  if (res.exitCode === 0) return null;
-  const said = `${res.stderr}\n${res.stdout}`.split('\n').map((l) => l.trim()).find((l) => /error/i.test(l)) ?? `exit ${res.exitCode}`;
-  const source = credentialSource(input.env, 'COSIGN_PASSWORD');
+  const answer = await keyOpens({ key: reg.cosignKey, password: reg.cosignPassword, cosign, env: { ...process.env, ...input.env }, workspaceRoot: input.workspaceRoot });
+  return answer.opens ? null : wontOpen(reg.cosignKey, input.env, answer.said);
+}
+
+/** The refusal of a key its password does not open: names the variable, never its value. */
+function wontOpen(key: string, env: Env, said: string): { problem: string; fix: string } {
+  const source = credentialSource(env, 'COSIGN_PASSWORD');
   return {
-    problem: `the cosign key ${reg.cosignKey} does not open with the password in ${source} (cosign public-key: ${said})`,
-    fix: `set ${source} to the password the key was made with (check: cosign public-key --key ${reg.cosignKey}), or make a new pair with cosign generate-key-pair`,
+    problem: `the cosign key ${key} does not open with the password in ${source} (cosign public-key: ${said})`,
+    fix: `set ${source} to the password the key was made with (check: cosign public-key --key ${key}), or make a new pair with cosign generate-key-pair`,
   };
 }
 
@@ -385,7 +401,7 @@ async function tag(input: OciPublishInput, name: string): Promise<void> {
  */
 async function upload(input: OciPublishInput, artifact: PlannedArtifact): Promise<void> {
   const held = input.state.held.get(tagOf(artifact));
-  const now = await readFacts(input.client, input.repo, tagOf(artifact));
+  const now = await readFacts(input.client, input.repo, tagOf(artifact), { fresh: true });
   if ((now?.digest ?? null) !== (held?.digest ?? null)) throw new AlreadyThere(artifact);
   if (held) input.log(`ghcr: ${tagOf(artifact)} moves from the ${held.channel} image ${held.digest} (still reachable by digest) to this ${(await input.ready()).ours.channel} image`);
   await push(input);
@@ -421,7 +437,7 @@ async function sign(input: OciPublishInput, results: ArtifactResult[]): Promise<
   const { reg } = input;
   if (signMode === 'off') return 'off';
   if (signMode === 'unset' || !(await reachable(input, results))) return 'not-needed';
-  if (await input.client.getManifest(input.repo, signatureTag(ours.digest))) return 'already-signed';
+  if (await input.client.getManifest(input.repo, signatureTag(ours.digest), { fresh: true })) return 'already-signed';
   await cosignSign(
     { ref: `${input.image}@${ours.digest}`, insecure: reg.insecure },
     signMode,
@@ -434,7 +450,7 @@ async function sign(input: OciPublishInput, results: ArtifactResult[]): Promise<
 
 /** attest: SLSA provenance and the SBOM on the digest, then the packed files (attest.ts); only when signing. */
 async function attest(input: OciPublishInput, results: ArtifactResult[]): Promise<AttestationResult[]> {
-  const { ours, signMode, cosign, sbom } = await input.ready();
+  const { ours, signMode, cosign, sbom, publicKey } = await input.ready();
   if (signMode !== 'key' && signMode !== 'keyless') return [];
   const { reg, context, project } = input;
   const source = sourceOf(input);
@@ -450,7 +466,7 @@ async function attest(input: OciPublishInput, results: ArtifactResult[]): Promis
   }
   // The packed files are on their registries already: publish runs before ghcr.
   out.push(...(await attestPackages({
-    workspaceRoot: input.workspaceRoot, project, context, source, manifests: input.manifests, mode: signMode, sbom,
+    workspaceRoot: input.workspaceRoot, project, context, source, manifests: input.manifests, mode: signMode, sbom, publicKey,
     key, cosign, env: input.toolEnv, provenanceEnv: input.env, log: input.log,
   })));
   return out;

@@ -1,6 +1,7 @@
 import { dirname, join } from 'node:path';
 import type { ExecutorContext } from '@nx/devkit';
 import { ociPublishInput, ociResult, ociSteps } from '../../ecosystems/oci/release';
+import { inRegistrySession } from '../../ecosystems/oci/registry';
 import { publishFlow } from '../../flow/publish';
 import type { SignMode } from '../../ecosystems/oci/sign';
 import { isAncestor } from '../../git';
@@ -14,7 +15,8 @@ export interface GhcrOptions extends CommonOptions {
 }
 
 export default async function ghcrExecutor(options: GhcrOptions, ctx: ExecutorContext) {
-  return runExecutor('ghcr', options, ctx, async ({ workspaceRoot, project, projectRoot, dryRun, log, context }) => {
+  // One registry session for the task: the preflight re-check and the publish share what the registry said (registry.ts).
+  return runExecutor('ghcr', options, ctx, ({ workspaceRoot, project, projectRoot, dryRun, log, context }) => inRegistrySession(async () => {
     const vc = await context();
     const manifest = readPackManifest(workspaceRoot, project, vc);
     const destinations = runDestinations({ options, workspaceRoot, projectRoot, project, manifest, kinds: ['oci'], env: process.env, log });
@@ -48,5 +50,5 @@ export default async function ghcrExecutor(options: GhcrOptions, ctx: ExecutorCo
       contents: undefined,
     });
     recordRelease(workspaceRoot, vc.GIT_SHA, vc.CHANNEL, log);
-  });
+  }));
 }
