@@ -22,7 +22,7 @@ export default async function ghcrExecutor(options: GhcrOptions, ctx: ExecutorCo
     const destinations = runDestinations({ options, workspaceRoot, projectRoot, project, manifest, kinds: ['oci'], env: process.env, log });
     if (!dryRun) {
       // The same checks as the run-wide preflight, for this image, right before the push.
-      await assertPreflight({ workspaceRoot, project, projectRoot, ecosystem: options.ecosystem, destinationsConfig: options.destinations, context, env: process.env, log, packages: false, images: true, sign: options.sign });
+      await assertPreflight({ workspaceRoot, project, projectRoot, ecosystem: options.ecosystem, destinationsConfig: options.destinations, context, env: process.env, log, packages: false, images: true, sign: options.sign, recheck: true });
     }
     const oci = ociPublishInput({
       project,
