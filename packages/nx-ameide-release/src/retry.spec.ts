@@ -40,3 +40,38 @@ describe('retry', () => {
     expect([value, n]).toEqual(['ok', 3]);
   });
 });
+
+describe('retry within a time budget', () => {
+  /** A fake clock: sleeping and each attempt advance it. */
+  const clock = (attemptMs: number) => {
+    let t = 0;
+    return { now: () => t, sleep: async (ms: number) => void (t += ms), spend: () => void (t += attemptMs) };
+  };
+
+  it('starts no attempt whose wait would end past the budget, and tells each attempt what is left', async () => {
+    const c = clock(400);
+    const left: number[] = [];
+    const err = await withRetry(
+      async (_attempt, remainingMs) => {
+        left.push(remainingMs);
+        c.spend();
+        throw httpError(503);
+      },
+      undefined,
+      { attempts: 5, initialDelayMs: 100, factor: 2, budgetMs: 1000, now: c.now, sleep: c.sleep },
+    ).catch((e) => e);
+    // 0: 1000 left; spent 400, wait 100 -> 500 left; spent 400, wait 200 would leave < 0: stop
+    expect(left).toEqual([1000, 500]);
+    expect(err.status).toBe(503);
+  });
+
+  it('without a budget the attempts are unbounded in time (Infinity left)', async () => {
+    const left: number[] = [];
+    await withRetry(async (attempt, remainingMs) => { left.push(remainingMs); if (attempt < 2) throw httpError(503); }, undefined, { sleep: async () => {} });
+    expect(left).toEqual([Infinity, Infinity]);
+  });
+
+  it("Node fetch's reset ('other side closed', UND_ERR_SOCKET) is transient", () => {
+    expect(isTransientError(Object.assign(new Error('other side closed'), { code: 'UND_ERR_SOCKET' }))).toBe(true);
+  });
+});

@@ -9,7 +9,7 @@ import type { Held } from '../../flow/decide';
 import { AlreadyThere, FlowReads, heldFindings } from '../../flow/publish';
 import { credentialSource } from '../../credentials';
 import { findingOf } from '../../findings';
-import { probe } from '../../net';
+import { probe, probeRetry } from '../../net';
 import { planDistTags, publishTag, releaseHolderIsNewer, type TagAction } from './dist-tags';
 import { guardSourceManifest, registryVersion } from './manifest';
 import {
@@ -235,6 +235,6 @@ export async function checksNpm(input: CheckInput, deps: NpmDeps = {}): Promise<
     out.push({ check: 'destination', problem: `npm registry ${registry.url} answered HTTP ${who.status} to GET -/whoami`, fix: `check destinations.npm.registry (or AMEIDE_NPM_REGISTRY) and the registry's health (curl -sS ${registry.url}-/ping)` });
     return out;
   }
-  out.push(...(await heldFindings(npmSteps({ ...deps, retry: { attempts: 1 } }), input)));
+  out.push(...(await heldFindings(npmSteps({ ...deps, retry: probeRetry(input.timeoutMs) }), input)));
   return out;
 }

@@ -9,7 +9,7 @@ import type { VersionContext } from '../../version/types';
 import type { ArtifactResult, Finding, Log, PackManifest, PlannedArtifact, PublishInput, PublishSteps } from '../types';
 import { credentialSource } from '../../credentials';
 import { findingOf } from '../../findings';
-import { networkCode } from '../../net';
+import { networkCode, probeAttemptMs, probeRetry } from '../../net';
 import { blocks, decide, refusal } from '../../flow/decide';
 import { AlreadyThere, publishFlow, type FlowResult, type PlannedDecision } from '../../flow/publish';
 import { buildImage, LABEL_CHANNEL, LABEL_PROJECT, OCI_CREATED, OCI_REVISION, OCI_SOURCE, OCI_TITLE, OCI_VERSION, type ImageBuild } from './image';
@@ -495,7 +495,7 @@ export function ociPublishInput(input: OciReleaseInput, opts: { timeoutMs?: numb
   const repo = `${reg.namespace}/${input.imageName ?? ociImageName(manifest.name)}`;
   const client = new RegistryClient({
     registry: reg.registry, insecure: reg.insecure, username: reg.username, password: reg.password,
-    ...(opts.timeoutMs ? { timeoutMs: opts.timeoutMs, retry: { attempts: 1 } } : {}),
+    ...(opts.timeoutMs ? { timeoutMs: probeAttemptMs(opts.timeoutMs), retry: probeRetry(opts.timeoutMs) } : {}),
   });
   const self: OciPublishInput = {
     workspaceRoot: input.workspaceRoot, manifest, context: input.context, destinations: input.destinations, env: input.env, log: input.log,
