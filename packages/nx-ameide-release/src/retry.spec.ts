@@ -11,6 +11,9 @@ describe('retry', () => {
     ['409 conflict is final', httpError(409), false],
     ['403 forbidden is final', httpError(403), false],
     ['a plain bug is final', new TypeError('x is undefined'), false],
+    ["fetch's reset connection (the cause holds the socket error)", new TypeError('fetch failed', { cause: Object.assign(new Error('other side closed'), { code: 'UND_ERR_SOCKET' }) }), true],
+    ["fetch's refused connection", new TypeError('fetch failed', { cause: Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:9'), { code: 'ECONNREFUSED' }) }), true],
+    ["fetch failing for a final reason (the cause is no network error)", new TypeError('fetch failed', { cause: new Error('invalid header value') }), false],
   ])('%s -> transient=%s', (_name, err, expected) => {
     expect(isTransientError(err)).toBe(expected);
   });

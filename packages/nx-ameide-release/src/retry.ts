@@ -25,7 +25,11 @@ export function isTransientError(err: unknown): boolean {
   const status = (err as { status?: number })?.status;
   if (typeof status === 'number') return status >= 500 || status === 429;
   const text = err instanceof Error ? `${(err as NodeJS.ErrnoException).code ?? ''} ${err.message}` : String(err);
-  return TRANSIENT_TEXT.test(text);
+  if (TRANSIENT_TEXT.test(text)) return true;
+  // Node's fetch throws TypeError('fetch failed') and puts the socket's error in `cause`
+  // (ECONNRESET, UND_ERR_SOCKET...): without reading it a reset connection looked final.
+  const cause = (err as { cause?: unknown })?.cause;
+  return cause !== undefined && cause !== err && isTransientError(cause);
 }
 
 /**
