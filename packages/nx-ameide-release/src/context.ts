@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { isAbsolute, join, resolve } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import { ReleaseError } from './errors';
+import { moduleId, writeEntry } from './store';
 import { readGitFacts, readGitState, readHeadSha, type GitState } from './git';
 import { DEFAULT_VERSION_OPTIONS } from './version/options';
 import type { VersionContext, VersionOptions } from './version/types';
@@ -153,13 +154,7 @@ function contextCacheFile(state: GitState, refInput: string | null, options: Ver
 }
 
 /** The compiled plugin's identity: a cache written by other code is never read (module path + build time). */
-const CODE_ID = (() => {
-  try {
-    return `${__filename}:${require('node:fs').statSync(__filename).mtimeMs}`;
-  } catch {
-    return __filename;
-  }
-})();
+const CODE_ID = moduleId(__filename);
 
 function readCachedContext(file: string): VersionContext | null {
   try {
@@ -170,17 +165,8 @@ function readCachedContext(file: string): VersionContext | null {
 }
 
 function writeCachedContext(file: string, ctx: VersionContext): void {
-  try {
-    const dir = join(file, '..');
-    mkdirSync(dir, { recursive: true });
-    const tmp = `${file}.${process.pid}.tmp`;
-    writeFileSync(tmp, formatContext(ctx, 'json'));
-    renameSync(tmp, file); // atomic: a parallel task reads the whole file or none
-    const entries = readdirSync(dir).filter((f) => f.endsWith('.json'));
-    if (entries.length > CACHE_KEEP) for (const f of entries) if (join(dir, f) !== file) rmSync(join(dir, f), { force: true });
-  } catch {
-    // A read-only or full disk costs only the cache, never the run.
-  }
+  // A read-only or full disk costs only the cache, never the run (writeEntry says nothing).
+  writeEntry(dirname(file), basename(file), formatContext(ctx, 'json'), CACHE_KEEP);
 }
 
 async function loadContextFile(workspaceRoot: string, file: string, refFlag: string | undefined): Promise<VersionContext> {

@@ -5,7 +5,7 @@ import { dirname, join } from 'node:path';
 import { runOrThrow, type Command } from '../exec';
 import { ReleaseError } from '../errors';
 import type { Ecosystem, PackManifest } from '../ecosystems/types';
-import { readEntry, storeDir, writeEntry } from './store';
+import { moduleId, readEntry, storeDir, writeEntry } from '../store';
 
 /**
  * The CycloneDX SBOM of a release project, made by cdxgen (tools/setup.sh installs it) from the
@@ -135,13 +135,7 @@ export async function generateSbom(input: GenerateSbomInput): Promise<unknown> {
 const SBOM_SOURCES = /^(package\.json|package-lock\.json|npm-shrinkwrap\.json|pnpm-lock\.yaml|yarn\.lock|bun\.lockb?|pyproject\.toml|setup\.py|setup\.cfg|requirements.*\.txt|Pipfile(\.lock)?|poetry\.lock|uv\.lock|pdm\.lock|go\.mod|go\.sum|go\.work(\.sum)?)$/;
 
 /** This module's identity: an entry normalised by other code is never reused (module path + build time). */
-const CODE_ID = (() => {
-  try {
-    return `${__filename}:${statSync(__filename).mtimeMs}`;
-  } catch {
-    return __filename;
-  }
-})();
+const CODE_ID = moduleId(__filename);
 
 /**
  * The key of one SBOM: the pack manifest (SHA, version, every packed file's sha256), the facts
@@ -176,7 +170,7 @@ function namesRelease(doc: any, input: GenerateSbomInput): boolean {
 
 /**
  * The project's SBOM for one pack state: made by cdxgen once (generateSbom), then reused by every
- * later run of the same key (sbomKey) from the clone's git directory (src/evidence/store.ts), so a
+ * later run of the same key (sbomKey) from the clone's git directory (src/store.ts), so a
  * re-run of a SHA does not run cdxgen again. `outFile` is written either way (the release evidence).
  */
 export async function sbomOfPack(input: GenerateSbomInput, manifest: PackManifest, env: Record<string, string | undefined> = process.env): Promise<{ document: unknown; reused: boolean }> {

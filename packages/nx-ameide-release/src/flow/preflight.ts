@@ -1,5 +1,5 @@
-import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { ReleaseError } from '../errors';
 import { findingOf } from '../findings';
 import { adapterFor } from '../ecosystems';
@@ -10,6 +10,7 @@ import type { Env } from '../registries';
 import { refusalsFor, shown, type DestinationKind, type Destinations } from '../destinations';
 import { projectDestinations } from '../executors/run-destinations';
 import { DEFAULT_PROBE_TIMEOUT_MS } from '../net';
+import { writeFileAtomic } from '../store';
 import { packVerifyMode, verifyPack, VERIFY_PACK_VARIABLE } from './pack-integrity';
 import { channelSkip } from './publish';
 import type { VersionContext } from '../version/types';
@@ -158,14 +159,8 @@ function readRecord(file: string): PreflightRecord | null {
 }
 
 function writeRecord(file: string, record: PreflightRecord): void {
-  try {
-    mkdirSync(dirname(file), { recursive: true });
-    const tmp = `${file}.${process.pid}.tmp`;
-    writeFileSync(tmp, `${JSON.stringify(record, null, 2)}\n`);
-    renameSync(tmp, file);
-  } catch {
-    // without the record the re-check reads the registries again: slower, never wrong
-  }
+  // without the record the re-check reads the registries again: slower, never wrong
+  writeFileAtomic(file, `${JSON.stringify(record, null, 2)}\n`);
 }
 
 /**

@@ -2,7 +2,7 @@ import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 
 import { join } from 'node:path';
 import { sha256Hex } from '../../hash';
 import { run } from '../../exec';
-import { readEntry, storeDir, writeEntry } from '../../evidence/store';
+import { readEntry, storeDir, writeEntry } from '../../store';
 import { keyOpensCommand } from './sign';
 
 /**
@@ -14,7 +14,7 @@ import { keyOpensCommand } from './sign';
  * - In one process: by key-file digest and password (in memory only).
  * - Across the task processes of one Nx run: by key-file digest and the run (the Nx process that
  *   started the task, by pid and start time, from NX_INVOCATION_ANCESTOR_PIDS and /proc), in the
- *   clone's git directory (src/evidence/store.ts). Tasks that start together wait for the one that
+ *   clone's git directory (src/store.ts). Tasks that start together wait for the one that
  *   took the lock (`<digest>.lock`, naming its pid; a lock of a process that is gone is taken over). The record holds the public key and the run, never
  *   the password or anything made from it: within one run every task gets the same COSIGN_PASSWORD.
  *   Outside Nx, or where the run cannot be told (no /proc), cosign answers every time.

@@ -1,10 +1,10 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { isAbsolute, join, resolve } from 'node:path';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
 
 /**
- * A small store for evidence that is a pure function of its key (an SBOM of one pack state, the
- * public half of a key checked in one run), kept in the clone's git directory like the context cache
- * (src/context.ts): never in the work tree, so it cannot dirty it or end up in a release asset.
+ * A small store for what is a pure function of its key (the version context of one checkout state,
+ * an SBOM of one pack state, the public half of a key checked in one run), kept in the clone's git
+ * directory: never in the work tree, so it cannot dirty it or end up in a release asset.
  * Found without running git: `<workspace>/.git` is the git directory, or a file naming it (a worktree).
  * Every read is checked by its caller; a missing, torn or foreign entry is a miss, never an error,
  * and a write that fails costs only the reuse. AMEIDE_EVIDENCE_CACHE=off turns the store off.
@@ -39,21 +39,42 @@ export function readEntry(dir: string | null, name: string): string | null {
   }
 }
 
-/** Write an entry atomically (a parallel task reads all of it or none); old entries beyond KEEP go. */
-export function writeEntry(dir: string | null, name: string, text: string): void {
-  if (!dir) return;
+/**
+ * Write `text` to `file` atomically (a parallel task reads all of it or none): a temp file beside
+ * it, then a rename. False when it could not be written (read-only or full disk): every caller
+ * treats the file as an optimisation, so a failed write costs only the reuse, never the run.
+ */
+export function writeFileAtomic(file: string, text: string): boolean {
   try {
-    mkdirSync(dir, { recursive: true });
-    const file = join(dir, name);
+    mkdirSync(dirname(file), { recursive: true });
     const tmp = `${file}.${process.pid}.tmp`;
     writeFileSync(tmp, text);
     renameSync(tmp, file);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Write an entry atomically; the oldest entries beyond `keep` go. */
+export function writeEntry(dir: string | null, name: string, text: string, keep = KEEP): void {
+  if (!dir || !writeFileAtomic(join(dir, name), text)) return;
+  try {
     const entries = readdirSync(dir).filter((f) => !f.endsWith('.tmp'));
-    if (entries.length > KEEP) {
+    if (entries.length > keep) {
       const byAge = entries.map((f) => ({ f, t: statSync(join(dir, f)).mtimeMs })).sort((a, b) => a.t - b.t);
-      for (const { f } of byAge.slice(0, entries.length - KEEP)) if (f !== name) rmSync(join(dir, f), { force: true });
+      for (const { f } of byAge.slice(0, entries.length - keep)) if (f !== name) rmSync(join(dir, f), { force: true });
     }
   } catch {
-    // a read-only or full disk costs only the reuse, never the run
+    // pruning is housekeeping: an entry left over is harmless
+  }
+}
+
+/** A compiled module's identity (path + build time): an entry written by other code is never reused. */
+export function moduleId(file: string): string {
+  try {
+    return `${file}:${statSync(file).mtimeMs}`;
+  } catch {
+    return file;
   }
 }
