@@ -1,4 +1,5 @@
 import { ReleaseError } from '../errors';
+import { rememberRead } from '../memo';
 import type { ArtifactResult, CheckInput, Ecosystem, EcosystemAdapter, Finding, LookupResult, PlannedArtifact, PublishInput, PublishOutcome, PublishSteps } from '../ecosystems/types';
 import type { VersionContext } from '../version/types';
 import { blocks, decide, refusal, type Decision } from './decide';
@@ -165,23 +166,15 @@ export class FlowReads<T> {
   private readonly byInput = new WeakMap<object, Map<string, Promise<T>>>();
 
   /** The value read for `key` in this flow, reading it (once) when there is none. A failed read is not kept. */
-  get(input: object, key: string, read: () => Promise<T>): Promise<T> {
+  get(input: object, key: string, read: () => Promise<T>, fresh = false): Promise<T> {
     let mine = this.byInput.get(input);
     if (!mine) this.byInput.set(input, (mine = new Map()));
-    const had = mine.get(key);
-    if (had) return had;
-    const p = read();
-    mine.set(key, p);
-    p.catch(() => {
-      if (mine!.get(key) === p) mine!.delete(key);
-    });
-    return p;
+    return rememberRead(mine, key, read, fresh);
   }
 
   /** Read again now and keep the answer (a lookup always asks the registry). */
   fresh(input: object, key: string, read: () => Promise<T>): Promise<T> {
-    this.drop(input, key);
-    return this.get(input, key, read);
+    return this.get(input, key, read, true);
   }
 
   /** Forget `key` (the adapter uploaded): the next reader asks the registry. */

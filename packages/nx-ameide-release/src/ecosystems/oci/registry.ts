@@ -1,5 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { redact } from '../../exec';
+import { rememberRead } from '../../memo';
 import { isTransientError, withRetry, type RetryOptions } from '../../retry';
 import { MEDIA_TYPE_MANIFEST } from './image';
 import { sha256Hex } from '../../hash';
@@ -102,17 +103,6 @@ export function inRegistrySession<T>(fn: () => Promise<T>): Promise<T> {
   return sessions.run(new RegistrySession(), fn);
 }
 
-/** A memoized read: the promise is shared; a failure is forgotten (the next caller asks again). */
-function remember<T>(map: Map<string, Promise<T>>, key: string, fresh: boolean, read: () => Promise<T>): Promise<T> {
-  const known = fresh ? undefined : map.get(key);
-  if (known) return known;
-  const p = read();
-  map.set(key, p);
-  p.catch(() => {
-    if (map.get(key) === p) map.delete(key);
-  });
-  return p;
-}
 
 function networkError(method: string, url: string, e: unknown): Error {
   const err = e as Error & { cause?: NodeJS.ErrnoException };
@@ -279,7 +269,7 @@ export class RegistryClient {
 
   async getBlob(repo: string, digest: string): Promise<Buffer> {
     const read = () => this.fetchBlob(repo, digest);
-    return this.session ? remember(this.session.blobs, `${this.who}\n${repo}@${digest}`, false, read) : read();
+    return this.session ? rememberRead(this.session.blobs, `${this.who}\n${repo}@${digest}`, read) : read();
   }
 
   private async fetchBlob(repo: string, digest: string): Promise<Buffer> {
@@ -350,7 +340,7 @@ export class RegistryClient {
    */
   async getManifest(repo: string, reference: string, opts: { fresh?: boolean } = {}): Promise<Manifest | null> {
     const read = () => this.fetchManifest(repo, reference);
-    return this.session ? remember(this.session.manifests, `${this.who}\n${repo}:${reference}`, Boolean(opts.fresh), read) : read();
+    return this.session ? rememberRead(this.session.manifests, `${this.who}\n${repo}:${reference}`, read, Boolean(opts.fresh)) : read();
   }
 
   private async fetchManifest(repo: string, reference: string): Promise<Manifest | null> {
@@ -370,7 +360,7 @@ export class RegistryClient {
   /** Every tag of a repository (following Link pagination); [] when the repository does not exist. */
   async listTags(repo: string, pageSize = 100): Promise<string[]> {
     const read = () => this.fetchTags(repo, pageSize);
-    return this.session ? remember(this.session.tags, `${this.who}\n${repo}`, false, read) : read();
+    return this.session ? rememberRead(this.session.tags, `${this.who}\n${repo}`, read) : read();
   }
 
   private async fetchTags(repo: string, pageSize: number): Promise<string[]> {

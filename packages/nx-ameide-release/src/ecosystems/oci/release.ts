@@ -280,10 +280,11 @@ async function prepare(input: OciPublishInput): Promise<Ready> {
   }
   // The password must open the key before the push (once per key per run: key-check.ts), and its public half is kept.
   let publicKey: string | undefined;
-  if (!dryRun && cosign && signMode === 'key' && reg.cosignKey && !/^[a-z0-9]+:\/\//.test(reg.cosignKey)) {
-    const answer = await keyOpens({ key: reg.cosignKey, password: reg.cosignPassword, cosign, env: input.toolEnv, workspaceRoot: input.workspaceRoot });
+  const keyFile = keyFileOf(signMode, reg);
+  if (!dryRun && cosign && keyFile) {
+    const answer = await keyOpens({ key: keyFile, password: reg.cosignPassword, cosign, env: input.toolEnv, workspaceRoot: input.workspaceRoot });
     if (!answer.opens) {
-      const { problem, fix } = wontOpen(reg.cosignKey, input.env, answer.said);
+      const { problem, fix } = wontOpen(keyFile, input.env, answer.said);
       throw new ReleaseError(problem, fix, where(input));
     }
     publicKey = answer.publicKey;
@@ -307,9 +308,15 @@ async function prepare(input: OciPublishInput): Promise<Ready> {
   return { build, contents, ours, signMode, cosign, sbom, publicKey, pointers };
 }
 
+/** Key signing with a key file: its path (COSIGN_KEY), or null (keyless, off, or a KMS URI, which is not checked here). */
+function keyFileOf(mode: SignMode | 'unset', reg: OciRegistry): string | null {
+  return mode === 'key' && reg.cosignKey && !/^[a-z0-9]+:\/\//.test(reg.cosignKey) ? reg.cosignKey : null;
+}
+
 /** Key signing with a COSIGN_KEY path that does not exist (a KMS URI is not checked here). */
 function missingKey(mode: SignMode | 'unset', reg: OciRegistry): { problem: string; fix: string } | null {
-  if (mode !== 'key' || !reg.cosignKey || /^[a-z0-9]+:\/\//.test(reg.cosignKey) || existsSync(reg.cosignKey)) return null;
+  const keyFile = keyFileOf(mode, reg);
+  if (!keyFile || existsSync(keyFile)) return null;
   return { problem: `COSIGN_KEY points at ${reg.cosignKey}, which does not exist`, fix: 'give the path of a cosign.key (cosign generate-key-pair) or a KMS URI' };
 }
 
@@ -319,10 +326,11 @@ function missingKey(mode: SignMode | 'unset', reg: OciRegistry): { problem: stri
  * any upload, not after the push.
  */
 async function keyWontOpen(mode: SignMode | 'unset', reg: OciRegistry, input: OciReleaseInput): Promise<{ problem: string; fix: string } | null> {
-  if (mode !== 'key' || !reg.cosignKey || /^[a-z0-9]+:\/\//.test(reg.cosignKey)) return null;
+  const keyFile = keyFileOf(mode, reg);
+  if (!keyFile) return null;
   const cosign = findTool('cosign', input.env, input.workspaceRoot);
-  const answer = await keyOpens({ key: reg.cosignKey, password: reg.cosignPassword, cosign, env: { ...process.env, ...input.env }, workspaceRoot: input.workspaceRoot });
-  return answer.opens ? null : wontOpen(reg.cosignKey, input.env, answer.said);
+  const answer = await keyOpens({ key: keyFile, password: reg.cosignPassword, cosign, env: { ...process.env, ...input.env }, workspaceRoot: input.workspaceRoot });
+  return answer.opens ? null : wontOpen(keyFile, input.env, answer.said);
 }
 
 /** The refusal of a key its password does not open: names the variable, never its value. */
