@@ -15,8 +15,9 @@ PNPM_VERSION=10.34.9
 COSIGN_VERSION=v2.4.1
 ACTIONLINT_VERSION=v1.7.7
 CDXGEN_VERSION=12.8.4
-# The sandbox's tools, on top of the project's tools/requirements-dev.txt.
-VENV_EXTRAS=(uv pypiserver passlib twine hatchling)
+# The sandbox's tools, on top of the project's tools/requirements-dev.txt. bcrypt makes the
+# htpasswd lines docker-registry accepts (tools/sandbox/htpasswd.py, for the sandbox and the tests).
+VENV_EXTRAS=(uv pypiserver passlib twine hatchling bcrypt==5.0.0)
 
 say() { printf 'setup: %s\n' "$*"; }
 fail() { # fail <step> <what> <fix>
@@ -236,5 +237,14 @@ case ":$PATH:" in
     say "hint: cosign and actionlint are in $gobin, which is not on PATH: export PATH=\"$gobin:\$PATH\""
     ;;
 esac
+
+# ---------------------------------------------------------------- every program the tests call
+
+# Last: everything the tests, the sandbox and the targets spawn (tools/programs.js, and the plugin's
+# tool table in src/tools.ts) is there, or one line per missing one says how to install it.
+programs_check() {
+  PATH="$gobin:$PATH" node tools/check-programs.js "$root"
+}
+step "programs check (tools/programs.js)" "install what the lines above name (most come from re-running bash tools/setup.sh as root)" programs_check
 
 say "ready. Next: pnpm sandbox:up && set -a && . .sandbox/env && set +a"

@@ -7,8 +7,8 @@ import { runOrThrow } from '../../../exec';
 
 /**
  * A real `docker-registry serve` (distribution 2.8) on 127.0.0.1 for tests: a free port, a temp
- * config and storage dir, killed and removed by stop(). Auth: none, htpasswd (bcrypt hash made
- * with passlib from the workspace venv, else `htpasswd -B`), or distribution's `auth: token`.
+ * config and storage dir, killed and removed by stop(). Auth: none, htpasswd (bcrypt line from
+ * tools/sandbox/htpasswd.py), or distribution's `auth: token`.
  */
 
 export type RegistryAuthConfig =
@@ -35,21 +35,17 @@ export async function freePort(): Promise<number> {
   });
 }
 
-const VENV_PYTHON = join(__dirname, '../../../../../../.venv/bin/python');
+const REPO_ROOT = join(__dirname, '../../../../../..');
+const VENV_PYTHON = join(REPO_ROOT, '.venv/bin/python');
+const HTPASSWD_PY = join(REPO_ROOT, 'tools/sandbox/htpasswd.py');
 
-/** A bcrypt htpasswd line: passlib (workspace venv) first, then apache's htpasswd. */
+/**
+ * A bcrypt htpasswd line, made the one way the sandbox makes them too: tools/sandbox/htpasswd.py
+ * with the workspace venv's python, whose `bcrypt` package tools/setup.sh installs and checks.
+ */
 export async function htpasswdLine(username: string, password: string): Promise<string> {
-  try {
-    const res = await runOrThrow({
-      command: VENV_PYTHON,
-      args: ['-c', 'import sys; from passlib.hash import bcrypt; print(bcrypt.using(rounds=5).hash(sys.stdin.read()))'],
-      input: password,
-    });
-    return `${username}:${res.stdout.trim()}`;
-  } catch {
-    const res = await runOrThrow({ command: 'htpasswd', args: ['-niB', username], input: password });
-    return res.stdout.trim();
-  }
+  const res = await runOrThrow({ command: VENV_PYTHON, args: [HTPASSWD_PY, '-', username, 'bcrypt'], input: password });
+  return res.stdout.trim();
 }
 
 async function waitReady(host: string, child: ChildProcess, log: () => string): Promise<void> {

@@ -8,7 +8,7 @@ import { runOrThrow } from '../../../exec';
 
 /**
  * A real pypiserver on 127.0.0.1 for tests and the sandbox: uploads need a password
- * (htpasswd written with passlib), reads are anonymous (`-a update`), no fallback to the
+ * (htpasswd written by tools/sandbox/htpasswd.py), reads are anonymous (`-a update`), no fallback to the
  * public index. stop() / start() keep the port and the package dir, so a test can take the
  * registry down mid-run and bring it back.
  *
@@ -55,13 +55,8 @@ export function freePort(): Promise<number> {
   });
 }
 
-const HTPASSWD_PY = `
-import sys
-from passlib.apache import HtpasswdFile
-h = HtpasswdFile(sys.argv[1], new=True)
-h.set_password(sys.argv[2], sys.stdin.read())
-h.save()
-`;
+/** The one htpasswd writer of the repository (the sandbox uses it too): apr1, which pypiserver checks with passlib. */
+const HTPASSWD_PY = join(__dirname, '../../../../../../tools/sandbox/htpasswd.py');
 
 async function waitHealthy(url: string, child: ChildProcess, log: () => string, timeoutMs = 30_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -87,7 +82,7 @@ export async function startPypiServer(opts: PypiServerOptions = {}): Promise<Pyp
   const htpasswd = join(root, 'htpasswd');
   mkdirSync(packagesDir);
   // Password on stdin, never in argv.
-  await runOrThrow({ command: join(venv, 'bin', 'python'), args: ['-c', HTPASSWD_PY, htpasswd, username], input: password });
+  await runOrThrow({ command: join(venv, 'bin', 'python'), args: [HTPASSWD_PY, htpasswd, username, 'apr1'], input: password });
   const port = opts.port ?? (await freePort());
   const url = `http://127.0.0.1:${port}/`;
   let child: ChildProcess | null = null;
