@@ -1,4 +1,4 @@
-import type { Env } from './registries';
+import type { Env } from './destinations/registries';
 
 /**
  * Which variable a credential came from, to name it in an error ("the token in NPM_TOKEN_FILE

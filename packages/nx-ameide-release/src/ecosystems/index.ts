@@ -1,4 +1,4 @@
-import type { Ecosystem, EcosystemAdapter } from './types';
+import type { Ecosystem, EcosystemAdapter } from '../core/contract';
 import { npmEcosystem } from './npm';
 import { pypiEcosystem } from './pypi';
 import { goEcosystem } from './go';

@@ -7,7 +7,7 @@ import { RegistryClient } from '../ecosystems/oci/registry';
 import { ociRelease, type OciReleaseResult } from '../ecosystems/oci/release';
 import { attestationTag } from '../ecosystems/oci/sign';
 import { startRegistry, type RegistryFixture } from '../ecosystems/oci/testing/registry-fixture';
-import type { PackManifest } from '../ecosystems/types';
+import type { PackManifest } from '../core/contract';
 import type { VersionContext } from '../version/types';
 import { checkArtifact, checkProvenance, LOCAL_BUILDER, OCI_BUILD_TYPE, PACKAGE_BUILD_TYPE, packageProvenanceStatement, provenanceStatement, runDetails, SLSA_PROVENANCE_V1 } from './provenance';
 import { bundleStatement, checkSbom, withoutKey, repositoryOf, statementsOf, verifiedDigest } from './verify';

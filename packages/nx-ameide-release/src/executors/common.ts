@@ -4,12 +4,12 @@ import type { ExecutorContext } from '@nx/devkit';
 import { redact } from '../exec';
 import { ReleaseError } from '../errors';
 import { resolveContext } from '../context';
-import type { Ecosystem, Log, PackManifest } from '../ecosystems/types';
+import type { Ecosystem, Log, PackManifest } from '../core/contract';
 import type { VersionContext, VersionOptions } from '../version/types';
 import { distDir } from '../plugin/targets';
 import { refusalsFor, shown, type DestinationKind, type Destinations } from '../destinations';
-import { assertDestinations, projectDestinations } from './run-destinations';
-import type { Env } from '../registries';
+import { assertDestinations, projectDestinations } from '../destinations/run';
+import type { Env } from '../destinations/registries';
 
 export interface CommonOptions extends VersionOptions {
   ecosystem: Ecosystem;

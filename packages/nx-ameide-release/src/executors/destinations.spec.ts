@@ -4,7 +4,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ExecutorContext } from '@nx/devkit';
 import { createTempRepo, type TempRepo } from '../git/testing';
-import type { PackManifest } from '../ecosystems/types';
+import type { PackManifest } from '../core/contract';
 import { sha256Hex } from '../hash';
 import publishExecutor from './publish/executor';
 import ghcrExecutor from './ghcr/executor';

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { modulePseudoVersion } from '../ecosystems/go/module';
-import type { Ecosystem, Finding, PackManifest } from '../ecosystems/types';
+import type { Ecosystem, Finding, PackManifest } from '../core/contract';
 import { sha256File } from '../hash';
 import type { VersionContext } from '../version/types';
 

@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join, relative, sep } from 'node:path';
 import { adapterFor } from '../ecosystems';
-import type { Ecosystem, Finding, Log, PackInput, PackManifest } from '../ecosystems/types';
+import type { Ecosystem, Finding, Log, PackInput, PackManifest } from '../core/contract';
 import { sha256File, sha256Hex } from '../hash';
 import { distDir } from '../plugin/targets';
 import type { VersionContext } from '../version/types';

@@ -1,18 +1,18 @@
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { ReleaseError } from '../errors';
-import { findingOf } from '../findings';
+import { findingOf } from '../core/findings';
 import { adapterFor } from '../ecosystems';
 import { ociChecks } from '../ecosystems/oci/release';
-import type { CheckInput, Ecosystem, Finding, Log, PackManifest } from '../ecosystems/types';
+import type { CheckInput, Ecosystem, Finding, Log, PackManifest } from '../core/contract';
 import { ensureReleaseTagPushed, isAncestor } from '../git';
-import type { Env } from '../registries';
+import type { Env } from '../destinations/registries';
 import { refusalsFor, shown, type DestinationKind, type Destinations } from '../destinations';
-import { projectDestinations } from '../executors/run-destinations';
+import { projectDestinations } from '../destinations/run';
 import { DEFAULT_PROBE_TIMEOUT_MS } from '../net';
 import { writeFileAtomic } from '../store';
 import { packVerifyMode, verifyPack, VERIFY_PACK_VARIABLE } from './pack-integrity';
-import { channelSkip } from './publish';
+import { channelSkip } from '../core/publish-flow';
 import type { VersionContext } from '../version/types';
 
 /**

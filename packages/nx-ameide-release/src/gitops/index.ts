@@ -4,7 +4,7 @@ import { ReleaseError } from '../errors';
 import { ociImageName } from '../ecosystems/oci/layout';
 import { readFacts } from '../ecosystems/oci/release';
 import { RegistryClient } from '../ecosystems/oci/registry';
-import { ociCredentials, type Env } from '../registries';
+import { ociCredentials, type Env } from '../destinations/registries';
 import { traceSubjects } from '../trace/projects';
 import { globToRegExp, IMAGE_SHA_ANNOTATION, scanYaml, type ImageRef } from './scan';
 

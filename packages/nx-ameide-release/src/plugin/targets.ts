@@ -1,5 +1,5 @@
 import type { TargetConfiguration } from '@nx/devkit';
-import type { Ecosystem } from '../ecosystems/types';
+import type { Ecosystem } from '../core/contract';
 import { destinationsMetadata, pickKinds, type DestinationKind, type DestinationResolution } from '../destinations';
 
 export const PLUGIN = '@ameideio/nx-ameide-release';

@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFile
 import { join } from 'node:path';
 import { ReleaseError } from '../errors';
 import { signatureTag } from '../ecosystems/oci/sign';
-import type { ArtifactResult } from '../ecosystems/types';
+import type { ArtifactResult } from '../core/contract';
 
 /**
  * The release manifest, dist/release/manifest.json: what one run published, from which SHA,

@@ -1,7 +1,7 @@
-import { blocks, decide, refusal } from '../../flow/decide';
-import { findingOf } from '../../findings';
+import { blocks, decide, refusal } from '../../core/decide';
+import { findingOf } from '../../core/findings';
 import { gitEnv } from '../../git/env';
-import type { CheckInput, Finding } from '../types';
+import type { CheckInput, Finding } from '../../core/contract';
 import { checkPushAccess, lsRemoteRef } from './git';
 import { goModProblems, readGoMod } from './guards';
 import { mirror, mirrorGetsNothing } from './mirror';

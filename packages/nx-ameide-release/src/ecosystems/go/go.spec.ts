@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { ReleaseError } from '../../errors';
 import type { VersionContext } from '../../version/types';
-import type { CheckInput, PublishInput } from '../types';
-import { AlreadyThere, publishFlow } from '../../flow/publish';
+import type { CheckInput, PublishInput } from '../../core/contract';
+import { AlreadyThere, publishFlow } from '../../core/publish-flow';
 import { goEcosystem, goSteps, type GoPackManifest } from './index';
 import { readZip } from './modzip';
 

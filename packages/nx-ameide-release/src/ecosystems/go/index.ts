@@ -1,4 +1,4 @@
-import type { EcosystemAdapter } from '../types';
+import type { EcosystemAdapter } from '../../core/contract';
 import { checksGo } from './checks';
 import { packGo } from './pack';
 import { goSteps, lookupGo, planGo, publishGo } from './publish';

@@ -1,5 +1,5 @@
-import type { EcosystemAdapter } from '../types';
-import { flowMembers } from '../../flow/publish';
+import type { EcosystemAdapter } from '../../core/contract';
+import { flowMembers } from '../../core/publish-flow';
 import { packNpm } from './pack';
 import { checksNpm, npmSteps, type NpmDeps } from './publish';
 import { smokeNpm } from './smoke';

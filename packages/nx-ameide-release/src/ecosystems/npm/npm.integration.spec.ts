@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ReleaseError } from '../../errors';
-import type { CheckInput, PackManifest, PublishInput } from '../types';
+import type { CheckInput, PackManifest, PublishInput } from '../../core/contract';
 import type { VersionContext } from '../../version/types';
 import { createNpmEcosystem } from './index';
 import { packumentUrl } from './registry-client';
@@ -10,7 +10,7 @@ import { createFixtureWorkspace, fixtureContext, type FixtureWorkspace } from '.
 import { freePort, startVerdaccio, type VerdaccioFixture } from './testing/verdaccio-fixture';
 import { TEMP_TAG_PREFIX } from './dist-tags';
 import { resolveDestinations } from '../../destinations';
-import { planLines, publishFlow } from '../../flow/publish';
+import { planLines, publishFlow } from '../../core/publish-flow';
 import { isAncestor } from '../../git';
 
 jest.setTimeout(180000);

@@ -1,6 +1,6 @@
 import * as semver from 'semver';
 import type { VersionContext } from '../../version/types';
-import type { Held } from '../../flow/decide';
+import type { Held } from '../../core/decide';
 
 /**
  * The tag policy, pure: release.ts gathers the facts (the image under each tag, the tag list, dev

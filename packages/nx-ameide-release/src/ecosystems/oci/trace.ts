@@ -1,5 +1,5 @@
-import type { RegistryTrace, TracedArtifact } from '../registry-trace';
-import { ociRegistry } from '../../registries';
+import type { RegistryTrace, TracedArtifact } from '../../core/registry-trace';
+import { ociRegistry } from '../../destinations/registries';
 import { ociImageName } from './layout';
 import { readFacts } from './release';
 import { RegistryClient } from './registry';

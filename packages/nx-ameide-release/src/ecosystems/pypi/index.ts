@@ -1,6 +1,6 @@
-import type { EcosystemAdapter } from '../types';
+import type { EcosystemAdapter } from '../../core/contract';
 import { packPypi, type PypiPackOptions } from './pack';
-import { flowMembers } from '../../flow/publish';
+import { flowMembers } from '../../core/publish-flow';
 import { checksPypi, pypiSteps, type PypiPublishOptions } from './publish';
 import { smokePypi } from './smoke';
 

@@ -3,14 +3,14 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { redact, runOrThrow } from '../../exec';
 import { ReleaseError } from '../../errors';
-import type { CheckInput, PackManifest, PublishInput } from '../types';
+import type { CheckInput, PackManifest, PublishInput } from '../../core/contract';
 import type { VersionContext } from '../../version/types';
 import { inspectDist, resolvePythonTools, uvPublish } from './commands';
 import { pypiEcosystem } from './index';
 import { startPypiServer, type PypiServer } from './testing/pypiserver-fixture';
 import { devContext, makeFixtureWorkspace } from './testing/fixture-project';
 import { resolveDestinations } from '../../destinations';
-import { planLines, publishFlow } from '../../flow/publish';
+import { planLines, publishFlow } from '../../core/publish-flow';
 
 /**
  * The adapter against a real pypiserver (upload auth, anonymous reads) and real uv builds.

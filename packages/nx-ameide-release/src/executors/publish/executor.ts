@@ -1,15 +1,15 @@
 import { dirname, join } from 'node:path';
 import type { ExecutorContext } from '@nx/devkit';
 import { adapterFor } from '../../ecosystems';
-import type { LookupResult, PublishInput } from '../../ecosystems/types';
+import type { LookupResult, PublishInput } from '../../core/contract';
 import { manifestPath, readPackManifest, runDestinations, runExecutor, writeJson, type CommonOptions } from '../common';
-import { goRegistry, npmRegistry, pypiRegistry } from '../../registries';
+import { goRegistry, npmRegistry, pypiRegistry } from '../../destinations/registries';
 import { redactRemote } from '../../ecosystems/go/git';
 import { assertPreflight } from '../../flow/preflight';
 import type { VersionContext } from '../../version/types';
 import type { Destinations } from '../../destinations';
 import { recordRelease } from '../../release-manifest';
-import { channelSkip, publishFlow } from '../../flow/publish';
+import { channelSkip, publishFlow } from '../../core/publish-flow';
 
 /** Where and under which tags an ecosystem publishes, for the log and the release summary. */
 function destination(ecosystem: CommonOptions['ecosystem'], vc: VersionContext, d: Destinations): { registry: string; tags: string[] } {

@@ -1,4 +1,4 @@
-import type { Ecosystem } from './ecosystems/types';
+import type { Ecosystem } from '../core/contract';
 
 /**
  * Where a project's artifacts go, as configuration: the plugin's options in nx.json

@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { computeContext } from '../version/compute';
 import { sha256Hex } from '../hash';
-import type { PackManifest, PlannedArtifact, PublishInput, PublishSteps } from '../ecosystems/types';
+import type { PackManifest, PlannedArtifact, PublishInput, PublishSteps } from './contract';
 import type { Held } from './decide';
-import { AlreadyThere, flowMembers, FlowReads, heldFindings, planLines, publishFlow } from './publish';
+import { AlreadyThere, flowMembers, FlowReads, heldFindings, planLines, publishFlow } from './publish-flow';
 
 // The flow's own rules (order, refusal before any upload, races, dry-run = the plan the run
 // executes), with an in-memory registry standing for "what lookup answers". Each adapter's

@@ -1,9 +1,9 @@
 import { ReleaseError } from '../errors';
 import { rememberRead } from '../memo';
-import type { ArtifactResult, CheckInput, Ecosystem, EcosystemAdapter, Finding, LookupResult, PlannedArtifact, PublishInput, PublishOutcome, PublishSteps } from '../ecosystems/types';
+import type { ArtifactResult, CheckInput, Ecosystem, EcosystemAdapter, Finding, LookupResult, PlannedArtifact, PublishInput, PublishOutcome, PublishSteps } from './contract';
 import type { VersionContext } from '../version/types';
 import { blocks, decide, refusal, type Decision } from './decide';
-import { manifestFindings } from './manifest';
+import { manifestFindings } from '../flow/manifest';
 
 /**
  * The one publish flow every ecosystem goes through (npm, PyPI, Go, OCI):

@@ -1,9 +1,9 @@
 import { join } from 'node:path';
 import { ReleaseError } from '../errors';
-import type { Ecosystem } from '../ecosystems/types';
-import { resolveDestinations, type DestinationRefusal, type DestinationResolution } from '../destinations';
-import { projectConfigFile, readGoModule, readPackageName, readRepositoryUrl } from '../destination-facts';
-import type { Env } from '../registries';
+import type { Ecosystem } from '../core/contract';
+import { resolveDestinations, type DestinationRefusal, type DestinationResolution } from '.';
+import { projectConfigFile, readGoModule, readPackageName, readRepositoryUrl } from './facts';
+import type { Env } from './registries';
 
 /**
  * One project's destinations at run time: its target's `destinations` option (nx.json merged with the

@@ -64,8 +64,8 @@ export type PublishOutcome =
   | { status: 'already-published'; detail: string }
   | { status: 'skipped'; reason: string };
 
-import type { Env } from '../registries';
-import type { Held } from '../flow/decide';
+import type { Env } from '../destinations/registries';
+import type { Held } from './decide';
 import type { Destinations } from '../destinations';
 
 export type Log = (line: string) => void;
