@@ -4,7 +4,7 @@ import { homedir, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { run, runOrThrow } from '../exec';
 import { RegistryClient } from '../ecosystems/oci/registry';
-import { ociRelease, type OciReleaseResult } from '../ecosystems/oci/release';
+import { ociRelease, type OciReleaseResult } from '../ecosystems/oci';
 import { attestationTag } from '../ecosystems/oci/sign';
 import { startRegistry, type RegistryFixture } from '../ecosystems/oci/testing/registry-fixture';
 import type { PackManifest } from '../core/contract';

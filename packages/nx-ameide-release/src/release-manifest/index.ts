@@ -15,7 +15,8 @@ export const RELEASE_MANIFEST_SCHEMA_VERSION = 1;
 export const RELEASE_MANIFEST_PATH = 'dist/release/manifest.json';
 
 export interface ReleaseArtifact {
-  ecosystem: 'npm' | 'pypi' | 'go' | 'oci';
+  /** The adapter's name: npm, pypi, go, oci (src/ecosystems/index.ts). */
+  ecosystem: string;
   project: string;
   name: string;
   version: string;

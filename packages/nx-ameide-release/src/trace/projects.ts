@@ -1,7 +1,8 @@
+import { PLUGIN_NAME } from '../names';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { detectEcosystem } from '../plugin/projects';
-import { kindsOf, mergeConfig, PLUGIN_NAME, refusalsFor, type DestinationKind, type DestinationRefusal } from '../destinations';
+import { kindsOf, mergeConfig, refusalsFor, type DestinationKind, type DestinationRefusal } from '../destinations';
 import { projectDestinationsConfig, readGoModule, readPackageName } from '../destinations/facts';
 import { projectDestinations } from '../destinations/run';
 import { releaseProjectOf } from '../plugin/projects';
