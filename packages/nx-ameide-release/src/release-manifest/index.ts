@@ -59,7 +59,7 @@ function packageArtifacts(r: ProjectRecord): ReleaseArtifact[] {
   const outcome = p.outcome?.status ?? 'unknown';
   const detail = p.outcome?.detail ?? p.outcome?.reason ?? p.outcome?.error;
   const common = { ecosystem: p.ecosystem, project: p.project, name: p.name, version: p.version, registry: p.registry, tags: p.tags ?? [], outcome, ...(detail ? { detail } : {}) };
-  // The publish flow's per-artifact results (src/flow/publish.ts): what happened to each planned artifact.
+  // The publish flow's per-artifact results (src/core/publish-flow.ts): what happened to each planned artifact.
   if (Array.isArray(p.artifacts) && p.artifacts.length) {
     return (p.artifacts as ArtifactResult[]).map((a) => ({
       ecosystem: a.ecosystem,

@@ -11,7 +11,7 @@ import { GO_TAG_RE } from './module';
 import { mirror, mirrorGetsNothing, packedFiles, tagOf, zipOf } from './mirror';
 
 /**
- * Go's publish half under the one flow (src/flow/publish.ts). The artifact is the module's tag in
+ * Go's publish half under the one flow (src/core/publish-flow.ts). The artifact is the module's tag in
  * its mirror repository: one commit holding exactly the zip's files and recording the source SHA
  * (a `Source-SHA:` trailer), tagged vX.Y.Z. The flow checks the channel, the pack manifest (SHA,
  * version, every sha256) and decides; Go only reads, sends and points:

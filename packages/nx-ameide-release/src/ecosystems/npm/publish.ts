@@ -88,7 +88,7 @@ function sessionFor(input: PublishInput): { registry: NpmRegistry; session: NpmS
 }
 
 /**
- * npm under the one publish flow (src/flow/publish.ts): one artifact, the tarball; the registry
+ * npm under the one publish flow (src/core/publish-flow.ts): one artifact, the tarball; the registry
  * answers from the packument (version -> gitHead); upload is `npm publish` with the dist-tag (or
  * a throwaway tag when a newer version holds it); finish moves the dist-tags by planDistTags,
  * also on a re-run. The channel, the manifest, every sha256 and the decision are the flow's.

@@ -18,7 +18,7 @@ import { ociResult } from './result';
 
 /**
  * `ghcr`: the project's packed artifacts as one reproducible OCI image, published through the one
- * publish flow (src/flow/publish.ts: channel, pack manifest, lookup, decide, refuse before any
+ * publish flow (src/core/publish-flow.ts: channel, pack manifest, lookup, decide, refuse before any
  * upload, dry-run, upload, finish) with `ociSteps`, OCI's own half:
  *
  *   plan     the immutable tags as artifacts of kind `image`: `:<sha>` always, `:X.Y.Z` on a release

@@ -144,7 +144,7 @@ export interface PypiPublishOptions {
 }
 
 /**
- * PyPI under the one publish flow (src/flow/publish.ts): one artifact per packed file (wheel,
+ * PyPI under the one publish flow (src/core/publish-flow.ts): one artifact per packed file (wheel,
  * sdist), looked up on the simple index, uploaded one at a time with `uv publish`. The channel,
  * the manifest, every sha256 and the decision are the flow's; the server's own answers
  * (refused credentials, its error text, "already exists") are read here.
