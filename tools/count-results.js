@@ -5,7 +5,7 @@
 const { existsSync, readFileSync } = require('node:fs');
 const { join } = require('node:path');
 const dir = process.argv[2];
-const expected = ['jest-plugin.json', 'jest-configuration.json', 'jest-sdk-ts.json', 'pytest.xml', 'go-test.json', 'actionlint.xml', 'jest-e2e.json'];
+const expected = ['jest-plugin.json', 'jest-configuration.json', 'jest-sdk-ts.json', 'pytest.xml', 'go-test.json', 'actionlint.xml', 'depcruise.json', 'jest-e2e.json'];
 let passed = 0;
 let failed = 0;
 for (const name of expected) {
@@ -18,7 +18,12 @@ for (const name of expected) {
   const text = readFileSync(file, 'utf8');
   let p = 0;
   let f = 0;
-  if (name.endsWith('.json') && name.startsWith('jest')) {
+  if (name === 'depcruise.json') { // dependency-cruiser: one test per rule, failed when it has a violation
+    const r = JSON.parse(text).summary;
+    const broken = new Set(r.violations.filter((v) => v.rule.severity === 'error').map((v) => v.rule.name));
+    f = broken.size;
+    p = r.ruleSetUsed.forbidden.length - f;
+  } else if (name.endsWith('.json') && name.startsWith('jest')) {
     const r = JSON.parse(text);
     p = r.numPassedTests;
     f = r.numFailedTests + (r.numRuntimeErrorTestSuites || 0);

@@ -24,6 +24,8 @@ suite() { # <name> <command...>: runs one suite, keeps its report in $reports
 
 suite "plugin (jest: unit + integration)" \
   jest -c packages/nx-ameide-release/jest.config.js --json --outputFile="$reports/jest-plugin.json"
+suite "layering (dependency-cruiser: packages/nx-ameide-release/.dependency-cruiser.cjs)" \
+  bash -c 'cd packages/nx-ameide-release && depcruise src --config .dependency-cruiser.cjs --output-type json --output-to "$0/depcruise.json"; depcruise src --config .dependency-cruiser.cjs --output-type err' "$reports"
 suite "configuration (jest)" \
   jest -c packages/configuration/jest.config.js --json --outputFile="$reports/jest-configuration.json"
 suite "ameide_sdk_ts (jest)" \

@@ -13,7 +13,7 @@ import type { Signer } from './ecosystems/oci/sign';
 /* eslint-disable @typescript-eslint/no-var-requires */
 const notes = () => require('./evidence/notes') as typeof import('./evidence/notes');
 const verify = () => require('./evidence/verify') as typeof import('./evidence/verify');
-const registries = () => require('./registries') as typeof import('./registries');
+const registries = () => require('./destinations/registries') as typeof import('./destinations/registries');
 const tools = () => require('./tools') as typeof import('./tools');
 const gitops = () => require('./gitops') as typeof import('./gitops');
 const trace = () => require('./trace') as typeof import('./trace');

@@ -15,8 +15,8 @@ import type { VersionContext, VersionOptions } from './version/types';
 const model = () => require('./version/compute') as typeof import('./version/compute');
 const refs = () => require('./version/ref') as typeof import('./version/ref');
 /* eslint-enable @typescript-eslint/no-var-requires */
+import { PLUGIN_NAME } from './names';
 
-export const PLUGIN_NAME = '@ameideio/nx-ameide-release';
 
 /**
  * Output order of `--format env`: the keys of DESIGN.md first, then the extras of types.ts.

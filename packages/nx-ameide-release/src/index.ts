@@ -6,7 +6,7 @@
 export { createNodes, createNodesV2, type PluginOptions } from './plugin/create-nodes';
 export { detectEcosystem } from './plugin/projects';
 export * from './version/types';
-export * from './ecosystems/types';
+export * from './core/contract';
 export type { GitFacts } from './version/facts';
 export {
   resolveDestinations,

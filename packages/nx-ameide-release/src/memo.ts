@@ -1,7 +1,7 @@
 /**
  * A read shared by every caller that asks for the same key: the promise is kept, a failed one is
  * forgotten (the next caller asks again). `fresh` reads anew and keeps the new answer. Used for a
- * flow's registry reads (FlowReads, src/flow/publish.ts) and a ghcr task's registry session
+ * flow's registry reads (FlowReads, src/core/publish-flow.ts) and a ghcr task's registry session
  * (RegistrySession, src/ecosystems/oci/registry.ts).
  */
 export function rememberRead<T>(map: Map<string, Promise<T>>, key: string, read: () => Promise<T>, fresh = false): Promise<T> {

@@ -1,7 +1,7 @@
 import type { DestinationKind } from '../destinations';
 import { TRACES } from '../trace';
 import type { TraceSubject } from '../trace/projects';
-import { pypiRegistry } from '../registries';
+import { pypiRegistry } from '../destinations/registries';
 import { listProjectFiles } from '../ecosystems/pypi/simple-index';
 import { normalizeProjectName } from '../ecosystems/pypi/commands';
 import { versionOfDistFile } from '../ecosystems/pypi/trace';

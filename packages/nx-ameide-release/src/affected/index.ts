@@ -3,7 +3,7 @@ import { redact, run } from '../exec';
 import { isAncestor, resolveCommit } from '../git';
 import { git, gitLines } from '../git/env';
 import { resolveContext } from '../context';
-import type { Env } from '../registries';
+import type { Env } from '../destinations/registries';
 import { traceSubjects } from '../trace/projects';
 import { devHead, type DevHead } from './dev-head';
 import { planAffected, type AffectedPlan, type PlanDeps, type ProjectState } from './plan';

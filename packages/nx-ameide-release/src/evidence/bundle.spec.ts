@@ -4,7 +4,7 @@ import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runOrThrow } from '../exec';
 import { attestPackages } from '../ecosystems/oci/attest';
-import type { PackManifest } from '../ecosystems/types';
+import type { PackManifest } from '../core/contract';
 import type { VersionContext } from '../version/types';
 import { bundleMismatch, canonicalJson, pae, withoutEmptyObjects } from './bundle';
 

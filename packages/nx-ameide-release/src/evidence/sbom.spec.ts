@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { findTool } from '../tools';
 import { cdxgenCommand, derivedSerial, generateSbom, normalizeSbom, purlOf, sbomOfPack } from './sbom';
-import type { PackManifest } from '../ecosystems/types';
+import type { PackManifest } from '../core/contract';
 
 jest.setTimeout(120_000);
 

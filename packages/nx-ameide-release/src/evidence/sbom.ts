@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { runOrThrow, type Command } from '../exec';
 import { ReleaseError } from '../errors';
-import type { Ecosystem, PackManifest } from '../ecosystems/types';
+import type { Ecosystem, PackManifest } from '../core/contract';
 import { moduleId, readEntry, storeDir, writeEntry } from '../store';
 
 /**

@@ -1,15 +1,10 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { ExecutorContext } from '@nx/devkit';
 import { redact } from '../exec';
 import { ReleaseError } from '../errors';
 import { resolveContext } from '../context';
-import type { Ecosystem, Log, PackManifest } from '../ecosystems/types';
+import type { Ecosystem, Log } from '../core/contract';
 import type { VersionContext, VersionOptions } from '../version/types';
-import { distDir } from '../plugin/targets';
-import { refusalsFor, shown, type DestinationKind, type Destinations } from '../destinations';
-import { assertDestinations, projectDestinations } from './run-destinations';
-import type { Env } from '../registries';
+import type { TaskInput } from '../flow/task';
 
 export interface CommonOptions extends VersionOptions {
   ecosystem: Ecosystem;
@@ -82,64 +77,10 @@ export function describeSystemError(err: Error): string {
   return err.message;
 }
 
-export function manifestPath(workspaceRoot: string, project: string): string {
-  return join(workspaceRoot, distDir(project), 'pack-manifest.json');
-}
-
-/**
- * Read what `pack` wrote, and refuse a stale one: artifacts packed for another SHA or
- * version must never be published under this context.
- */
-export function readPackManifest(workspaceRoot: string, project: string, context: VersionContext): PackManifest {
-  const file = manifestPath(workspaceRoot, project);
-  if (!existsSync(file)) {
-    throw new ReleaseError(`no pack manifest at ${distDir(project)}/pack-manifest.json`, `run \`nx run ${project}:pack\` first`);
-  }
-  const manifest = JSON.parse(readFileSync(file, 'utf8')) as PackManifest;
-  if (manifest.gitSha !== context.GIT_SHA) {
-    throw new ReleaseError(
-      `${distDir(project)} was packed from ${manifest.gitSha}, but HEAD is ${context.GIT_SHA}`,
-      `re-run \`nx run ${project}:pack\` (or \`nx run-many -t pack --skip-nx-cache\`) on this commit`,
-    );
-  }
-  return manifest;
-}
-
-export function writeJson(file: string, value: unknown): void {
-  writeFileSync(file, `${JSON.stringify(value, null, 2)}\n`);
-}
-
-/**
- * The destinations this task uses, resolved now: the environment (AMEIDE_*) over the
- * `destinations` option (nx.json merged with the project's own) over what can be derived.
- * Refuses, before any side effect, when one of `kinds` cannot be resolved or the npm
- * package is outside the configured scope. Logs where each kind goes.
- */
-export function runDestinations(args: {
-  options: CommonOptions;
-  workspaceRoot: string;
-  projectRoot: string;
-  project: string;
-  manifest: PackManifest;
-  kinds: DestinationKind[];
-  env: Env;
-  log: Log;
-}): Destinations {
-  const res = projectDestinations({
-    workspaceRoot: args.workspaceRoot,
-    projectRoot: args.projectRoot,
-    project: args.project,
-    ecosystem: args.options.ecosystem,
-    config: args.options.destinations,
-    env: args.env,
-    name: args.manifest.name, // what is really uploaded
-  });
-  assertDestinations(refusalsFor(res, args.kinds));
-  for (const kind of args.kinds) {
-    const d = res.destinations[kind] as Record<string, string> | undefined;
-    if (!d) continue;
-    const parts = Object.entries(d).map(([k, v]) => `${k} ${shown(v)} (${res.from[`${kind}.${k}`]})`);
-    args.log(`destination ${kind}: ${parts.join(', ')}`);
-  }
-  return res.destinations;
+/** The pipeline's input (src/flow/task.ts) from an executor's: the task's options, nothing read yet. */
+export function taskOf<O extends CommonOptions>(a: RunArgs<O>): TaskInput {
+  return {
+    workspaceRoot: a.workspaceRoot, project: a.project, projectRoot: a.projectRoot, ecosystem: a.options.ecosystem,
+    destinationsConfig: a.options.destinations, options: a.options as unknown as Record<string, unknown>, dryRun: a.dryRun, env: process.env, log: a.log, context: a.context,
+  };
 }

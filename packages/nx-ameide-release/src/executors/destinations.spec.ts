@@ -4,7 +4,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ExecutorContext } from '@nx/devkit';
 import { createTempRepo, type TempRepo } from '../git/testing';
-import type { PackManifest } from '../ecosystems/types';
+import type { PackManifest } from '../core/contract';
 import { sha256Hex } from '../hash';
 import publishExecutor from './publish/executor';
 import ghcrExecutor from './ghcr/executor';
@@ -82,7 +82,7 @@ async function run<T>(fn: () => Promise<T>): Promise<{ result: T; out: string }>
 
 describe('destinations are resolved before any side effect', () => {
   it('an npm package outside the configured scope is refused, naming the option, and the registry gets no request', async () => {
-    packed('a', { name: '@other/a', ecosystem: 'npm' });
+    packed('a', { name: '@other/a' });
     Object.assign(process.env, { GITHUB_REF: 'refs/tags/v0.1.0', AMEIDE_NPM_REGISTRY: `http://${registry}/`, NPM_TOKEN: 'npm-token-0123456789' });
     const { result, out } = await run(() => publishExecutor({ ecosystem: 'npm', destinations: { npm: { scope: '@acme' } } }, ctx('a')));
     expect(result.success).toBe(false);
@@ -92,7 +92,7 @@ describe('destinations are resolved before any side effect', () => {
   });
 
   it('an image whose namespace cannot be derived is refused, naming the option, and the registry gets no request', async () => {
-    packed('b', { name: '@other/b', ecosystem: 'npm' });
+    packed('b', { name: '@other/b' });
     Object.assign(process.env, { GITHUB_REF: 'refs/tags/v0.1.0', AMEIDE_OCI_REGISTRY: registry, AMEIDE_OCI_INSECURE: 'true' });
     const { result, out } = await run(() => ghcrExecutor({ ecosystem: 'npm', sign: 'off', destinations: {} }, ctx('b')));
     expect(result.success).toBe(false);

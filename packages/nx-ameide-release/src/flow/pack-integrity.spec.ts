@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
-import type { PackInput, PackManifest } from '../ecosystems/types';
+import type { PackInput, PackManifest } from '../core/contract';
 import { packNpm } from '../ecosystems/npm/pack';
 import { createFixtureWorkspace, fixtureContext, type FixtureWorkspace } from '../ecosystems/npm/testing/fixture-workspace';
 import { sha256Hex } from '../hash';

@@ -2,9 +2,9 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join, relative, sep } from 'node:path';
 import { adapterFor } from '../ecosystems';
-import type { Ecosystem, Finding, Log, PackInput, PackManifest } from '../ecosystems/types';
+import type { Ecosystem, Finding, Log, PackInput, PackManifest } from '../core/contract';
 import { sha256File, sha256Hex } from '../hash';
-import { distDir } from '../plugin/targets';
+import { distDir } from '../names';
 import type { VersionContext } from '../version/types';
 
 /**
@@ -147,7 +147,8 @@ export async function verifyPack(input: VerifyPackInput): Promise<Finding[]> {
   try {
     const outDir = join(tmp, 'out');
     mkdirSync(outDir, { recursive: true });
-    const pack = input.pack ?? ((i: PackInput) => adapterFor(input.ecosystem).pack(i));
+    const pack = input.pack ?? adapterFor(input.ecosystem).pack;
+    if (!pack) throw new Error(`ecosystem '${input.ecosystem}' packs nothing: there is no pack to compare with`);
     let rebuilt: PackManifest;
     try {
       rebuilt = await pack({

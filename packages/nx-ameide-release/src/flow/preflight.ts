@@ -1,18 +1,17 @@
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { ReleaseError } from '../errors';
-import { findingOf } from '../findings';
-import { adapterFor } from '../ecosystems';
-import { ociChecks } from '../ecosystems/oci/release';
-import type { CheckInput, Ecosystem, Finding, Log, PackManifest } from '../ecosystems/types';
-import { ensureReleaseTagPushed, isAncestor } from '../git';
-import type { Env } from '../registries';
+import { findingOf } from '../core/findings';
+import { adapterFor, imageAdapter } from '../ecosystems';
+import type { CheckInput, Ecosystem, EcosystemAdapter, Finding, Log, PackManifest } from '../core/contract';
+import { ensureReleaseTagPushed } from '../git';
+import type { Env } from '../destinations/registries';
 import { refusalsFor, shown, type DestinationKind, type Destinations } from '../destinations';
-import { projectDestinations } from '../executors/run-destinations';
+import { projectDestinations } from '../destinations/run';
 import { DEFAULT_PROBE_TIMEOUT_MS } from '../net';
 import { writeFileAtomic } from '../store';
 import { packVerifyMode, verifyPack, VERIFY_PACK_VARIABLE } from './pack-integrity';
-import { channelSkip } from './publish';
+import { channelSkip } from '../core/publish-flow';
 import type { VersionContext } from '../version/types';
 
 /**
@@ -30,9 +29,10 @@ import type { VersionContext } from '../version/types';
  *                   (src/flow/pack-integrity.ts: a poisoned cache entry stops the run here)
  *   3. destination  where each kind goes (nx.json, the project, AMEIDE_* on top, derived), or
  *                   refused naming the option to set
- *   4. ecosystem    the adapter's checks: its source guards, destination reachable in bounded
- *                   time, credentials valid (an authenticated read), version not held by another SHA
- *   5. image        the same for the OCI image, when the run pushes one (ghcr)
+ *   4. adapters     each adapter's checks: the project's own when the run publishes its package,
+ *                   the image adapter's when it pushes its image (ghcr): source guards, destination
+ *                   reachable in bounded time, credentials valid (an authenticated read), version
+ *                   not held by another SHA
  */
 
 export { findingOf };
@@ -40,7 +40,7 @@ export { findingOf };
 /** One row of the preflight table. */
 export interface Problem extends Finding {
   project: string;
-  ecosystem: Ecosystem | 'oci';
+  ecosystem: Ecosystem;
 }
 
 const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\s*\n\s*/g, ' / ').trim();
@@ -82,7 +82,9 @@ export interface PreflightInput {
   packages: boolean;
   /** Check the image registry too (the run pushes the image: ghcr). */
   images: boolean;
-  sign?: 'key' | 'keyless' | 'off';
+  sign?: string;
+  /** The target's own options, handed to the adapters' checks (ghcr's `sign`). */
+  options?: Readonly<Record<string, unknown>>;
   timeoutMs?: number;
   /**
    * Pack the project again and compare (src/flow/pack-integrity.ts); set by the preflight target,
@@ -104,6 +106,12 @@ export interface PreflightInput {
    * is seen there), and the upload names refused credentials itself.
    */
   recheck?: boolean;
+  /**
+   * What the task pipeline (src/flow/task.ts) read and checked already: the pack manifest (this
+   * SHA, this version, every sha256) and the destinations. Steps 2 and 3 use them instead of
+   * reading again.
+   */
+  read?: { manifest: PackManifest; destinations: Destinations };
 }
 
 /** What a passed preflight checked, written to dist/<project>/preflight.json. Never a secret: destinations as shown. */
@@ -200,8 +208,8 @@ async function checkProject(input: PreflightInput): Promise<{ found: Problem[]; 
     }
   }
 
-  // 2. artifact
-  const { manifest, findings } = artifactFindings(workspaceRoot, project, ecosystem, context);
+  // 2. artifact (the pipeline's task read and checked it once already: handed down)
+  const { manifest, findings } = input.read ? { manifest: input.read.manifest, findings: [] } : artifactFindings(workspaceRoot, project, ecosystem, context);
   add(ecosystem, findings);
   if (manifest && findings.length === 0 && input.verifyPack) {
     const mode = packVerifyMode(env);
@@ -214,21 +222,26 @@ async function checkProject(input: PreflightInput): Promise<{ found: Problem[]; 
   }
 
   // 3. destination
-  const kinds: DestinationKind[] = [...(input.packages ? [ecosystem] : []), ...(input.images ? (['oci'] as const) : [])];
+  const adapters: EcosystemAdapter[] = [...(input.packages ? [adapterFor(ecosystem)] : []), ...(input.images ? [imageAdapter()] : [])];
+  const kinds = adapters.flatMap((a): DestinationKind[] => (a.destination ? [a.destination] : []));
+  const byKind = (kind: DestinationKind | null) => adapters.find((a) => a.destination === kind)?.ecosystem ?? ecosystem;
   let destinations: Destinations = {};
   const refused = new Set<DestinationKind | null>();
-  try {
-    const res = projectDestinations({
-      workspaceRoot, projectRoot: input.projectRoot, project, ecosystem, config: input.destinationsConfig, env, name: manifest?.name,
-    });
-    destinations = res.destinations;
-    for (const r of refusalsFor(res, kinds)) {
-      refused.add(r.kind);
-      add(r.kind === 'oci' ? 'oci' : ecosystem, [{ check: 'destination', problem: r.what, fix: r.fix }]);
+  if (input.read) destinations = input.read.destinations; // resolved once by the task, its refusals thrown there
+  else {
+    try {
+      const res = projectDestinations({
+        workspaceRoot, projectRoot: input.projectRoot, project, ecosystem, config: input.destinationsConfig, env, name: manifest?.name,
+      });
+      destinations = res.destinations;
+      for (const r of refusalsFor(res, kinds)) {
+        refused.add(r.kind);
+        add(byKind(r.kind), [{ check: 'destination', problem: r.what, fix: r.fix }]);
+      }
+    } catch (e) {
+      add(ecosystem, [findingOf('destination', e)]);
+      return { found };
     }
-  } catch (e) {
-    add(ecosystem, [findingOf('destination', e)]);
-    return { found };
   }
   if (refused.has(null)) return { found }; // the configuration itself is malformed: nothing can be probed
   const checked = manifest
@@ -244,38 +257,14 @@ async function checkProject(input: PreflightInput): Promise<{ found: Problem[]; 
     log(`registry checks run again: ${why}`);
   }
 
-  // 4. ecosystem
-  if (input.packages && !refused.has(ecosystem)) {
-    const checkInput: CheckInput = { workspaceRoot, projectRoot: input.projectRoot, project, manifest, context, destinations, env, log, timeoutMs };
+  // 4. adapters
+  const checkInput: CheckInput = { workspaceRoot, projectRoot: input.projectRoot, project, manifest, context, destinations, env, log, timeoutMs, options: { ...input.options, sign: input.sign } };
+  for (const adapter of adapters) {
+    if (adapter.destination && refused.has(adapter.destination)) continue;
     try {
-      add(ecosystem, await adapterFor(ecosystem).checks(checkInput));
+      add(adapter.ecosystem, await adapter.checks(checkInput));
     } catch (e) {
-      add(ecosystem, [findingOf('destination', e)]);
-    }
-  }
-
-  // 5. image
-  if (input.images && manifest && !refused.has('oci')) {
-    try {
-      add(
-        'oci',
-        await ociChecks({
-          project,
-          projectRoot: input.projectRoot,
-          manifests: [manifest],
-          workspaceRoot,
-          context,
-          destinations,
-          env,
-          isAncestor: (a, b) => isAncestor(workspaceRoot, a, b),
-          dryRun: false,
-          log,
-          sign: input.sign,
-          timeoutMs,
-        }),
-      );
-    } catch (e) {
-      add('oci', [findingOf('destination', e)]);
+      add(adapter.ecosystem, [findingOf('destination', e)]);
     }
   }
   return { found, checked };

@@ -1,5 +1,5 @@
 import { run, runOrThrow, type ExecResult } from '../exec';
-import type { Env } from '../registries';
+import type { Env } from '../destinations/registries';
 
 /**
  * The environment of every git process, the workspace's and the Go mirror's alike: the

@@ -2,9 +2,9 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { ReleaseError } from '../errors';
 import { ociImageName } from '../ecosystems/oci/layout';
-import { readFacts } from '../ecosystems/oci/release';
+import { readFacts } from '../ecosystems/oci/facts';
 import { RegistryClient } from '../ecosystems/oci/registry';
-import { ociCredentials, type Env } from '../registries';
+import { ociCredentials, type Env } from '../destinations/registries';
 import { traceSubjects } from '../trace/projects';
 import { globToRegExp, IMAGE_SHA_ANNOTATION, scanYaml, type ImageRef } from './scan';
 

@@ -6,7 +6,7 @@ import { detectEcosystem, releaseProjectOf } from './projects';
 import { gitopsProject, type GitopsOptions } from './gitops';
 import type { VersionOptions } from '../version/types';
 import { mergeConfig, resolveDestinations, type DestinationsConfig } from '../destinations';
-import { projectDestinationsConfig, readGoModule, readPackageName, readRepositoryUrl } from '../destination-facts';
+import { projectDestinationsConfig, readGoModule, readPackageName, readRepositoryUrl } from '../destinations/facts';
 
 /*
  * The graph side of the plugin: Nx loads this on every command, so it reads a few small files and

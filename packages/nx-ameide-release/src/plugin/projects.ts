@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Ecosystem } from '../ecosystems/types';
+import type { BuiltInPackageEcosystem as Ecosystem } from '../ecosystems';
 
 /**
  * Which manifest makes a directory a release project: the one rule createNodes (reading the

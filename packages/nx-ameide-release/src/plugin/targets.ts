@@ -1,8 +1,10 @@
 import type { TargetConfiguration } from '@nx/devkit';
-import type { Ecosystem } from '../ecosystems/types';
+import type { BuiltInPackageEcosystem as Ecosystem } from '../ecosystems';
 import { destinationsMetadata, pickKinds, type DestinationKind, type DestinationResolution } from '../destinations';
 
-export const PLUGIN = '@ameideio/nx-ameide-release';
+import { PLUGIN_NAME as PLUGIN, distDir } from '../names';
+
+export { PLUGIN, distDir };
 
 /** The Nx tag a project carries to opt in to releasing (project.json `tags` or package.json `nx.tags`). */
 export const DEFAULT_RELEASE_TAG = 'ameide:release';
@@ -25,10 +27,6 @@ export const CONTEXT_RUNTIME_INPUT = {
   runtime: 'node node_modules/@ameideio/nx-ameide-release/bin/nx-ameide-release.js context --format digest',
 };
 
-/** Where a project's artifacts go: dist/<project>/ (pack-manifest.json lists them). */
-export function distDir(project: string): string {
-  return `dist/${project}`;
-}
 
 /**
  * The publish order, as data (each line says why it stands there). `params: 'forward'` makes

@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFile
 import { join } from 'node:path';
 import { ReleaseError } from '../errors';
 import { signatureTag } from '../ecosystems/oci/sign';
-import type { ArtifactResult } from '../ecosystems/types';
+import type { ArtifactResult } from '../core/contract';
 
 /**
  * The release manifest, dist/release/manifest.json: what one run published, from which SHA,
@@ -15,7 +15,8 @@ export const RELEASE_MANIFEST_SCHEMA_VERSION = 1;
 export const RELEASE_MANIFEST_PATH = 'dist/release/manifest.json';
 
 export interface ReleaseArtifact {
-  ecosystem: 'npm' | 'pypi' | 'go' | 'oci';
+  /** The adapter's name: npm, pypi, go, oci (src/ecosystems/index.ts). */
+  ecosystem: string;
   project: string;
   name: string;
   version: string;
@@ -58,7 +59,7 @@ function packageArtifacts(r: ProjectRecord): ReleaseArtifact[] {
   const outcome = p.outcome?.status ?? 'unknown';
   const detail = p.outcome?.detail ?? p.outcome?.reason ?? p.outcome?.error;
   const common = { ecosystem: p.ecosystem, project: p.project, name: p.name, version: p.version, registry: p.registry, tags: p.tags ?? [], outcome, ...(detail ? { detail } : {}) };
-  // The publish flow's per-artifact results (src/flow/publish.ts): what happened to each planned artifact.
+  // The publish flow's per-artifact results (src/core/publish-flow.ts): what happened to each planned artifact.
   if (Array.isArray(p.artifacts) && p.artifacts.length) {
     return (p.artifacts as ArtifactResult[]).map((a) => ({
       ecosystem: a.ecosystem,

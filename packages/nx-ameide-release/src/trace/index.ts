@@ -1,13 +1,13 @@
 import { ReleaseError } from '../errors';
 import type { DestinationKind } from '../destinations';
-import type { RegistryTrace, TracedArtifact } from '../ecosystems/registry-trace';
+import type { RegistryTrace, TracedArtifact } from '../core/registry-trace';
 import { npmTrace } from '../ecosystems/npm/trace';
 import { pypiTrace } from '../ecosystems/pypi/trace';
 import { goTrace } from '../ecosystems/go/trace';
 import { ociTrace } from '../ecosystems/oci/trace';
 import { ociImageName } from '../ecosystems/oci/layout';
 import { normalizeProjectName } from '../ecosystems/pypi/commands';
-import type { Env } from '../registries';
+import type { Env } from '../destinations/registries';
 import { traceSubjects, type TraceSubject } from './projects';
 
 export const TRACES: Record<DestinationKind, RegistryTrace> = { npm: npmTrace, pypi: pypiTrace, go: goTrace, oci: ociTrace };

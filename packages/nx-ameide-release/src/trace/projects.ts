@@ -1,15 +1,16 @@
+import { PLUGIN_NAME } from '../names';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { detectEcosystem } from '../plugin/projects';
-import { kindsOf, mergeConfig, PLUGIN_NAME, refusalsFor, type DestinationKind, type DestinationRefusal } from '../destinations';
-import { projectDestinationsConfig, readGoModule, readPackageName } from '../destination-facts';
-import { projectDestinations } from '../executors/run-destinations';
+import { kindsOf, mergeConfig, refusalsFor, type DestinationKind, type DestinationRefusal } from '../destinations';
+import { projectDestinationsConfig, readGoModule, readPackageName } from '../destinations/facts';
+import { projectDestinations } from '../destinations/run';
 import { releaseProjectOf } from '../plugin/projects';
 import { DEFAULT_RELEASE_TAG } from '../plugin/targets';
 import { readPyproject } from '../ecosystems/pypi/pyproject';
-import type { Ecosystem } from '../ecosystems/types';
-import type { Env } from '../registries';
-import type { TraceTarget } from '../ecosystems/registry-trace';
+import type { Ecosystem } from '../core/contract';
+import type { Env } from '../destinations/registries';
+import type { TraceTarget } from '../core/registry-trace';
 
 /** Folders never holding a release project (createNodes skips node_modules; the rest are outputs and tools). */
 const SKIP = new Set(['node_modules', 'dist', '.git', '.nx', '.venv', 'tmp']);

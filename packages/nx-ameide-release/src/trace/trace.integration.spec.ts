@@ -4,13 +4,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli } from '../testing/cli';
 import { readProjectStates } from '../affected';
-import { PLUGIN_NAME } from '../destinations';
-import { projectDestinations } from '../executors/run-destinations';
+import { PLUGIN_NAME } from '../names';
+import { projectDestinations } from '../destinations/run';
 import { createNpmEcosystem } from '../ecosystems/npm';
 import { pypiEcosystem } from '../ecosystems/pypi';
 import { goEcosystem } from '../ecosystems/go';
 import { ociRelease } from '../ecosystems/oci/release';
-import type { Ecosystem, PackManifest } from '../ecosystems/types';
+import type { Ecosystem, PackManifest } from '../core/contract';
 import type { VersionContext } from '../version/types';
 import { createFixtureWorkspace, fixtureContext, type FixtureWorkspace } from '../ecosystems/npm/testing/fixture-workspace';
 import { startVerdaccio, type VerdaccioFixture } from '../ecosystems/npm/testing/verdaccio-fixture';
@@ -18,6 +18,7 @@ import { startPypiServer, type PypiServer } from '../ecosystems/pypi/testing/pyp
 import { FIXTURE_PYPROJECT } from '../ecosystems/pypi/testing/fixture-project';
 import { startRegistry, type RegistryFixture } from '../ecosystems/oci/testing/registry-fixture';
 import { isAncestor } from '../git';
+import { publishVia } from '../testing/flow';
 
 /**
  * `trace` against real registries: Verdaccio, pypiserver, docker-registry and a bare git mirror.
@@ -63,11 +64,11 @@ async function release(k: 'A' | 'B'): Promise<void> {
     rmSync(outDir, { recursive: true, force: true });
     mkdirSync(outDir, { recursive: true });
     const adapter = adapters[p.ecosystem as keyof typeof adapters];
-    const manifest: PackManifest = await adapter.pack({ workspaceRoot: ws.root, projectRoot: p.root, project: p.project, context: ctx, outDir, log });
+    const manifest: PackManifest = await adapter.pack!({ workspaceRoot: ws.root, projectRoot: p.root, project: p.project, context: ctx, outDir, log });
     const config = JSON.parse(readFileSync(join(ws.root, 'nx.json'), 'utf8')).plugins[0].options.destinations;
     const { destinations } = projectDestinations({ workspaceRoot: ws.root, projectRoot: p.root, project: p.project, ecosystem: p.ecosystem, config, env, name: manifest.name });
     const input = { workspaceRoot: ws.root, manifest, context: ctx, destinations, env, log };
-    const outcome = await adapter.publish(input);
+    const outcome = await publishVia(adapter, input);
     if (outcome.status === 'published') {
       if (p.ecosystem === 'npm') published[k].push(`npm ${manifest.name}@${manifest.version.replace(/\+.*$/, '')}`); // the registry drops +build
       if (p.ecosystem === 'go') published[k].push(`go ${manifest.name}@${manifest.version}`);

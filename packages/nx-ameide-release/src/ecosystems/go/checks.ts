@@ -1,17 +1,17 @@
-import { blocks, decide, refusal } from '../../flow/decide';
-import { findingOf } from '../../findings';
+import { heldFindings } from '../../core/publish-flow';
+import { findingOf } from '../../core/findings';
 import { gitEnv } from '../../git/env';
-import type { CheckInput, Finding } from '../types';
+import type { CheckInput, Finding } from '../../core/contract';
 import { checkPushAccess, lsRemoteRef } from './git';
 import { goModProblems, readGoMod } from './guards';
 import { mirror, mirrorGetsNothing } from './mirror';
-import { goSteps, planned } from './publish';
+import { goSteps } from './publish';
 
 /**
  * Go's own preflight checks, all of them, without writing: every go.mod problem (path, major,
  * replace, retract), and when the mirror gets a tag: the mirror reachable with the credentials git
  * has (git ls-remote, then `git push --dry-run` of a throwaway commit: push rights, no write) and
- * the tag not held by another source SHA (the one decision, src/flow/decide.ts).
+ * the tag not held by another source SHA (core's heldFindings: the one decision).
  */
 export async function checksGo(input: CheckInput): Promise<Finding[]> {
   const out: Finding[] = [];
@@ -40,10 +40,6 @@ export async function checksGo(input: CheckInput): Promise<Finding[]> {
   }
   // A missing, stale or other-version manifest is the shared artifact check's finding (src/flow/manifest.ts).
   if (!input.manifest || input.manifest.skipped || input.manifest.version !== input.context.GO_VERSION) return out;
-  const withManifest = { ...input, manifest: input.manifest };
-  for (const artifact of planned(withManifest)) {
-    const d = decide(input.context.GIT_SHA, await goSteps.lookup(withManifest, artifact));
-    if (blocks(d)) out.push(findingOf('version', refusal(artifact.id, artifact.registry, input.context.GIT_SHA, d)));
-  }
+  out.push(...(await heldFindings(goSteps, input)));
   return out;
 }

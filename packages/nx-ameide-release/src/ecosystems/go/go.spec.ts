@@ -4,10 +4,13 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { ReleaseError } from '../../errors';
 import type { VersionContext } from '../../version/types';
-import type { CheckInput, PublishInput } from '../types';
-import { AlreadyThere, publishFlow } from '../../flow/publish';
+import type { CheckInput, PublishInput } from '../../core/contract';
+import { AlreadyThere, publishFlow } from '../../core/publish-flow';
 import { goEcosystem, goSteps, type GoPackManifest } from './index';
 import { readZip } from './modzip';
+import { branchFor } from './publish';
+import { mirror, mirrorGetsNothing } from './mirror';
+import { lookupVia, publishVia } from '../../testing/flow';
 
 /** Real git and real go, in temp dirs; the Go mirror is a bare repository reached through url.<bare>.insteadOf. */
 jest.setTimeout(180_000);
@@ -70,7 +73,7 @@ const outDir = (name: string) => {
   return d;
 };
 const pack = (ctx: VersionContext, out = 'sdk') =>
-  goEcosystem.pack({ workspaceRoot: ws, projectRoot: PROJECT_ROOT, project: 'sdk', context: ctx, outDir: outDir(out), log }) as Promise<GoPackManifest>;
+  goEcosystem.pack!({ workspaceRoot: ws, projectRoot: PROJECT_ROOT, project: 'sdk', context: ctx, outDir: outDir(out), log }) as Promise<GoPackManifest>;
 
 /** The test's git/go environment: the default remote redirected to the bare repo, a private GOPATH. */
 const mirrorEnv = {
@@ -235,7 +238,8 @@ describe('go publish to the mirror repository', () => {
   });
 
   it('plans without network and redacts credentials in the remote', () => {
-    const lines = goEcosystem.plan(publishInput(manifest, release1, { AMEIDE_GO_REMOTE: 'https://bot:s3cr3t-token@git.example.com/ameideio/ameide-sdk-go' }));
+    const i = publishInput(manifest, release1, { AMEIDE_GO_REMOTE: 'https://bot:s3cr3t-token@git.example.com/ameideio/ameide-sdk-go' });
+    const lines = [`mirror ${mirror(i).shown} branch ${branchFor(i, 'v0.1.0')}`];
     expect(lines.join('\n')).toContain('mirror https://***@git.example.com/ameideio/ameide-sdk-go branch main');
     expect(lines.join('\n')).not.toContain('s3cr3t');
   });
@@ -249,7 +253,7 @@ describe('go publish to the mirror repository', () => {
 
   it('a dry-run through the one flow prints the plan the real run executes, and pushes nothing', async () => {
     const lines: string[] = [];
-    const r = await publishFlow(goSteps, { ...publishInput(manifest, release1), log: (l) => lines.push(l) }, { dryRun: true, ecosystem: 'go' });
+    const r = await publishFlow(goSteps, { ...publishInput(manifest, release1), log: (l) => lines.push(l) }, { dryRun: true });
     expect(r.outcome).toEqual({ status: 'skipped', reason: 'dry-run' });
     expect(r.plan.map((p) => [p.artifact.id, p.decision.action])).toEqual([[`${MOD}@v0.1.0`, 'publish']]);
     expect(lines.join('\n')).toMatch(new RegExp(`go {3}${MOD.replace(/\./g, '\\.')}@v0\\.1\\.0 {2}-> https://github.com/ameideio/ameide-sdk-go {2}tags v0\\.1\\.0 .*\\[publish\\]`));
@@ -266,12 +270,11 @@ describe('go publish to the mirror repository', () => {
           ? 'Go publishes no version on the dev channel (only a vX.Y.Z release tags the mirror); the module zip at this SHA goes into the dev image only'
           : 'Go publishes no version on the build channel (only a vX.Y.Z release tags the mirror)';
       await expect(goEcosystem.checks(checkInput(publishInput(devManifest, ctx), PROJECT_ROOT))).resolves.toEqual([]);
-      await expect(goEcosystem.publish(publishInput(devManifest, ctx))).resolves.toEqual({ status: 'skipped', reason });
-      expect(goEcosystem.plan(publishInput(devManifest, ctx))).toEqual([`go ${MOD}: skipped (${reason})`]);
-      await expect(goEcosystem.smoke(publishInput(devManifest, ctx))).resolves.toEqual({ skipped: reason });
+      expect(mirrorGetsNothing(ctx)).toBe(reason);
+      await expect(goEcosystem.smoke!(publishInput(devManifest, ctx))).resolves.toEqual({ skipped: reason });
       // Under the one flow: nothing planned, said in the log, the mirror untouched.
       const lines: string[] = [];
-      const r = await publishFlow(goSteps, { ...publishInput(devManifest, ctx), log: (l) => lines.push(l) }, { dryRun: false, ecosystem: 'go' });
+      const r = await publishFlow(goSteps, { ...publishInput(devManifest, ctx), log: (l) => lines.push(l) }, { dryRun: false });
       expect(r.plan).toEqual([]);
       expect(r.artifacts).toEqual([]);
       if (channel === 'build') expect(r.outcome).toEqual({ status: 'skipped', reason: expect.stringContaining("channel 'build'") }); // the flow's own channel check
@@ -298,8 +301,8 @@ describe('go publish to the mirror repository', () => {
   it('first push to an empty bare repository: one commit recording the source SHA, annotated tag', async () => {
     const input = publishInput(manifest, release1);
     expect(await goEcosystem.checks(checkInput(input, PROJECT_ROOT))).toEqual([]);
-    await expect(goEcosystem.lookup(input)).resolves.toEqual({ state: 'absent' });
-    const out = await goEcosystem.publish(input);
+    await expect(lookupVia(goEcosystem, input)).resolves.toEqual({ state: 'absent' });
+    const out = await publishVia(goEcosystem, input);
     expect(out.status).toBe('published');
     expect(git(['cat-file', '-t', 'refs/tags/v0.1.0'], bare)).toBe('tag');
     expect(git(['log', '-1', '--format=%B', 'v0.1.0^{commit}'], bare)).toContain(`Source-SHA: ${release1.GIT_SHA}`);
@@ -308,12 +311,12 @@ describe('go publish to the mirror repository', () => {
     // The mirror's tree is exactly the zip's file set.
     const zipNames = readZip(readFileSync(join(ws, manifest.files.find((f) => f.kind === 'go-zip')!.file))).map((e) => e.name.replace(`${MOD}@v0.1.0/`, ''));
     expect(git(['ls-tree', '-r', '--name-only', 'v0.1.0'], bare).split('\n')).toEqual(zipNames);
-    await expect(goEcosystem.lookup(input)).resolves.toEqual({ state: 'present', gitSha: release1.GIT_SHA });
+    await expect(lookupVia(goEcosystem, input)).resolves.toEqual({ state: 'present', gitSha: release1.GIT_SHA });
   });
 
   it('a re-run is already-published and moves nothing', async () => {
     const before = git(['for-each-ref', '--format=%(objectname) %(refname)'], bare);
-    await expect(goEcosystem.publish(publishInput(manifest, release1))).resolves.toMatchObject({ status: 'already-published' });
+    await expect(publishVia(goEcosystem, publishInput(manifest, release1))).resolves.toMatchObject({ status: 'already-published' });
     expect(git(['for-each-ref', '--format=%(objectname) %(refname)'], bare)).toBe(before);
   });
 
@@ -323,7 +326,7 @@ describe('go publish to the mirror repository', () => {
       const other = await pack(release1, 'sdk-other-bytes');
       expect(other.gitSha).toBe(release1.GIT_SHA);
       const refs = git(['for-each-ref', '--format=%(objectname) %(refname)'], bare);
-      await expect(goEcosystem.publish(publishInput(other, release1))).rejects.toThrow(new RegExp(`${MOD}@v0.1.0 is already on .* from this same commit ${release1.GIT_SHA}, but with other bytes`));
+      await expect(publishVia(goEcosystem, publishInput(other, release1))).rejects.toThrow(new RegExp(`${MOD}@v0.1.0 is already on .* from this same commit ${release1.GIT_SHA}, but with other bytes`));
       expect(git(['for-each-ref', '--format=%(objectname) %(refname)'], bare)).toBe(refs);
     } finally {
       rmSync(join(ws, PROJECT_ROOT, 'extra.go'));
@@ -331,12 +334,12 @@ describe('go publish to the mirror repository', () => {
   });
 
   it('smoke: go get from the mirror (GOPROXY=direct) builds, runs, and matches the packed h1', async () => {
-    await goEcosystem.smoke(publishInput(manifest, release1));
+    await goEcosystem.smoke!(publishInput(manifest, release1));
     expect(logs.join('\n')).toContain(`smoke ok: ${MOD}@v0.1.0 ${manifest.go!.h1} -> {SourceSHA:${release1.GIT_SHA}}`);
   });
 
   it('smoke without a Go toolchain is refused up front, saying how to install Go', async () => {
-    await expect(goEcosystem.smoke(publishInput(manifest, release1, { ...mirrorEnv, PATH: join(root, 'no-bin') }))).rejects.toThrow(
+    await expect(goEcosystem.smoke!(publishInput(manifest, release1, { ...mirrorEnv, PATH: join(root, 'no-bin') }))).rejects.toThrow(
       /go is not installed: not found in PATH[\s\S]*fix: install Go from https:\/\/go\.dev\/dl\//,
     );
   });
@@ -347,7 +350,7 @@ describe('go publish to the mirror repository', () => {
     const m2 = await pack(other);
     const tagBefore = git(['rev-parse', 'refs/tags/v0.1.0'], bare);
     const headBefore = git(['rev-parse', 'main'], bare);
-    const err = await goEcosystem.publish(publishInput(m2, other)).catch((e) => e);
+    const err = await publishVia(goEcosystem, publishInput(m2, other)).catch((e) => e);
     expect(err).toBeInstanceOf(ReleaseError);
     expect(err.message).toContain(release1.GIT_SHA);
     expect(err.message).toContain(other.GIT_SHA);
@@ -357,7 +360,7 @@ describe('go publish to the mirror repository', () => {
     // The next version from that SHA goes on top of the branch; v0.1.0 stays where it was.
     const next = { ...other, GO_VERSION: 'v0.2.0', REF: 'refs/tags/v0.2.0', RELEASE_TAG: 'v0.2.0' };
     const m3 = await pack(next);
-    await expect(goEcosystem.publish(publishInput(m3, next))).resolves.toMatchObject({ status: 'published' });
+    await expect(publishVia(goEcosystem, publishInput(m3, next))).resolves.toMatchObject({ status: 'published' });
     expect(git(['rev-parse', 'v0.2.0^{commit}^'], bare)).toBe(headBefore);
     expect(git(['rev-parse', 'refs/tags/v0.1.0'], bare)).toBe(tagBefore);
     expect(git(['show', 'v0.2.0:hello.go'], bare)).toContain('hello again');
@@ -369,15 +372,15 @@ describe('go publish to the mirror repository', () => {
     const backport = { ...fix, GO_VERSION: 'v0.1.1', REF: 'refs/tags/v0.1.1', RELEASE_TAG: 'v0.1.1', IS_HIGHEST_RELEASE: false };
     const m = await pack(backport);
     const mainBefore = git(['rev-parse', 'main'], bare);
-    expect(goEcosystem.plan(publishInput(m, backport)).join('\n')).toContain('branch release/v0.1');
-    await expect(goEcosystem.publish(publishInput(m, backport))).resolves.toMatchObject({ status: 'published', detail: expect.stringContaining(`${MOD}@v0.1.1`) });
+    expect(`branch ${branchFor(publishInput(m, backport), 'v0.1.1')}`).toContain('branch release/v0.1');
+    await expect(publishVia(goEcosystem, publishInput(m, backport))).resolves.toMatchObject({ status: 'published', detail: expect.stringContaining(`${MOD}@v0.1.1`) });
     expect(logs).toContain(`mirror branch release/v0.1 of https://github.com/ameideio/ameide-sdk-go created at v0.1.1 (${git(['rev-parse', 'v0.1.1^{commit}'], bare).slice(0, 12)})`);
     expect(git(['rev-parse', 'main'], bare)).toBe(mainBefore);
     expect(git(['rev-parse', 'v0.1.1^{commit}'], bare)).toBe(git(['rev-parse', 'release/v0.1'], bare));
     expect(git(['rev-parse', 'v0.1.1^{commit}^'], bare)).toBe(git(['rev-parse', 'v0.1.0^{commit}'], bare));
     // a re-run is already-published and moves no branch
     const refs = git(['for-each-ref', '--format=%(objectname) %(refname)'], bare);
-    await expect(goEcosystem.publish(publishInput(m, backport))).resolves.toMatchObject({ status: 'already-published' });
+    await expect(publishVia(goEcosystem, publishInput(m, backport))).resolves.toMatchObject({ status: 'already-published' });
     expect(git(['for-each-ref', '--format=%(objectname) %(refname)'], bare)).toBe(refs);
   });
 
@@ -386,8 +389,8 @@ describe('go publish to the mirror repository', () => {
     git(['tag', 'v0.9.0', manual], bare);
     const ctx = { ...release1, GIT_SHA: git(['rev-parse', 'HEAD']), GO_VERSION: 'v0.9.0' };
     const m = await pack({ ...ctx, COMMIT_TIME: '2025-11-14T09:00:00Z' });
-    await expect(goEcosystem.lookup(publishInput(m, ctx))).resolves.toEqual({ state: 'present', gitSha: null });
-    await expect(goEcosystem.publish(publishInput(m, ctx))).rejects.toThrow(/@v0\.9\.0 is already on https:\/\/github\.com\/ameideio\/ameide-sdk-go, published from an unknown commit \(the registry records none\)[\s\S]*never overwritten or moved/);
+    await expect(lookupVia(goEcosystem, publishInput(m, ctx))).resolves.toEqual({ state: 'present', gitSha: null });
+    await expect(publishVia(goEcosystem, publishInput(m, ctx))).rejects.toThrow(/@v0\.9\.0 is already on https:\/\/github\.com\/ameideio\/ameide-sdk-go, published from an unknown commit \(the registry records none\)[\s\S]*never overwritten or moved/);
     // The preflight names it too, from the same decision.
     expect(await goEcosystem.checks(checkInput(publishInput(m, ctx), PROJECT_ROOT))).toEqual([
       expect.objectContaining({ check: 'version', problem: expect.stringContaining(`${MOD}@v0.9.0 is already on https://github.com/ameideio/ameide-sdk-go, published from an unknown commit`) }),
@@ -396,7 +399,7 @@ describe('go publish to the mirror repository', () => {
 
   it('refuses a stale pack manifest (packed from another SHA than HEAD) before any push', async () => {
     const refs = git(['for-each-ref', '--format=%(objectname) %(refname)'], bare);
-    await expect(goEcosystem.publish(publishInput(manifest, { ...release1, GIT_SHA: 'f'.repeat(40) }))).rejects.toThrow(/was packed from [0-9a-f]{40}, but HEAD is f{40}[\s\S]*fix: nx run sdk:pack --skip-nx-cache/);
+    await expect(publishVia(goEcosystem, publishInput(manifest, { ...release1, GIT_SHA: 'f'.repeat(40) }))).rejects.toThrow(/was packed from [0-9a-f]{40}, but HEAD is f{40}[\s\S]*fix: nx run sdk:pack --skip-nx-cache/);
     expect(git(['for-each-ref', '--format=%(objectname) %(refname)'], bare)).toBe(refs);
   });
 
@@ -421,7 +424,7 @@ describe('go publish to the mirror repository', () => {
     const tagged = git(['rev-parse', 'v0.3.0^{commit}'], bare);
     expect(git(['rev-parse', 'main'], bare)).toBe(mainBefore);
     expect(git(['rev-parse', 'v0.3.0^{commit}^'], bare)).toBe(mainBefore);
-    await expect(goEcosystem.publish(input)).resolves.toMatchObject({ status: 'already-published' });
+    await expect(publishVia(goEcosystem, input)).resolves.toMatchObject({ status: 'already-published' });
     expect(git(['rev-parse', 'main'], bare)).toBe(tagged);
     expect(git(['rev-parse', 'v0.3.0^{commit}'], bare)).toBe(tagged);
     expect(logs).toContain(`mirror branch main of https://github.com/ameideio/ameide-sdk-go moved at v0.3.0 (${tagged.slice(0, 12)})`);
@@ -461,7 +464,7 @@ const PAYLOAD = join(__dirname, '../../../../ameide_sdk_go');
     const ctx = context(git(['rev-parse', 'HEAD'], pws), '2025-11-13T15:32:11Z', 'v0.1.0');
     const out = join(pws, 'dist', 'ameide_sdk_go');
     mkdirSync(out, { recursive: true });
-    const m = (await goEcosystem.pack({ workspaceRoot: pws, projectRoot: 'packages/ameide_sdk_go', project: 'ameide_sdk_go', context: ctx, outDir: out, log })) as GoPackManifest;
+    const m = (await goEcosystem.pack!({ workspaceRoot: pws, projectRoot: 'packages/ameide_sdk_go', project: 'ameide_sdk_go', context: ctx, outDir: out, log })) as GoPackManifest;
     const names = readZip(readFileSync(join(pws, m.files.find((f) => f.kind === 'go-zip')!.file))).map((e) => e.name);
     expect(names).toContain(`${MOD}@v0.1.0/buildinfo.go`);
     expect(names).not.toContain(`${MOD}@v0.1.0/project.json`);
@@ -473,8 +476,8 @@ const PAYLOAD = join(__dirname, '../../../../ameide_sdk_go');
     const destinations = resolveDestinations({ ecosystem: 'go', facts: { project: 'ameide_sdk_go', goModule: m.name }, env }).destinations;
     const input: PublishInput = { workspaceRoot: pws, manifest: m, context: ctx, destinations, env, log };
     expect(await goEcosystem.checks(checkInput(input, 'packages/ameide_sdk_go'))).toEqual([]);
-    await expect(goEcosystem.publish(input)).resolves.toMatchObject({ status: 'published' });
-    await goEcosystem.smoke(input);
+    await expect(publishVia(goEcosystem, input)).resolves.toMatchObject({ status: 'published' });
+    await goEcosystem.smoke!(input);
     expect(logs.join('\n')).toContain(`Version:v0.1.0 SourceSHA:${ctx.GIT_SHA}}`);
   });
 });

@@ -1,5 +1,5 @@
 import { goModProblems } from './index';
-import { parseGoMod, replaces, retractionOf } from './modfile';
+import { parseGoMod, replaces, retractionOf } from '../../gomod';
 import { checkFilePath, checkModulePath, escapeModulePath, modulePseudoVersion, splitPathVersion } from './module';
 import { dosDateTime, hash1, isVendoredPackage, readZip, writeZip } from './modzip';
 

@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ReleaseError } from '../../errors';
 import { checkModulePath, checkPathMajor, GO_TAG_RE } from './module';
-import { parseGoMod, replaces, retractionOf, type ModFile } from './modfile';
+import { parseGoMod, replaces, retractionOf, type ModFile } from '../../gomod';
 
 /**
  * Go's own source guards, shared by pack (throws before writing anything) and the preflight

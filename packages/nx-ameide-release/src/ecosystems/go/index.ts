@@ -1,7 +1,9 @@
-import type { EcosystemAdapter } from '../types';
+import type { EcosystemAdapter } from '../../core/contract';
+import { mirror } from './mirror';
+import { modulePseudoVersion } from './module';
 import { checksGo } from './checks';
 import { packGo } from './pack';
-import { goSteps, lookupGo, planGo, publishGo } from './publish';
+import { goSteps } from './publish';
 import { smokeGo } from './smoke';
 
 /**
@@ -12,12 +14,14 @@ import { smokeGo } from './smoke';
  */
 export const goEcosystem: EcosystemAdapter = {
   ecosystem: 'go',
+  role: 'package',
+  destination: 'go',
   pack: packGo,
-  plan: planGo,
+  // Dev and build zip the module under its pseudo-version, fitted to the module path's major.
+  version: (context, name) => context.GO_VERSION || modulePseudoVersion(name, context.GO_PSEUDO_VERSION),
   checks: checksGo,
-  lookup: lookupGo,
   steps: goSteps,
-  publish: publishGo,
+  describe: (input) => ({ registry: mirror(input).shown, tags: input.context.GO_VERSION ? [input.context.GO_VERSION] : [] }),
   smoke: smokeGo,
 };
 

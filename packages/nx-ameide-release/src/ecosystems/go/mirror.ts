@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ReleaseError } from '../../errors';
-import { goRegistry } from '../../registries';
+import { goRegistry } from '../../destinations/registries';
 import type { VersionContext } from '../../version/types';
-import type { PackManifest, PublishInput } from '../types';
+import type { PackManifest, PublishInput } from '../../core/contract';
 import { redactRemote } from './git';
 import { GO_TAG_RE } from './module';
 import { readZip, type ZipEntry } from './modzip';

@@ -5,7 +5,7 @@ import { run } from '../../exec';
 import { ReleaseError } from '../../errors';
 import { gitEnv } from '../../git/env';
 import { sha256Hex as sha256 } from '../../hash';
-import type { ArtifactFile, PackInput, PackManifest } from '../types';
+import type { ArtifactFile, PackInput, PackManifest } from '../../core/contract';
 import { goModProblems, readGoMod } from './guards';
 import { escapeModulePath, goLang, modulePseudoVersion } from './module';
 import { hash1, MAX_ZIP_FILE, readFiles, selectModuleFiles, writeZip, type ZipEntry } from './modzip';

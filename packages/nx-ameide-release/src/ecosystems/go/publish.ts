@@ -3,16 +3,15 @@ import { join } from 'node:path';
 import * as semver from 'semver';
 import { gitEnv } from '../../git/env';
 import { withRetry } from '../../retry';
-import { AlreadyThere, publishFlow } from '../../flow/publish';
-import type { Held } from '../../flow/decide';
-import type { LookupResult, PlannedArtifact, PublishInput, PublishOutcome, PublishSteps } from '../types';
+import { AlreadyThere } from '../../core/publish-flow';
+import type { Held } from '../../core/decide';
+import type { PlannedArtifact, PublishInput, PublishSteps } from '../../core/contract';
 import { advanceBranch, isPushRace, isTagTaken, isTransientGitError, lsRemoteTags, mirrorBranchFor, pushTaggedCommit, readRemoteTag } from './git';
 import { GO_TAG_RE } from './module';
 import { mirror, mirrorGetsNothing, packedFiles, tagOf, zipOf } from './mirror';
-import type { GoPackManifest } from './pack';
 
 /**
- * Go's publish half under the one flow (src/flow/publish.ts). The artifact is the module's tag in
+ * Go's publish half under the one flow (src/core/publish-flow.ts). The artifact is the module's tag in
  * its mirror repository: one commit holding exactly the zip's files and recording the source SHA
  * (a `Source-SHA:` trailer), tagged vX.Y.Z. The flow checks the channel, the pack manifest (SHA,
  * version, every sha256) and decides; Go only reads, sends and points:
@@ -37,7 +36,7 @@ export function planned(input: PublishInput): PlannedArtifact[] {
 }
 
 /** The mirror branch a tag goes on (src/ecosystems/go/git.ts mirrorBranchFor). */
-const branchFor = (input: PublishInput, tag: string) => mirrorBranchFor(tag, input.context.IS_HIGHEST_RELEASE, mirror(input).branch);
+export const branchFor = (input: PublishInput, tag: string) => mirrorBranchFor(tag, input.context.IS_HIGHEST_RELEASE, mirror(input).branch);
 
 /** The highest tag of the same vX.Y line below `tag` in the mirror: where a new release/vX.Y branch starts. */
 async function lineStart(remote: string, tag: string, env: NodeJS.ProcessEnv): Promise<string | undefined> {
@@ -106,34 +105,3 @@ export const goSteps: PublishSteps = {
   upload: uploadTag,
   finish: finishBranch,
 };
-
-/**
- * The adapter's publish (the EcosystemAdapter contract until the executor drives every adapter's
- * steps): the one flow over goSteps, with dev and build an explicit skip as before.
- */
-export async function publishGo(input: PublishInput): Promise<PublishOutcome> {
-  const skip = mirrorGetsNothing(input.context);
-  if (skip) return { status: 'skipped', reason: skip };
-  return (await publishFlow(goSteps, input, { dryRun: false, ecosystem: 'go' })).outcome;
-}
-
-/** What the mirror holds for this manifest's tag (absent when nothing is planned). */
-export async function lookupGo(input: PublishInput): Promise<LookupResult> {
-  const [tag] = planned(input);
-  if (!tag) return { state: 'absent' };
-  const held = await lookupTag(input, tag);
-  return held.state === 'absent' ? held : { state: 'present', gitSha: held.gitSha };
-}
-
-/** Human lines of the plan, pure: the tag, the mirror and the branch finish moves. */
-export function planGo(input: PublishInput): string[] {
-  const skip = mirrorGetsNothing(input.context) ?? input.manifest.skipped;
-  if (skip) return [`go ${input.manifest.name}: skipped (${skip})`];
-  const [a] = planned(input);
-  const g = (input.manifest as GoPackManifest).go;
-  return [
-    `go ${a.id}`,
-    `  mirror ${a.registry} branch ${branchFor(input, a.version)}: one commit with the module files (Source-SHA: ${input.manifest.gitSha}), annotated tag ${a.version}`,
-    ...(g ? [`  go.sum: ${g.module} ${a.version} ${g.h1}`] : []),
-  ];
-}

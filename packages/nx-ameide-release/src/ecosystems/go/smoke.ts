@@ -5,7 +5,7 @@ import { runOrThrow } from '../../exec';
 import { gitEnv } from '../../git/env';
 import { withRetry } from '../../retry';
 import { findTool } from '../../tools';
-import type { PublishInput } from '../types';
+import type { PublishInput } from '../../core/contract';
 import { isTransientGitError } from './git';
 import { mirrorGetsNothing, tagOf } from './mirror';
 import { BUILDINFO_FILE, type GoPackManifest } from './pack';

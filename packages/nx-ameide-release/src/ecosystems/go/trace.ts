@@ -1,5 +1,5 @@
-import type { RegistryTrace, TracedArtifact } from '../registry-trace';
-import { goRegistry } from '../../registries';
+import type { RegistryTrace, TracedArtifact } from '../../core/registry-trace';
+import { goRegistry } from '../../destinations/registries';
 import { gitEnv } from '../../git/env';
 import { withRetry } from '../../retry';
 import { isTransientGitError, lsRemoteTags, readRemoteTag, redactRemote } from './git';

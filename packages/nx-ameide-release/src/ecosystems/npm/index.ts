@@ -1,5 +1,5 @@
-import type { EcosystemAdapter } from '../types';
-import { flowMembers } from '../../flow/publish';
+import type { EcosystemAdapter } from '../../core/contract';
+import { npmRegistry } from '../../destinations/registries';
 import { packNpm } from './pack';
 import { checksNpm, npmSteps, type NpmDeps } from './publish';
 import { smokeNpm } from './smoke';
@@ -9,16 +9,19 @@ import { smokeNpm } from './smoke';
  * publish the tarball with `npm publish` through a throwaway npmrc outside the workspace,
  * keep dist-tags moving forward only, and smoke-install it as a consumer would, with npm or pnpm
  * (smokePackageManager, default the workspace's package manager). Publishing goes through the
- * one flow (src/flow/publish.ts); `steps` is what is npm's own.
+ * one flow (src/core/publish-flow.ts); `steps` is what is npm's own.
  */
 export function createNpmEcosystem(deps: NpmDeps = {}): EcosystemAdapter {
   const steps = npmSteps(deps);
   return {
     ecosystem: 'npm',
+    role: 'package',
+    destination: 'npm',
     pack: (input) => packNpm(input),
+    version: (context) => context.NPM_VERSION,
     checks: (input) => checksNpm(input, deps),
     steps,
-    ...flowMembers(steps, 'npm'),
+    describe: (input) => ({ registry: npmRegistry(input.env, input.destinations).url, tags: [input.context.NPM_DIST_TAG] }),
     smoke: (input) => smokeNpm(input),
   };
 }

@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ReleaseError } from '../../errors';
-import type { CheckInput, PackManifest, PublishInput } from '../types';
+import type { CheckInput, PackManifest, PublishInput } from '../../core/contract';
 import type { VersionContext } from '../../version/types';
 import { createNpmEcosystem } from './index';
 import { packumentUrl } from './registry-client';
@@ -10,8 +10,9 @@ import { createFixtureWorkspace, fixtureContext, type FixtureWorkspace } from '.
 import { freePort, startVerdaccio, type VerdaccioFixture } from './testing/verdaccio-fixture';
 import { TEMP_TAG_PREFIX } from './dist-tags';
 import { resolveDestinations } from '../../destinations';
-import { planLines, publishFlow } from '../../flow/publish';
+import { planLines, publishFlow } from '../../core/publish-flow';
 import { isAncestor } from '../../git';
+import { lookupVia, publishVia } from '../../testing/flow';
 
 jest.setTimeout(180000);
 
@@ -37,7 +38,7 @@ describe('npm adapter against a real Verdaccio', () => {
     const outDir = join(ws.root, 'dist', project);
     rmSync(outDir, { recursive: true, force: true });
     mkdirSync(outDir, { recursive: true });
-    return npmEcosystem.pack({ workspaceRoot: ws.root, projectRoot: `packages/${project}`, project, context, outDir, log });
+    return npmEcosystem.pack!({ workspaceRoot: ws.root, projectRoot: `packages/${project}`, project, context, outDir, log });
   }
   function input(manifest: PackManifest, context: VersionContext, env = reg.env()): PublishInput {
     const destinations = resolveDestinations({ ecosystem: 'npm', facts: { project: manifest.project, packageName: manifest.name }, env }).destinations;
@@ -91,10 +92,10 @@ describe('npm adapter against a real Verdaccio', () => {
 
   it('dev publish: uploads and records the SHA; before any release, latest is on dev', async () => {
     const m = await pack('cfg', ctx('B'));
-    await expect(npmEcosystem.lookup(input(m, ctx('B')))).resolves.toEqual({ state: 'absent' });
-    const outcome = await capture(npmEcosystem.publish(input(m, ctx('B'))));
+    await expect(lookupVia(npmEcosystem, input(m, ctx('B')))).resolves.toEqual({ state: 'absent' });
+    const outcome = await capture(publishVia(npmEcosystem, input(m, ctx('B'))));
     expect(outcome.status).toBe('published');
-    await expect(npmEcosystem.lookup(input(m, ctx('B')))).resolves.toEqual({ state: 'present', gitSha: sha.B });
+    await expect(lookupVia(npmEcosystem, input(m, ctx('B')))).resolves.toEqual({ state: 'present', gitSha: sha.B });
     const doc = await packument('@fx/cfg');
     expect(doc['dist-tags']).toEqual({ dev: clean(devVersion('B')), latest: clean(devVersion('B')) });
   });
@@ -102,7 +103,7 @@ describe('npm adapter against a real Verdaccio', () => {
   it('re-run on the same SHA: already-published, nothing uploaded', async () => {
     const before = await packument('@fx/cfg');
     const m = await pack('cfg', ctx('B'));
-    const outcome = await capture(npmEcosystem.publish(input(m, ctx('B'))));
+    const outcome = await capture(publishVia(npmEcosystem, input(m, ctx('B'))));
     expect(outcome).toEqual({ status: 'already-published', detail: expect.stringContaining(`already published from ${sha.B}: @fx/cfg@${clean(devVersion('B'))}; nothing uploaded`) });
     expect(await packument('@fx/cfg')).toEqual(before);
   });
@@ -113,7 +114,7 @@ describe('npm adapter against a real Verdaccio', () => {
     // The lookup saw the registry before the other run's upload landed: absent.
     const stale = { ...npmEcosystem.steps!, lookup: jest.fn().mockResolvedValueOnce({ state: 'absent' }).mockImplementation(npmEcosystem.steps!.lookup) };
     const from = output.length;
-    const r = await capture(publishFlow(stale, input(m, ctx('B')), { dryRun: false, ecosystem: 'npm' }));
+    const r = await capture(publishFlow(stale, input(m, ctx('B')), { dryRun: false }));
     expect(r.artifacts.map((a) => a.outcome)).toEqual(['already-published']);
     expect(stale.lookup).toHaveBeenCalledTimes(2); // the stale read, then the registry again after its refusal
     expect(output.slice(from).join('\n')).toMatch(/appeared on .* from this commit during the run \(a concurrent run or a lost answer\): kept/);
@@ -124,7 +125,7 @@ describe('npm adapter against a real Verdaccio', () => {
     const before = await packument('@fx/cfg');
     const m = await pack('cfg', ctx('B'));
     const from = output.length;
-    const r = await publishFlow(npmEcosystem.steps!, input(m, ctx('B')), { dryRun: true, ecosystem: 'npm' });
+    const r = await publishFlow(npmEcosystem.steps!, input(m, ctx('B')), { dryRun: true });
     expect(r.plan.map((p) => [p.artifact.id, p.artifact.tags, p.decision.action])).toEqual([[`@fx/cfg@${clean(devVersion('B'))}`, ['dev'], 'done']]);
     expect(output.slice(from)).toEqual(['dry-run: nothing is uploaded; the real run would do:', ...planLines(r.plan).map((l) => `  ${l}`)]);
     expect(output[from + 1]).toMatch(new RegExp(`^  npm  @fx/cfg@\\S+  -> ${reg.url.replace(/[.]/g, '\\.')}  tags dev  sha256 [0-9a-f]{12}…  \\[already published by this commit: nothing sent\\]$`));
@@ -135,7 +136,7 @@ describe('npm adapter against a real Verdaccio', () => {
     const before = await packument('@fx/cfg');
     const other = ctx('C', { NPM_VERSION: devVersion('B') }); // a colliding version string packed from C
     const m = await pack('cfg', other);
-    const err = await capture(npmEcosystem.publish(input(m, other))).catch((e) => e);
+    const err = await capture(publishVia(npmEcosystem, input(m, other))).catch((e) => e);
     expect(err).toBeInstanceOf(ReleaseError);
     expect(err.message).toContain(sha.B);
     expect(err.message).toContain(sha.C);
@@ -145,7 +146,7 @@ describe('npm adapter against a real Verdaccio', () => {
 
   it('a late run of an older commit publishes its version but leaves dev on the newer one (git ancestry)', async () => {
     const m = await pack('cfg', ctx('A'));
-    const outcome = await capture(npmEcosystem.publish(input(m, ctx('A'))));
+    const outcome = await capture(publishVia(npmEcosystem, input(m, ctx('A'))));
     expect(outcome.status).toBe('published');
     const doc = await packument('@fx/cfg');
     expect(Object.keys(doc.versions)).toContain(clean(devVersion('A')));
@@ -158,11 +159,11 @@ describe('npm adapter against a real Verdaccio', () => {
   it('release publish takes latest; a later dev publish leaves latest on the release', async () => {
     const rel = ctx('B', { CHANNEL: 'release', NPM_VERSION: '0.1.0', NPM_DIST_TAG: 'latest' });
     const mr = await pack('cfg', rel);
-    expect((await capture(npmEcosystem.publish(input(mr, rel)))).status).toBe('published');
+    expect((await capture(publishVia(npmEcosystem, input(mr, rel)))).status).toBe('published');
     expect((await packument('@fx/cfg'))['dist-tags'].latest).toBe('0.1.0');
 
     const mc = await pack('cfg', ctx('C'));
-    expect((await capture(npmEcosystem.publish(input(mc, ctx('C'))))).status).toBe('published');
+    expect((await capture(publishVia(npmEcosystem, input(mc, ctx('C'))))).status).toBe('published');
     const doc = await packument('@fx/cfg');
     expect(doc['dist-tags']).toMatchObject({ latest: '0.1.0', dev: clean(devVersion('C')) });
   });
@@ -176,7 +177,7 @@ describe('npm adapter against a real Verdaccio', () => {
     });
     expect((await packument('@fx/cfg'))['dist-tags'].latest).toBe(clean(devVersion('C')));
     const mc = await pack('cfg', ctx('C'));
-    const outcome = await capture(npmEcosystem.publish(input(mc, ctx('C'))));
+    const outcome = await capture(publishVia(npmEcosystem, input(mc, ctx('C'))));
     expect(outcome.status).toBe('already-published');
     expect(output.join('\n')).toMatch(/set dist-tag latest->0\.1\.0/);
     expect((await packument('@fx/cfg'))['dist-tags']).toMatchObject({ latest: '0.1.0', dev: clean(devVersion('C')) });
@@ -185,7 +186,7 @@ describe('npm adapter against a real Verdaccio', () => {
   it('a 4xx (rejected token) fails at once with the registry message, without the token', async () => {
     const ms = await pack('sdk', ctx('C'));
     const started = Date.now();
-    const err = await capture(npmEcosystem.publish(input(ms, ctx('C'), { AMEIDE_NPM_REGISTRY: reg.url, NPM_TOKEN: 'rejected-token-0123456789' }))).catch(
+    const err = await capture(publishVia(npmEcosystem, input(ms, ctx('C'), { AMEIDE_NPM_REGISTRY: reg.url, NPM_TOKEN: 'rejected-token-0123456789' }))).catch(
       (e) => e,
     );
     expect(err).toBeInstanceOf(ReleaseError);
@@ -210,7 +211,7 @@ describe('npm adapter against a real Verdaccio', () => {
         },
       },
     });
-    const outcome = await capture(adapter.publish(input(ms, ctx('C'))));
+    const outcome = await capture(publishVia(adapter, input(ms, ctx('C'))));
     await restarted;
     expect(outcome.status).toBe('published');
     expect(output.join('\n')).toMatch(/retry: .*ECONNREFUSED/);
@@ -222,12 +223,12 @@ describe('npm adapter against a real Verdaccio', () => {
     async (pm) => {
       const ms = await pack('sdk', ctx('C'));
       const from = output.length;
-      await capture(npmEcosystem.smoke({ ...input(ms, ctx('C')), smokePackageManager: pm }));
+      await capture(npmEcosystem.smoke!({ ...input(ms, ctx('C')), options: { smokePackageManager: pm } }));
       const lines = output.slice(from).join('\n');
       expect(lines).toContain(`smoke: ${pm} ${pm === 'pnpm' ? 'add' : 'install'} @fx/sdk@${clean(devVersion('C'))} from ${reg.url}`);
       expect(lines).toMatch(new RegExp(`buildInfo .*"gitSha":"${sha.C}"`));
       const wrong = ctx('C', { GIT_SHA: sha.B });
-      await expect(npmEcosystem.smoke({ ...input({ ...ms, gitSha: sha.B }, wrong), smokePackageManager: pm })).rejects.toThrow(/gitHead is .* expected/);
+      await expect(npmEcosystem.smoke!({ ...input({ ...ms, gitSha: sha.B }, wrong), options: { smokePackageManager: pm } })).rejects.toThrow(/gitHead is .* expected/);
       expect(ws.git('status', '--porcelain')).toBe('');
     },
   );
@@ -237,7 +238,7 @@ describe('npm adapter against a real Verdaccio', () => {
     writeFileSync(join(ws.root, 'package-lock.json'), '{}\n'); // what marks an npm workspace for Nx
     const from = output.length;
     try {
-      await capture(npmEcosystem.smoke(input(ms, ctx('C'))));
+      await capture(npmEcosystem.smoke!(input(ms, ctx('C'))));
     } finally {
       rmSync(join(ws.root, 'package-lock.json'));
     }

@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, utimesSync, wr
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ReleaseError } from '../../errors';
-import type { PackInput } from '../types';
+import type { PackInput } from '../../core/contract';
 import { packNpm } from './pack';
 import { createFixtureWorkspace, fixtureContext, type FixtureWorkspace } from './testing/fixture-workspace';
 

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { isAbsolute, join, relative, sep } from 'node:path';
 import { runOrThrow, type Command } from '../../exec';
 import { ReleaseError } from '../../errors';
-import type { PackInput, PackManifest } from '../types';
+import type { PackInput, PackManifest } from '../../core/contract';
 import { guardSourceManifest, publishDirectory, stampManifest } from './manifest';
 import { findWorkspacePackages } from './workspace';
 import { buildScriptCommand, workspacePackageManager, type PackageManager } from './package-manager';

@@ -2,7 +2,7 @@ import { detectPackageManager } from '@nx/devkit';
 import { join } from 'node:path';
 import { ReleaseError } from '../../errors';
 import type { Command } from '../../exec';
-import type { Env } from '../../registries';
+import type { Env } from '../../destinations/registries';
 
 /**
  * Which JavaScript package manager a step uses. The workspace's own comes from Nx's detection

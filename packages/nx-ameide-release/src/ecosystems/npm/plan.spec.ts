@@ -1,4 +1,4 @@
-import type { PublishInput } from '../types';
+import type { PublishInput } from '../../core/contract';
 import { fixtureContext } from './testing/fixture-workspace';
 import { npmSteps } from './publish';
 

@@ -2,13 +2,13 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as semver from 'semver';
 import { ReleaseError } from '../../errors';
-import { npmRegistry, type NpmRegistry } from '../../registries';
+import { npmRegistry, type NpmRegistry } from '../../destinations/registries';
 import { type RetryOptions } from '../../retry';
-import type { ArtifactResult, CheckInput, Finding, PlannedArtifact, PublishInput, PublishSteps } from '../types';
-import type { Held } from '../../flow/decide';
-import { AlreadyThere, FlowReads, heldFindings } from '../../flow/publish';
+import type { ArtifactResult, CheckInput, Finding, PlannedArtifact, PublishInput, PublishSteps } from '../../core/contract';
+import type { Held } from '../../core/decide';
+import { AlreadyThere, FlowReads, heldFindings } from '../../core/publish-flow';
 import { credentialSource } from '../../credentials';
-import { findingOf } from '../../findings';
+import { findingOf } from '../../core/findings';
 import { probe, probeRetry } from '../../net';
 import { planDistTags, publishTag, releaseHolderIsNewer, type TagAction } from './dist-tags';
 import { guardSourceManifest, registryVersion } from './manifest';
@@ -88,7 +88,7 @@ function sessionFor(input: PublishInput): { registry: NpmRegistry; session: NpmS
 }
 
 /**
- * npm under the one publish flow (src/flow/publish.ts): one artifact, the tarball; the registry
+ * npm under the one publish flow (src/core/publish-flow.ts): one artifact, the tarball; the registry
  * answers from the packument (version -> gitHead); upload is `npm publish` with the dist-tag (or
  * a throwaway tag when a newer version holds it); finish moves the dist-tags by planDistTags,
  * also on a re-run. The channel, the manifest, every sha256 and the decision are the flow's.

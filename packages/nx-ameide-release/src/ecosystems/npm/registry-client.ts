@@ -2,7 +2,7 @@ import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { redact, run, type Command } from '../../exec';
-import type { NpmRegistry } from '../../registries';
+import type { NpmRegistry } from '../../destinations/registries';
 import { isTransientError, withRetry, type RetryOptions } from '../../retry';
 
 /** The parts of a packument (GET <registry>/<name>) the release reads. */

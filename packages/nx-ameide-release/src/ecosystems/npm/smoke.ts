@@ -2,8 +2,8 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ReleaseError } from '../../errors';
 import { runOrThrow } from '../../exec';
-import { npmRegistry } from '../../registries';
-import type { PublishInput } from '../types';
+import { npmRegistry } from '../../destinations/registries';
+import type { PublishInput } from '../../core/contract';
 import { findTool } from '../../tools';
 import { registryVersion } from './manifest';
 import { resolveSmokePackageManager, smokeInstallCommand, workspacePackageManager } from './package-manager';
@@ -28,7 +28,7 @@ export async function smokeNpm(input: PublishInput): Promise<void> {
   const registry = npmRegistry(input.env, input.destinations);
   const version = registryVersion(manifest.version);
   // The consumer's package manager, and its binary, before the session writes anything.
-  const pm = resolveSmokePackageManager(input.smokePackageManager, input.env, () => workspacePackageManager(input.workspaceRoot), log);
+  const pm = resolveSmokePackageManager(input.options?.smokePackageManager as string | undefined, input.env, () => workspacePackageManager(input.workspaceRoot), log);
   const bin = findTool(pm, { ...process.env, ...input.env }, input.workspaceRoot);
   const session = new NpmSession(registry);
   try {

@@ -1,5 +1,5 @@
-import type { RegistryTrace } from '../registry-trace';
-import { npmRegistry } from '../../registries';
+import type { RegistryTrace } from '../../core/registry-trace';
+import { npmRegistry } from '../../destinations/registries';
 import { getPackument } from './registry-client';
 
 /** npm: the packument's versions, each with its gitHead and the dist-tags pointing at it. */

@@ -7,7 +7,7 @@ import { sbomOfPack } from '../../evidence/sbom';
 import { bundleMismatch } from '../../evidence/bundle';
 import { findTool } from '../../tools';
 import type { VersionContext } from '../../version/types';
-import type { Log, PackManifest } from '../types';
+import type { Log, PackManifest } from '../../core/contract';
 import type { RegistryClient } from './registry';
 import { ATTESTATION_TYPES, attest, attestBlobCommand, attestationTag, type AttestationType, type RegistryAuth, type SignMode } from './sign';
 

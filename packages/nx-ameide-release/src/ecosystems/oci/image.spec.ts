@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { buildImage, buildTar, gzipStored, readTar, sha256, MEDIA_TYPE_MANIFEST } from './image';
 import { escapeModulePath, imageFiles, ociImageName } from './layout';
-import type { PackManifest } from '../types';
+import type { PackManifest } from '../../core/contract';
 
 const CREATED = '2025-11-13T15:32:11Z';
 const files = () => [

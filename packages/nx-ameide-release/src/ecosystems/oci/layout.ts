@@ -1,5 +1,5 @@
 import { basename } from 'node:path';
-import type { ArtifactFile, PackManifest } from '../types';
+import type { ArtifactFile, PackManifest } from '../../core/contract';
 import type { ImageFile } from './image';
 import { sha256Hex } from '../../hash';
 

@@ -7,13 +7,13 @@ import { gunzipSync } from 'node:zlib';
 import { runOrThrow } from '../../exec';
 import { ReleaseError } from '../../errors';
 import type { VersionContext } from '../../version/types';
-import type { PackManifest } from '../types';
+import type { PackManifest } from '../../core/contract';
 import { goEcosystem } from '../go';
 import { readTar } from './image';
 import { RegistryClient } from './registry';
-import { ociChecks, ociPublishInput, ociRelease, ociSteps, type OciPublishInput, type OciReleaseInput, type OciReleaseResult } from './release';
-import { publishFlow } from '../../flow/publish';
-import type { PublishSteps } from '../types';
+import { ociChecks, ociPublishInput, ociRelease, ociSteps, type OciPublishInput, type OciReleaseInput, type OciReleaseResult } from './index';
+import { publishFlow } from '../../core/publish-flow';
+import type { PublishSteps } from '../../core/contract';
 import { attestationTag, signatureTag, verify } from './sign';
 import { startRegistry, type RegistryFixture } from './testing/registry-fixture';
 import { startTokenServer, type TokenServer } from './testing/token-server';
@@ -324,7 +324,7 @@ describe('ociRelease against docker-registry (anonymous)', () => {
       },
     };
     const input = ociPublishInput({ project: 'sdk', manifests: workspace(ws, ctxB), workspaceRoot: ws, context: ctxB, destinations: destinationsOf(env()), env: env(), isAncestor, dryRun: false, log: (l) => logs.push(l), sign: 'off' });
-    const err = await publishFlow(steps, input, { dryRun: false, ecosystem: 'npm' }).catch((e) => e);
+    const err = await publishFlow(steps, input, { dryRun: false }).catch((e) => e);
     expect(theirs?.tagsPushed).toContain('0.3.0');
     expect(err).toBeInstanceOf(ReleaseError);
     expect(err.message).toContain(`${image()}:0.3.0 is already on ${reg.host}, published from ${shaA}, but this run packed it from ${shaB}`);
@@ -340,7 +340,7 @@ describe('ociRelease against docker-registry (anonymous)', () => {
     writeFileSync(join(goWs, 'packages/sdk_go/buildinfo.go'), 'package ameide\n\nconst sourceSHA = "unknown"\n\nfunc SourceSHA() string { return sourceSHA }\n');
     const pseudo = `v0.1.1-0.20251113153211-${shaB.slice(0, 12)}`;
     const ctx = { ...context(shaB, 'dev'), GO_PSEUDO_VERSION: pseudo };
-    const packed = await goEcosystem.pack({ workspaceRoot: goWs, projectRoot: 'packages/sdk_go', project: 'sdk_go', context: ctx, outDir: join(goWs, 'dist/sdk_go'), log: () => {} });
+    const packed = await goEcosystem.pack!({ workspaceRoot: goWs, projectRoot: 'packages/sdk_go', project: 'sdk_go', context: ctx, outDir: join(goWs, 'dist/sdk_go'), log: () => {} });
     expect(packed).toMatchObject({ version: pseudo, channel: 'dev' });
 
     const r = await ociRelease({ project: 'sdk_go', manifests: [packed], workspaceRoot: goWs, context: ctx, destinations: destinationsOf(env()), env: env(), isAncestor, dryRun: false, log: (l) => logs.push(l) });

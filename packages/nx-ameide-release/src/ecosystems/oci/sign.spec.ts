@@ -1,5 +1,5 @@
 import { ReleaseError } from '../../errors';
-import { resolveSignMode } from './release';
+import { resolveSignMode } from './input';
 import { attestationTag, attestBlobCommand, attestCommand, signatureTag, signCommand, verifyAttestationCommand, verifyBlobAttestationCommand, verifyCommand, verifySignerCommand } from './sign';
 
 const REF = `127.0.0.1:5000/ameideio/x@sha256:${'a'.repeat(64)}`;

@@ -1,4 +1,4 @@
-import { decide, refusal } from '../../flow/decide';
+import { decide, refusal } from '../../core/decide';
 import { decidePointers, devAncestryQuestion, heldUnder, imageChannel, type ImageFacts, type OurImage, type TagPolicyInput } from './tags';
 
 const SHA = '71e210beab37b68546d56dceccba18f09264ecc3';

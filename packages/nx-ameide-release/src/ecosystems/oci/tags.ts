@@ -1,12 +1,12 @@
 import * as semver from 'semver';
 import type { VersionContext } from '../../version/types';
-import type { Held } from '../../flow/decide';
+import type { Held } from '../../core/decide';
 
 /**
  * The tag policy, pure: release.ts gathers the facts (the image under each tag, the tag list, dev
  * ancestry); nothing here does I/O. Two kinds of tags:
  *
- * Immutable tags are the image's artifacts under the one publish flow (src/flow/publish.ts):
+ * Immutable tags are the image's artifacts under the one publish flow (src/core/publish-flow.ts):
  *   X.Y.Z, X.Y.Z-rc.N  `heldUnder` says what the tag holds and from which commit; src/flow/decide.ts
  *   <sha>              decides (same digest: done; same commit, other digest: refused; another
  *                      commit: conflict naming both). OCI's own rule on top: <sha> names the most

@@ -1,7 +1,7 @@
-import type { RegistryTrace, TracedArtifact } from '../registry-trace';
-import { ociRegistry } from '../../registries';
+import type { RegistryTrace, TracedArtifact } from '../../core/registry-trace';
+import { ociRegistry } from '../../destinations/registries';
 import { ociImageName } from './layout';
-import { readFacts } from './release';
+import { readFacts } from './facts';
 import { RegistryClient } from './registry';
 
 /** cosign's signature/attestation/SBOM tags: not images of their own. */

@@ -1,6 +1,6 @@
-import type { EcosystemAdapter } from '../types';
+import type { EcosystemAdapter } from '../../core/contract';
 import { packPypi, type PypiPackOptions } from './pack';
-import { flowMembers } from '../../flow/publish';
+import { pypiRegistry } from '../../destinations/registries';
 import { checksPypi, pypiSteps, type PypiPublishOptions } from './publish';
 import { smokePypi } from './smoke';
 
@@ -14,7 +14,7 @@ import { smokePypi } from './smoke';
  * https://github.com/ameideio/ameide. Builds are reproducible (SOURCE_DATE_EPOCH = commit time,
  * normalized file modes), so an index file with our sha256 is ours; for any other bytes the
  * commit is read back from that file's metadata. Publishing goes through the one flow
- * (src/flow/publish.ts): one planned artifact per file, so a half-published version completes.
+ * (src/core/publish-flow.ts): one planned artifact per file, so a half-published version completes.
  */
 export interface PypiEcosystemOptions extends PypiPackOptions, PypiPublishOptions {}
 
@@ -22,10 +22,13 @@ export function createPypiEcosystem(opts: PypiEcosystemOptions = {}): EcosystemA
   const steps = pypiSteps(opts);
   return {
     ecosystem: 'pypi',
+    role: 'package',
+    destination: 'pypi',
     pack: (input) => packPypi(input, opts),
+    version: (context) => context.PYPI_VERSION,
     checks: checksPypi,
     steps,
-    ...flowMembers(steps, 'pypi'),
+    describe: (input) => ({ registry: pypiRegistry(input.env, input.destinations).indexUrl, tags: [] }),
     smoke: smokePypi,
   };
 }

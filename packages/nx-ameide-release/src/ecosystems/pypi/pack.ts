@@ -16,7 +16,7 @@ import { tmpdir } from 'node:os';
 import { join, relative, sep } from 'node:path';
 import { runOrThrow } from '../../exec';
 import { ReleaseError } from '../../errors';
-import type { PackInput, PackManifest } from '../types';
+import type { PackInput, PackManifest } from '../../core/contract';
 import { checkPypiVersion, stampBuildInfo, BUILD_INFO_FILE } from './build-info';
 import { resolvePythonTools, twineCheck, uvBuild } from './commands';
 import { checkPlaceholderVersion, commitUrl, readPyproject, repositoryUrlFrom, stampPyproject } from './pyproject';

@@ -3,13 +3,13 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { ExecError, run } from '../../exec';
 import { ReleaseError } from '../../errors';
-import { pypiRegistry, type PypiRegistry } from '../../registries';
+import { pypiRegistry, type PypiRegistry } from '../../destinations/registries';
 import { isTransientError, withRetry, type RetryOptions } from '../../retry';
-import type { CheckInput, Finding, PlannedArtifact, PublishInput, PublishSteps } from '../types';
-import type { Held } from '../../flow/decide';
-import { AlreadyThere, FlowReads, heldFindings } from '../../flow/publish';
+import type { CheckInput, Finding, PlannedArtifact, PublishInput, PublishSteps } from '../../core/contract';
+import type { Held } from '../../core/decide';
+import { AlreadyThere, FlowReads, heldFindings } from '../../core/publish-flow';
 import { credentialSource } from '../../credentials';
-import { findingOf } from '../../findings';
+import { findingOf } from '../../core/findings';
 import { probe } from '../../net';
 import { checkPlaceholderVersion, readPyproject } from './pyproject';
 import { distributionStem, inspectDist, resolvePythonTools, uvPublish, type PythonTools } from './commands';
@@ -144,7 +144,7 @@ export interface PypiPublishOptions {
 }
 
 /**
- * PyPI under the one publish flow (src/flow/publish.ts): one artifact per packed file (wheel,
+ * PyPI under the one publish flow (src/core/publish-flow.ts): one artifact per packed file (wheel,
  * sdist), looked up on the simple index, uploaded one at a time with `uv publish`. The channel,
  * the manifest, every sha256 and the decision are the flow's; the server's own answers
  * (refused credentials, its error text, "already exists") are read here.

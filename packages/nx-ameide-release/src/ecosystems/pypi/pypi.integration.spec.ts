@@ -3,14 +3,15 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { redact, runOrThrow } from '../../exec';
 import { ReleaseError } from '../../errors';
-import type { CheckInput, PackManifest, PublishInput } from '../types';
+import type { CheckInput, PackManifest, PublishInput } from '../../core/contract';
 import type { VersionContext } from '../../version/types';
 import { inspectDist, resolvePythonTools, uvPublish } from './commands';
 import { pypiEcosystem } from './index';
 import { startPypiServer, type PypiServer } from './testing/pypiserver-fixture';
 import { devContext, makeFixtureWorkspace } from './testing/fixture-project';
 import { resolveDestinations } from '../../destinations';
-import { planLines, publishFlow } from '../../flow/publish';
+import { planLines, publishFlow } from '../../core/publish-flow';
+import { lookupVia, publishVia } from '../../testing/flow';
 
 /**
  * The adapter against a real pypiserver (upload auth, anonymous reads) and real uv builds.
@@ -46,7 +47,7 @@ afterAll(async () => {
 async function pack(context: VersionContext, out = 'dist/ameide-sdk-python'): Promise<PackManifest> {
   const outDir = join(ws.workspaceRoot, out);
   rmSync(outDir, { recursive: true, force: true });
-  return pypiEcosystem.pack({ workspaceRoot: ws.workspaceRoot, projectRoot: ws.projectRoot, project: 'ameide-sdk-python', context, outDir, log });
+  return pypiEcosystem.pack!({ workspaceRoot: ws.workspaceRoot, projectRoot: ws.projectRoot, project: 'ameide-sdk-python', context, outDir, log });
 }
 
 function publishInput(manifest: PackManifest, context: VersionContext, env: Record<string, string> = pypi.env): PublishInput {
@@ -110,7 +111,7 @@ describe('pack', () => {
     const bad = makeFixtureWorkspace({ buildInfo: 'VERSION = "1.0.0"\nGIT_SHA = "unknown"\n' });
     try {
       const outDir = join(bad.workspaceRoot, 'dist/x');
-      const p = pypiEcosystem.pack({ workspaceRoot: bad.workspaceRoot, projectRoot: bad.projectRoot, project: 'x', context: devContext(), outDir, log });
+      const p = pypiEcosystem.pack!({ workspaceRoot: bad.workspaceRoot, projectRoot: bad.projectRoot, project: 'x', context: devContext(), outDir, log });
       await expect(p).rejects.toThrow(ReleaseError);
       await expect(p).rejects.toThrow(/packages\/ameide_sdk_python\/src\/ameide_sdk\/_build_info.py: VERSION is "1.0.0"/);
       expect(existsSync(outDir)).toBe(false);
@@ -146,29 +147,29 @@ describe('publish, lookup, smoke against pypiserver', () => {
   });
 
   it('publishes wheel and sdist, then a re-run is already-published with nothing uploaded', async () => {
-    expect(await pypiEcosystem.lookup(publishInput(manifest, ctx))).toEqual({ state: 'absent' });
-    const outcome = await pypiEcosystem.publish(publishInput(manifest, ctx));
+    expect(await lookupVia(pypiEcosystem, publishInput(manifest, ctx))).toEqual({ state: 'absent' });
+    const outcome = await publishVia(pypiEcosystem, publishInput(manifest, ctx));
     expect(outcome.status).toBe('published');
     expect(served()).toEqual(manifest.files.map((f) => f.file.split('/').pop()).sort());
-    expect(await pypiEcosystem.lookup(publishInput(manifest, ctx))).toEqual({ state: 'present', gitSha: SHA_A });
+    expect(await lookupVia(pypiEcosystem, publishInput(manifest, ctx))).toEqual({ state: 'present', gitSha: SHA_A });
 
     const before = servedState();
-    const again = await pypiEcosystem.publish(publishInput(manifest, ctx));
+    const again = await publishVia(pypiEcosystem, publishInput(manifest, ctx));
     expect(again.status).toBe('already-published');
     expect(servedState()).toEqual(before);
   });
 
   it('smoke installs it into a fresh venv outside the workspace and sees the version and SHA', async () => {
     lines.length = 0;
-    await pypiEcosystem.smoke(publishInput(manifest, ctx));
+    await pypiEcosystem.smoke!(publishInput(manifest, ctx));
     expect(lines.join('\n')).toContain(`ok: import ameide_sdk reports 0.1.0.dev20251113153211 from ${SHA_A}`);
   });
 
   it('refuses the same version from another SHA, naming both, uploading nothing', async () => {
     const other = await pack(devContext({ GIT_SHA: SHA_B }), 'dist/other');
     const before = servedState();
-    expect(await pypiEcosystem.lookup(publishInput(other, devContext({ GIT_SHA: SHA_B })))).toEqual({ state: 'present', gitSha: SHA_A });
-    const p = pypiEcosystem.publish(publishInput(other, devContext({ GIT_SHA: SHA_B })));
+    expect(await lookupVia(pypiEcosystem, publishInput(other, devContext({ GIT_SHA: SHA_B })))).toEqual({ state: 'present', gitSha: SHA_A });
+    const p = publishVia(pypiEcosystem, publishInput(other, devContext({ GIT_SHA: SHA_B })));
     await expect(p).rejects.toThrow(ReleaseError);
     await expect(p).rejects.toThrow(new RegExp(`from ${SHA_A}, but this run packed it from ${SHA_B}`));
     // The preflight's version row: the same lookup and decision, one row per file, both SHAs named.
@@ -185,23 +186,23 @@ describe('publish, lookup, smoke against pypiserver', () => {
     // The run that died halfway: only the wheel reached the index.
     await runOrThrow(uvPublish(tools(), pypi.uploadUrl, join(ws.workspaceRoot, wheel.file), { username: pypi.username, password: pypi.password }));
     const wheelMtime = statSync(join(pypi.packagesDir, wheel.file.split('/').pop()!)).mtimeMs;
-    expect(await pypiEcosystem.lookup(publishInput(m2, ctx2))).toEqual({ state: 'present', gitSha: SHA_B });
+    expect(await lookupVia(pypiEcosystem, publishInput(m2, ctx2))).toEqual({ state: 'present', gitSha: SHA_B });
 
     // The dry-run prints exactly the plan the real run then executes: the wheel kept, the sdist sent.
     const from = lines.length;
-    const dry = await publishFlow(pypiEcosystem.steps!, publishInput(m2, ctx2), { dryRun: true, ecosystem: 'pypi' });
+    const dry = await publishFlow(pypiEcosystem.steps!, publishInput(m2, ctx2), { dryRun: true });
     expect(dry.plan.map((p) => [p.artifact.kind, p.decision.action])).toEqual([['wheel', 'done'], ['sdist', 'publish']]);
     expect(lines.slice(from)).toEqual(['dry-run: nothing is uploaded; the real run would do:', ...planLines(dry.plan).map((l) => `  ${l}`)]);
     expect(statSync(join(pypi.packagesDir, wheel.file.split('/').pop()!)).mtimeMs).toBe(wheelMtime);
     expect(served().filter((f) => f.includes('dev20251114090000'))).toHaveLength(1);
 
-    const outcome = await pypiEcosystem.publish(publishInput(m2, ctx2));
+    const outcome = await publishVia(pypiEcosystem, publishInput(m2, ctx2));
     expect(outcome).toEqual({
       status: 'published',
       detail: expect.stringMatching(/published ameide-sdk-python==0\.1\.0\.dev20251114090000 \(ameide_sdk_python-0\.1\.0\.dev20251114090000\.tar\.gz\); already there: ameide-sdk-python==0\.1\.0\.dev20251114090000 \(ameide_sdk_python-0\.1\.0\.dev20251114090000-py3-none-any\.whl\)/),
     });
     expect(statSync(join(pypi.packagesDir, wheel.file.split('/').pop()!)).mtimeMs).toBe(wheelMtime);
-    expect((await pypiEcosystem.publish(publishInput(m2, ctx2))).status).toBe('already-published');
+    expect((await publishVia(pypiEcosystem, publishInput(m2, ctx2))).status).toBe('already-published');
   });
 
   it('fails at once on a rejected password with the server status, and never shows the password', async () => {
@@ -209,7 +210,7 @@ describe('publish, lookup, smoke against pypiserver', () => {
     const m3 = await pack(ctx3, 'dist/badpw');
     const wrong = 'definitely-wrong-password-123';
     const started = Date.now();
-    const p = pypiEcosystem.publish(publishInput(m3, ctx3, { ...pypi.env, PYPI_PASSWORD: wrong }));
+    const p = publishVia(pypiEcosystem, publishInput(m3, ctx3, { ...pypi.env, PYPI_PASSWORD: wrong }));
     await expect(p).rejects.toThrow(/refused ameide_sdk_python-0\.1\.0\.dev20251115000000-py3-none-any\.whl: HTTP 403 \(the credentials in PYPI_USERNAME \+ PYPI_PASSWORD were refused\) \(on the registry: none of this run; not uploaded: [^\n]*\)\n  fix: the credentials in PYPI_USERNAME \+ PYPI_PASSWORD were refused/);
     expect(Date.now() - started).toBeLessThan(30_000); // no backoff for a 4xx
     const msg = await p.catch((e: Error) => e.message);
@@ -222,12 +223,12 @@ describe('publish, lookup, smoke against pypiserver', () => {
     const m4 = await pack(ctx4, 'dist/down');
     await pypi.stop();
     try {
-      await expect(pypiEcosystem.publish(publishInput(m4, ctx4))).rejects.toThrow(/cannot read the index http:\/\/127\.0\.0\.1:\d+\/simple\/ameide-sdk-python\/.*ECONNREFUSED/);
+      await expect(publishVia(pypiEcosystem, publishInput(m4, ctx4))).rejects.toThrow(/cannot read the index http:\/\/127\.0\.0\.1:\d+\/simple\/ameide-sdk-python\/.*ECONNREFUSED/);
     } finally {
       await pypi.start();
     }
     expect(served().some((f) => f.includes('dev20251116'))).toBe(false);
-    expect((await pypiEcosystem.publish(publishInput(m4, ctx4))).status).toBe('published');
+    expect((await publishVia(pypiEcosystem, publishInput(m4, ctx4))).status).toBe('published');
     expect(served().filter((f) => f.includes('dev20251116'))).toHaveLength(2);
   });
 

@@ -1,5 +1,5 @@
 import { ReleaseError } from '../../errors';
-import type { PackManifest, PublishInput } from '../types';
+import type { PackManifest, PublishInput } from '../../core/contract';
 import { checkPypiVersion, stampBuildInfo } from './build-info';
 import { distributionStem, normalizeProjectName } from './commands';
 import { sourceDateEpoch } from './pack';

@@ -1,6 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { registerSecret } from '../../exec';
-import type { PypiRegistry } from '../../registries';
+import type { PypiRegistry } from '../../destinations/registries';
 import { withRetry } from '../../retry';
 import { normalizeProjectName } from './commands';
 

@@ -2,9 +2,9 @@ import { mkdtempSync, realpathSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { runOrThrow } from '../../exec';
-import { pypiRegistry } from '../../registries';
+import { pypiRegistry } from '../../destinations/registries';
 import { withRetry } from '../../retry';
-import type { PublishInput } from '../types';
+import type { PublishInput } from '../../core/contract';
 import { inspectDist, makeVenv, pipInstall, resolvePythonTools, smokeImport } from './commands';
 import { readableIndexUrl } from './simple-index';
 

@@ -1,5 +1,5 @@
-import type { RegistryTrace, TracedArtifact } from '../registry-trace';
-import { pypiRegistry } from '../../registries';
+import type { RegistryTrace, TracedArtifact } from '../../core/registry-trace';
+import { pypiRegistry } from '../../destinations/registries';
 import { listProjectFiles } from './simple-index';
 import { remoteGitSha } from './publish';
 import { normalizeProjectName, resolvePythonTools } from './commands';

@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { ExecutorContext } from '@nx/devkit';
-import { PLUGIN_NAME } from '../../destinations';
+import { PLUGIN_NAME } from '../../names';
 import { buildImage, LABEL_CHANNEL, OCI_REVISION } from '../../ecosystems/oci/image';
 import { RegistryClient } from '../../ecosystems/oci/registry';
 import { startRegistry, type RegistryFixture } from '../../ecosystems/oci/testing/registry-fixture';

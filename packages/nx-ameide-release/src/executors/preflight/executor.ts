@@ -1,10 +1,9 @@
 import type { ExecutorContext } from '@nx/devkit';
-import type { SignMode } from '../../ecosystems/oci/sign';
 import { assertPreflight, runTargetsOf } from '../../flow/preflight';
 import { isDryRun, runExecutor, type CommonOptions } from '../common';
 
 export interface PreflightOptions extends CommonOptions {
-  sign?: SignMode;
+  sign?: string;
   timeoutMs?: number;
 }
 
@@ -28,6 +27,7 @@ export default async function preflightExecutor(options: PreflightOptions, ctx: 
       packages,
       images,
       sign: options.sign,
+      options: options as unknown as Record<string, unknown>,
       timeoutMs: options.timeoutMs,
       verifyPack: { builtByNx: Boolean(ctx.projectsConfigurations?.projects?.[project]?.targets?.build) },
       record: !isDryRun(options),

@@ -81,7 +81,7 @@ describe('sdk generator', () => {
     expect(projects).toHaveLength(1);
     const [inferredRoot, node] = projects[0];
     expect(inferredRoot).toBe(root);
-    const ecosystem = options.ecosystem;
+    const ecosystem = options.ecosystem as 'npm' | 'pypi' | 'go';
     expect(Object.keys(node.targets!).sort()).toEqual(Object.keys(releaseTargets({ root, name: options.name, ecosystem })).sort());
     expect(node.targets!.pack.options).toEqual({ ecosystem });
   });

@@ -1,6 +1,6 @@
 import { addProjectConfiguration, getProjects, joinPathFragments, offsetFromRoot, readNxJson, type TargetConfiguration, type Tree } from '@nx/devkit';
 import { ReleaseError } from '../../errors';
-import type { Ecosystem } from '../../ecosystems/types';
+import type { Ecosystem } from '../../core/contract';
 import { DEFAULT_RELEASE_TAG, PLUGIN } from '../../plugin/targets';
 import { goFiles, npmFiles, pypiFiles, type SdkFiles } from './files';
 

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { PROJECT_CONFIG_KEY } from './destinations';
-import { parseGoMod } from './ecosystems/go/modfile';
+import { PROJECT_CONFIG_KEY } from '.';
+import { parseGoMod } from '../gomod';
 
 /**
  * The few files destinations are derived from, read by createNodes and by the executors.

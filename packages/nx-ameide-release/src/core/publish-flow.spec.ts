@@ -3,9 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { computeContext } from '../version/compute';
 import { sha256Hex } from '../hash';
-import type { PackManifest, PlannedArtifact, PublishInput, PublishSteps } from '../ecosystems/types';
+import type { PackManifest, PlannedArtifact, PublishInput, PublishSteps } from './contract';
 import type { Held } from './decide';
-import { AlreadyThere, flowMembers, FlowReads, heldFindings, planLines, publishFlow } from './publish';
+import { AlreadyThere, FlowReads, heldFindings, planLines, publishFlow } from './publish-flow';
+import { lookupVia, publishVia } from '../testing/flow';
 
 // The flow's own rules (order, refusal before any upload, races, dry-run = the plan the run
 // executes), with an in-memory registry standing for "what lookup answers". Each adapter's
@@ -72,14 +73,14 @@ let raceHolder = SHA;
 describe('publishFlow', () => {
   it('looks up every artifact before the first upload, uploads what is absent, then finishes', async () => {
     const { s, calls } = steps({ 'a.tgz': { state: 'present', gitSha: SHA } });
-    const r = await publishFlow(s, input(), { dryRun: false, ecosystem: 'npm' });
+    const r = await publishFlow(s, input(), { dryRun: false });
     expect(calls).toEqual(['lookup a.tgz', 'lookup b.tgz', 'upload b.tgz', 'finish a.tgz:already-published,b.tgz:published']);
     expect(r.outcome.status).toBe('published');
   });
 
   it('a re-run of the same SHA uploads nothing and still finishes (completes pointers)', async () => {
     const { s, calls } = steps({ 'a.tgz': { state: 'present', gitSha: SHA }, 'b.tgz': { state: 'present', gitSha: SHA } });
-    const r = await publishFlow(s, input(), { dryRun: false, ecosystem: 'npm' });
+    const r = await publishFlow(s, input(), { dryRun: false });
     expect(calls.filter((c) => c.startsWith('upload'))).toEqual([]);
     expect(r.outcome.status).toBe('already-published');
     expect(calls.at(-1)).toMatch(/^finish/);
@@ -87,13 +88,13 @@ describe('publishFlow', () => {
 
   it('one artifact held by another SHA refuses the project before ANY upload, naming both SHAs', async () => {
     const { s, calls } = steps({ 'b.tgz': { state: 'present', gitSha: OTHER } });
-    await expect(publishFlow(s, input(), { dryRun: false, ecosystem: 'npm' })).rejects.toThrow(new RegExp(`${OTHER}.*${SHA}`, 's'));
+    await expect(publishFlow(s, input(), { dryRun: false })).rejects.toThrow(new RegExp(`${OTHER}.*${SHA}`, 's'));
     expect(calls).toEqual(['lookup a.tgz', 'lookup b.tgz']);
   });
 
   it('the build channel publishes nothing and asks nothing', async () => {
     const { s, calls } = steps();
-    const r = await publishFlow(s, input('refs/heads/feature'), { dryRun: false, ecosystem: 'npm' });
+    const r = await publishFlow(s, input('refs/heads/feature'), { dryRun: false });
     expect(r.outcome).toMatchObject({ status: 'skipped' });
     expect(calls).toEqual([]);
   });
@@ -101,10 +102,10 @@ describe('publishFlow', () => {
   it('the adapter\'s own skip (Go on dev) and an empty plan publish nothing, with the reason', async () => {
     const { s, calls } = steps();
     s.skip = () => 'only in the dev image';
-    expect((await publishFlow(s, input(), { dryRun: false, ecosystem: 'npm' })).outcome).toEqual({ status: 'skipped', reason: 'only in the dev image' });
+    expect((await publishFlow(s, input(), { dryRun: false })).outcome).toEqual({ status: 'skipped', reason: 'only in the dev image' });
     s.skip = () => null;
     s.plan = () => [];
-    expect((await publishFlow(s, input(), { dryRun: false, ecosystem: 'npm' })).outcome).toMatchObject({ status: 'skipped', reason: expect.stringMatching(/nothing to publish/) });
+    expect((await publishFlow(s, input(), { dryRun: false })).outcome).toMatchObject({ status: 'skipped', reason: expect.stringMatching(/nothing to publish/) });
     expect(calls).toEqual([]);
   });
 
@@ -112,7 +113,8 @@ describe('publishFlow', () => {
     const { s, calls } = steps();
     const i = input();
     writeFileSync(join(root, 'dist/p/a.tgz'), 'tampered');
-    await expect(publishFlow(s, i, { dryRun: false, ecosystem: 'npm' })).rejects.toThrow(/changed after pack/);
+    // the pipeline's manifest check (src/flow/task.ts), before the flow's first lookup
+    await expect(publishVia({ steps: s }, i)).rejects.toThrow(/changed after pack/);
     expect(calls).toEqual([]);
   });
 
@@ -120,14 +122,14 @@ describe('publishFlow', () => {
     const { s, calls } = steps();
     const i = input();
     i.manifest.gitSha = OTHER;
-    await expect(publishFlow(s, i, { dryRun: false, ecosystem: 'npm' })).rejects.toThrow(/packed from d{40}, but HEAD is c{40}/);
+    await expect(publishVia({ steps: s }, i)).rejects.toThrow(/packed from d{40}, but HEAD is c{40}/);
     expect(calls).toEqual([]);
   });
 
   it('dry-run prints the plan with its decisions and uploads nothing', async () => {
     const { s, calls } = steps({ 'a.tgz': { state: 'present', gitSha: SHA } });
     const i = input() as PublishInput & { lines: string[] };
-    const r = await publishFlow(s, i, { dryRun: true, ecosystem: 'npm' });
+    const r = await publishFlow(s, i, { dryRun: true });
     expect(calls).toEqual(['lookup a.tgz', 'lookup b.tgz']);
     expect(i.lines.join('\n')).toMatch(/a\.tgz.*already published by this commit/);
     expect(i.lines.join('\n')).toMatch(/b\.tgz.*\[publish\]/);
@@ -139,27 +141,27 @@ describe('publishFlow', () => {
     s.lookup = async () => {
       throw new Error('ECONNREFUSED 127.0.0.1:1');
     };
-    const r = await publishFlow(s, input(), { dryRun: true, ecosystem: 'npm' });
+    const r = await publishFlow(s, input(), { dryRun: true });
     expect(r.plan.map((p) => p.decision.action)).toEqual(['unknown', 'unknown']);
   });
 
   it('a race won by this same SHA is kept as already published', async () => {
     raceHolder = SHA;
     const { s } = steps({}, { raceOn: 'a.tgz' });
-    const r = await publishFlow(s, input(), { dryRun: false, ecosystem: 'npm' });
+    const r = await publishFlow(s, input(), { dryRun: false });
     expect(r.artifacts.map((a) => `${a.id}:${a.outcome}`)).toEqual(['a.tgz:already-published', 'b.tgz:published']);
   });
 
   it('a race won by another SHA is refused naming both', async () => {
     raceHolder = OTHER;
     const { s, calls } = steps({}, { raceOn: 'a.tgz' });
-    await expect(publishFlow(s, input(), { dryRun: false, ecosystem: 'npm' })).rejects.toThrow(OTHER);
+    await expect(publishFlow(s, input(), { dryRun: false })).rejects.toThrow(OTHER);
     expect(calls).not.toContain('upload b.tgz');
   });
 
   it('a failed upload says what is on the registry and what is not', async () => {
     const { s } = steps({}, { failOn: 'b.tgz' });
-    await expect(publishFlow(s, input(), { dryRun: false, ecosystem: 'npm' })).rejects.toThrow(/on the registry: a\.tgz; not uploaded: b\.tgz/);
+    await expect(publishFlow(s, input(), { dryRun: false })).rejects.toThrow(/on the registry: a\.tgz; not uploaded: b\.tgz/);
   });
 });
 
@@ -174,14 +176,14 @@ describe('the preflight row and the whole-package members, from the same steps',
     expect(await heldFindings(s, { ...i, manifest: null, projectRoot: 'p', project: 'p', timeoutMs: 1000 })).toEqual([]);
   });
 
-  it('flowMembers: lookup is absent, ours, or the other SHA when any artifact is held by one; publish is the flow', async () => {
-    expect(await flowMembers(steps().s, 'npm').lookup(input())).toEqual({ state: 'absent' });
-    expect(await flowMembers(steps({ 'b.tgz': { state: 'present', gitSha: SHA } }).s, 'npm').lookup(input())).toEqual({ state: 'present', gitSha: SHA });
-    expect(await flowMembers(steps({ 'a.tgz': { state: 'present', gitSha: SHA }, 'b.tgz': { state: 'present', gitSha: OTHER } }).s, 'npm').lookup(input())).toEqual({ state: 'present', gitSha: OTHER });
+  it('the whole package through the steps: lookup is absent, ours, or the other SHA when any artifact is held by one; publish is the flow', async () => {
+    expect(await lookupVia({ steps: steps().s }, input())).toEqual({ state: 'absent' });
+    expect(await lookupVia({ steps: steps({ 'b.tgz': { state: 'present', gitSha: SHA } }).s }, input())).toEqual({ state: 'present', gitSha: SHA });
+    expect(await lookupVia({ steps: steps({ 'a.tgz': { state: 'present', gitSha: SHA }, 'b.tgz': { state: 'present', gitSha: OTHER } }).s }, input())).toEqual({ state: 'present', gitSha: OTHER });
     const { s, calls } = steps();
-    expect((await flowMembers(s, 'npm').publish(input())).status).toBe('published');
+    expect((await publishVia({ steps: s }, input())).status).toBe('published');
     expect(calls).toContain('upload a.tgz');
-    expect(flowMembers(s, 'npm').plan(input())).toEqual([expect.stringMatching(/^npm  a\.tgz  -> mem  tags dev/), expect.stringMatching(/^npm  b\.tgz/)]);
+    expect(planLines(s.plan(input()).map((artifact) => ({ artifact, decision: { action: 'unknown', reason: 'not looked up' } })))).toEqual([expect.stringMatching(/^npm  a\.tgz  -> mem  tags dev/), expect.stringMatching(/^npm  b\.tgz/)]);
   });
 });
 

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
-import { registerSecret } from './exec';
-import { ReleaseError } from './errors';
-import type { Destinations, DestinationKind } from './destinations';
+import { registerSecret } from '../exec';
+import { ReleaseError } from '../errors';
+import type { Destinations, DestinationKind } from '.';
 
 /**
  * Each ecosystem's registry for one run: the destination resolved by `resolveDestinations`

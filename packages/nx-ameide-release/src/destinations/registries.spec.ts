@@ -1,9 +1,9 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { redact } from './exec';
+import { redact } from '../exec';
 import { goRegistry, npmRegistry, ociRegistry, pypiRegistry, readSecret } from './registries';
-import type { Destinations } from './destinations';
+import type { Destinations } from '.';
 
 const DEST: Destinations = {
   npm: { registry: 'http://127.0.0.1:4873/', access: 'public', scope: '@acme' },

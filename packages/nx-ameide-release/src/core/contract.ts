@@ -1,11 +1,15 @@
 import type { VersionContext } from '../version/types';
+import type { Decision } from './decide';
 
 /**
- * One interface per ecosystem (npm, pypi, go, oci). Outcomes are values, not
- * exceptions: "already there" and "skipped" are normal results. Exceptions are
- * for real failures, and carry a message that says what, where and the fix.
+ * The contract every ecosystem adapter implements (src/ecosystems/<name>/), and the data that
+ * flows through it. Outcomes are values, not exceptions: "already there" and "skipped" are
+ * normal results. Exceptions are for real failures, and carry what, where and the fix.
+ * This file names no ecosystem: adapters register by name in src/ecosystems/index.ts.
  */
-export type Ecosystem = 'npm' | 'pypi' | 'go';
+
+/** An adapter's name, as in `options.ecosystem` and the pack manifest (npm, pypi, go, oci, ...). */
+export type Ecosystem = string;
 
 export interface ArtifactFile {
   /** Path relative to the workspace root, e.g. dist/ameide_sdk_ts/ameideio-ameide-sdk-ts-0.1.0.tgz */
@@ -28,19 +32,15 @@ export interface PackManifest {
   skipped?: string;
 }
 
-export type LookupResult =
-  | { state: 'absent' }
-  | { state: 'present'; gitSha: string | null };
-
 /**
  * One thing publish puts on a registry: an npm tarball, a wheel or sdist, a Go tag, an image
  * tag. `plan()` returns these (data, not prose); the dry-run prints them with the decision the
- * real run would take, and the real run executes exactly them (src/flow/publish.ts).
+ * real run would take, and the real run executes exactly them (src/core/publish-flow.ts).
  */
 export interface PlannedArtifact {
   /** How a consumer names it: `@scope/pkg@1.2.3`, `pkg==1.2.3 (pkg-1.2.3-py3-none-any.whl)`, `example.com/m@v1.2.3`, `repo:tag`. */
   id: string;
-  ecosystem: Ecosystem | 'oci';
+  ecosystem: Ecosystem;
   name: string;
   version: string;
   /** Where it goes, secrets redacted. */
@@ -64,9 +64,9 @@ export type PublishOutcome =
   | { status: 'already-published'; detail: string }
   | { status: 'skipped'; reason: string };
 
-import type { Env } from '../registries';
-import type { Held } from '../flow/decide';
-import type { Destinations } from '../destinations';
+import type { Env } from '../destinations/registries';
+import type { Held } from './decide';
+import type { DestinationKind, Destinations } from '../destinations';
 
 export type Log = (line: string) => void;
 
@@ -92,8 +92,11 @@ export interface PublishInput {
   destinations: Destinations;
   env: Env;
   log: Log;
-  /** npm smoke only: npm | pnpm; default AMEIDE_SMOKE_PACKAGE_MANAGER, else the workspace's (Nx detection). */
-  smokePackageManager?: string;
+  /** The Nx project and its workspace-relative root (set by the pipeline, src/flow/task.ts). */
+  project?: string;
+  projectRoot?: string;
+  /** The task's own target options as Nx gave them (ghcr's `sign`, smoke's `smokePackageManager`...): each adapter reads its own. */
+  options?: Readonly<Record<string, unknown>>;
 }
 
 /** What a preflight check looked at: the rows of the preflight table are grouped by it. */
@@ -122,44 +125,56 @@ export interface CheckInput extends Omit<PublishInput, 'manifest'> {
 }
 
 /**
- * The contract every ecosystem implements. Dry-run is not an argument: the executor
- * prints plan() and never calls publish() when dry-run is on.
+ * What an adapter publishes: a `package` adapter packs a project and publishes its own pack
+ * (npm, PyPI, Go); an `image` adapter publishes an image made of a package's pack (OCI, the
+ * `ghcr` target). The pipeline (src/flow/task.ts) picks the adapter by this, never by name.
  */
-export interface EcosystemAdapter {
+export type AdapterRole = 'package' | 'image';
+
+/**
+ * One ecosystem under the one flow. Dry-run is not an argument: the flow prints the plan and
+ * never calls `upload` on a dry-run. `I` is the input the steps get: the shared PublishInput, or
+ * what `input` derives from it once per task (OCI: its registry client, image name, signing mode).
+ */
+export interface EcosystemAdapter<I extends PublishInput = any> {
   ecosystem: Ecosystem;
-  /** Guards first (throw ReleaseError before writing anything), then a stamped temp copy, then artifacts in outDir. */
-  pack(input: PackInput): Promise<PackManifest>;
-  /** Human lines: each artifact, destination, version, tag. Pure (no network). */
-  plan(input: PublishInput): string[];
+  role: AdapterRole;
+  /** The destination kind the pipeline resolves for it (once per task), or none (it reads its own options). */
+  destination?: DestinationKind;
+  /** package adapters: guards first (throw ReleaseError before writing anything), then a stamped temp copy, then artifacts in outDir. */
+  pack?(input: PackInput): Promise<PackManifest>;
+  /** package adapters: the version string its pack manifest must carry for this context (Go: a pseudo-version on dev). Pure. */
+  version?(context: VersionContext, name: string): string;
+  /** Runs one task's body (its re-check and its publish) in the adapter's per-task scope (OCI: one registry session). */
+  scope?<T>(body: () => Promise<T>): Promise<T>;
+  /** The steps' input, derived once per task from the shared one (default: the shared one). Reads and sends nothing. */
+  input?(base: PublishInput, opts: { dryRun: boolean; timeoutMs?: number }): I;
   /**
    * Everything this ecosystem can check WITHOUT WRITING, all of it, not just the first
    * problem: its own source guards, its destination reachable within input.timeoutMs, its
    * credentials valid (an authenticated read, never an upload), and the version not held by
-   * another SHA (lookup). The shared checks (context, artifacts, the table) live in
-   * src/flow/preflight.ts; an adapter adds only what is its own. [] means ready to publish.
+   * another SHA (core's heldFindings). The shared checks (context, artifacts, destinations,
+   * the table) live in src/flow/preflight.ts; an adapter adds only what is its own. [] means ready.
    */
   checks(input: CheckInput): Promise<Finding[]>;
-  lookup(input: PublishInput): Promise<LookupResult>;
-  /**
-   * The publish half under the one flow (src/flow/publish.ts). While the adapters move to it,
-   * an adapter that has `steps` is published through publishFlow; `plan`/`lookup`/`publish`
-   * above go away once every adapter has moved.
-   */
-  steps?: PublishSteps;
-  /** Idempotent: same version from same SHA -> already-published; from another SHA -> ReleaseError naming both. */
-  publish(input: PublishInput): Promise<PublishOutcome>;
+  /** The publish half under the one flow (src/core/publish-flow.ts). */
+  steps: PublishSteps<I>;
+  /** Where the task's result says it went (publish-result.json / ghcr-result.json). Pure. */
+  describe?(input: I): { registry: string; tags: string[] };
+  /** image adapters: the task's result record from the flow's (ghcr-result.json); null: nothing to record (a skip). */
+  result?(input: I, flow: FlowResult): Promise<Record<string, unknown> | null>;
   /**
    * Install the published version outside the workspace as a consumer would; throws on failure.
    * Returns `{ skipped }` when this channel published nothing of it to install (Go on dev: the
    * module is only in the dev image), so the caller reports a skip, not a success.
    */
-  smoke(input: PublishInput): Promise<void | { skipped: string }>;
+  smoke?(input: PublishInput): Promise<void | { skipped: string }>;
 }
 
 /**
- * The publish half of an adapter, driven by the one flow in src/flow/publish.ts. The flow checks
- * the channel and the pack manifest (SHA, version, every sha256) once, asks `lookup` for every
- * planned artifact, decides with src/flow/decide.ts, refuses before any upload when one artifact
+ * The publish half of an adapter, driven by the one flow in src/core/publish-flow.ts. The flow checks
+ * the channel (the pipeline checked the pack manifest: SHA, version, every sha256, once), asks `lookup` for every
+ * planned artifact, decides with src/core/decide.ts, refuses before any upload when one artifact
  * is held by another commit, then calls `upload` for what is missing and `finish` once. An
  * adapter implements only what is its own: how to read, send and point.
  */
@@ -182,4 +197,18 @@ export interface PublishSteps<I extends PublishInput = PublishInput> {
    * is): the results are what publish-result.json and the release manifest record.
    */
   finish?(input: I, results: ArtifactResult[]): Promise<string[]>;
+}
+
+export interface PlannedDecision {
+  artifact: PlannedArtifact;
+  /** `unknown` only on a dry-run whose registry could not be read. */
+  decision: Decision | { action: 'unknown'; reason: string };
+}
+
+export interface FlowResult {
+  outcome: PublishOutcome;
+  /** Every planned artifact with what happened to it (empty when skipped or on a dry-run). */
+  artifacts: ArtifactResult[];
+  /** The plan with its decisions (also on a dry-run). */
+  plan: PlannedDecision[];
 }

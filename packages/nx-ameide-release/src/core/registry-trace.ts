@@ -1,5 +1,5 @@
 import type { Destinations, DestinationKind } from '../destinations';
-import type { Env } from '../registries';
+import type { Env } from '../destinations/registries';
 
 /**
  * Reading back from a registry which commit each artifact was built from: the one small

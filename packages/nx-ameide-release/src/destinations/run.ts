@@ -1,9 +1,8 @@
 import { join } from 'node:path';
 import { ReleaseError } from '../errors';
-import type { Ecosystem } from '../ecosystems/types';
-import { resolveDestinations, type DestinationRefusal, type DestinationResolution } from '../destinations';
-import { projectConfigFile, readGoModule, readPackageName, readRepositoryUrl } from '../destination-facts';
-import type { Env } from '../registries';
+import { refusalsFor, resolveDestinations, shown, type DestinationKind, type DestinationRefusal, type DestinationResolution, type Destinations } from './index';
+import { projectConfigFile, readGoModule, readPackageName, readRepositoryUrl } from './facts';
+import type { Env } from './registries';
 
 /**
  * One project's destinations at run time: its target's `destinations` option (nx.json merged with the
@@ -14,7 +13,7 @@ export function projectDestinations(a: {
   workspaceRoot: string;
   projectRoot: string;
   project: string;
-  ecosystem: Ecosystem;
+  ecosystem: string;
   config: unknown;
   env: Env;
   name?: string;
@@ -44,4 +43,33 @@ export function assertDestinations(refusals: DestinationRefusal[], lead = ''): v
     refusals.map((r) => r.fix).join('\n  fix: '),
     'destinations',
   );
+}
+
+/**
+ * The destinations one task uses, resolved now (once per task, by the pipeline): the environment
+ * (AMEIDE_*) over the `destinations` option (nx.json merged with the project's own) over what can
+ * be derived. Refuses, before any side effect, when one of `kinds` cannot be resolved or the npm
+ * package is outside the configured scope. Logs where each kind goes.
+ */
+export function taskDestinations(a: {
+  workspaceRoot: string;
+  projectRoot: string;
+  project: string;
+  ecosystem: string;
+  config: unknown;
+  /** The pack manifest's name: what is really uploaded. */
+  name: string;
+  kinds: DestinationKind[];
+  env: Env;
+  log: (line: string) => void;
+}): Destinations {
+  const res = projectDestinations(a);
+  assertDestinations(refusalsFor(res, a.kinds));
+  for (const kind of a.kinds) {
+    const d = res.destinations[kind] as Record<string, string> | undefined;
+    if (!d) continue;
+    const parts = Object.entries(d).map(([k, v]) => `${k} ${shown(v)} (${res.from[`${kind}.${k}`]})`);
+    a.log(`destination ${kind}: ${parts.join(', ')}`);
+  }
+  return res.destinations;
 }

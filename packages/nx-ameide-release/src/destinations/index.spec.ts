@@ -1,4 +1,4 @@
-import { destinationsMetadata, goRemoteFromModule, githubOwner, pickKinds, resolveDestinations, type DestinationsConfig, type ResolveInput } from './destinations';
+import { destinationsMetadata, goRemoteFromModule, githubOwner, pickKinds, resolveDestinations, type DestinationsConfig, type ResolveInput } from '.';
 
 const facts = (over: Partial<ResolveInput['facts']> = {}): ResolveInput['facts'] => ({ project: 'sdk', projectFile: 'packages/sdk/project.json', ...over });
 const ws = (d: DestinationsConfig) => d;

@@ -1,4 +1,4 @@
-import type { Ecosystem } from './ecosystems/types';
+import { PLUGIN_NAME } from '../names';
 
 /**
  * Where a project's artifacts go, as configuration: the plugin's options in nx.json
@@ -9,7 +9,10 @@ import type { Ecosystem } from './ecosystems/types';
  * passes the environment and the facts it read).
  */
 
-export type DestinationKind = Ecosystem | 'oci';
+/** Every kind of destination a project can have: a package registry (npm, PyPI, a Go mirror) or an image registry. */
+export const DESTINATION_KINDS = ['npm', 'pypi', 'go', 'oci'] as const;
+export type DestinationKind = (typeof DESTINATION_KINDS)[number];
+const isKind = (k: string): k is DestinationKind => (DESTINATION_KINDS as readonly string[]).includes(k);
 
 /** What nx.json (`options.destinations`) or a project (`metadata["nx-ameide-release"].destinations`) configures. */
 export interface DestinationsConfig {
@@ -78,7 +81,8 @@ export interface DestinationResolution {
 }
 
 export interface ResolveInput {
-  ecosystem: Ecosystem;
+  /** The project's ecosystem (an adapter's name): its own kind of destination, when it has one. */
+  ecosystem: string;
   /** nx.json plugin options `destinations`. */
   workspace?: unknown;
   /** The project's `metadata["nx-ameide-release"].destinations` (at run time: the target's `destinations` option). */
@@ -91,7 +95,6 @@ export interface ResolveInput {
 
 /** The key under a project's `metadata` (project.json) or `nx.metadata` (package.json) that holds its own destinations. */
 export const PROJECT_CONFIG_KEY = 'nx-ameide-release';
-export const PLUGIN_NAME = '@ameideio/nx-ameide-release';
 
 export const NPMJS = 'https://registry.npmjs.org/';
 export const PYPI_UPLOAD = 'https://upload.pypi.org/legacy/';
@@ -230,7 +233,7 @@ function shapeRefusals(layer: { label: string; value: unknown }, facts: Destinat
 }
 
 /** The kinds a project of this ecosystem publishes to: its registry and its image. */
-export const kindsOf = (ecosystem: Ecosystem): DestinationKind[] => [ecosystem, 'oci'];
+export const kindsOf = (ecosystem: string): DestinationKind[] => [...(isKind(ecosystem) && ecosystem !== 'oci' ? [ecosystem] : []), 'oci'];
 
 /**
  * Resolve one project's destinations: for every setting, the environment, else the project,

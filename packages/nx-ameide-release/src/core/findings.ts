@@ -1,5 +1,5 @@
-import { ReleaseError } from './errors';
-import type { CheckKind, Finding } from './ecosystems/types';
+import { ReleaseError } from '../errors';
+import type { CheckKind, Finding } from './contract';
 
 /**
  * A thrown error as a preflight finding, the one conversion every check uses: a ReleaseError

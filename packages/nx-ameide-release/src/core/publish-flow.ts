@@ -1,9 +1,8 @@
 import { ReleaseError } from '../errors';
 import { rememberRead } from '../memo';
-import type { ArtifactResult, CheckInput, Ecosystem, EcosystemAdapter, Finding, LookupResult, PlannedArtifact, PublishInput, PublishOutcome, PublishSteps } from '../ecosystems/types';
+import type { ArtifactResult, CheckInput, Finding, FlowResult, PlannedArtifact, PlannedDecision, PublishInput, PublishOutcome, PublishSteps } from './contract';
 import type { VersionContext } from '../version/types';
 import { blocks, decide, refusal, type Decision } from './decide';
-import { manifestFindings } from './manifest';
 
 /**
  * The one publish flow every ecosystem goes through (npm, PyPI, Go, OCI):
@@ -11,7 +10,8 @@ import { manifestFindings } from './manifest';
  *   1. channel     `build` publishes nothing (checked here, nowhere else); then the pack's own
  *                  skip and the adapter's (`steps.skip`: Go on dev publishes nothing)
  *   2. manifest    packed from this SHA, at this context's version, every file the bytes pack
- *                  recorded (the same check as the preflight's artifact step)
+ *                  recorded: checked once per task by the pipeline (src/flow/task.ts), which
+ *                  read it, before the flow starts; the flow gets the manifest it checked
  *   3. plan        the adapter's planned artifacts (data)
  *   4. lookup      what the registry holds for each, from which commit
  *   5. decide      src/flow/decide.ts, for each; one conflict anywhere refuses the whole project
@@ -29,24 +29,10 @@ export class AlreadyThere extends Error {
   }
 }
 
-export interface PlannedDecision {
-  artifact: PlannedArtifact;
-  /** `unknown` only on a dry-run whose registry could not be read. */
-  decision: Decision | { action: 'unknown'; reason: string };
-}
-
-export interface FlowResult {
-  outcome: PublishOutcome;
-  /** Every planned artifact with what happened to it (empty when skipped or on a dry-run). */
-  artifacts: ArtifactResult[];
-  /** The plan with its decisions (also on a dry-run). */
-  plan: PlannedDecision[];
-}
+export type { FlowResult, PlannedDecision } from './contract';
 
 export interface FlowOptions {
   dryRun: boolean;
-  /** The ecosystem whose manifest is checked (OCI reads the package's manifest). */
-  ecosystem: Ecosystem;
 }
 
 const verb = (d: PlannedDecision['decision']) =>
@@ -59,14 +45,6 @@ export function planLines(plan: PlannedDecision[]): string[] {
     const bytes = a.sha256 ? `  sha256 ${a.sha256.slice(0, 12)}…` : '';
     return `${a.ecosystem.padEnd(4)} ${a.id}  -> ${a.registry}${tags}${bytes}  [${verb(decision)}]`;
   });
-}
-
-/** Step 2: the pack manifest in `input` is this SHA's, this version's, and its files are the bytes pack wrote. */
-export function assertManifest(input: PublishInput, ecosystem: Ecosystem): void {
-  const findings = manifestFindings(input.workspaceRoot, input.manifest, ecosystem, input.context);
-  if (findings.length) {
-    throw new ReleaseError(findings.map((f) => f.problem).join('; '), findings[0].fix, `dist/${input.manifest.project}`);
-  }
 }
 
 /**
@@ -86,8 +64,7 @@ export async function publishFlow<I extends PublishInput>(steps: PublishSteps<I>
   if (manifest.skipped) return { outcome: { status: 'skipped', reason: manifest.skipped }, artifacts: [], plan: [] };
   const own = steps.skip?.(input);
   if (own) return { outcome: { status: 'skipped', reason: own }, artifacts: [], plan: [] };
-  // 2. manifest
-  assertManifest(input, opts.ecosystem);
+  // 2. manifest: checked by the pipeline that read it
   // 3. plan, 4. lookup, 5. decide
   const planned = steps.plan(input);
   if (planned.length === 0) {
@@ -184,10 +161,12 @@ export class FlowReads<T> {
 }
 
 /**
- * The preflight's "version not held by another SHA" row, for any adapter with steps: the same
+ * The one "version not held by another SHA" rule of the preflight, for every adapter: the same
  * plan, lookup and decision as the publish, without uploading. One finding per blocking artifact.
+ * `steps` may be the adapter's own or a read-only pair made for its checks (OCI looks up with the
+ * checks' bounded client).
  */
-export async function heldFindings<I extends PublishInput>(steps: PublishSteps<I>, input: CheckInput): Promise<Finding[]> {
+export async function heldFindings<I extends PublishInput>(steps: Pick<PublishSteps<I>, 'plan' | 'lookup'>, input: I | CheckInput): Promise<Finding[]> {
   if (!input.manifest || input.manifest.skipped || channelSkip(input.context)) return [];
   const full = { ...input, manifest: input.manifest } as unknown as I;
   const out: Finding[] = [];
@@ -198,26 +177,4 @@ export async function heldFindings<I extends PublishInput>(steps: PublishSteps<I
     out.push({ check: 'version', problem: e.what, fix: e.fix });
   }
   return out;
-}
-
-/**
- * The older whole-package members of EcosystemAdapter (`plan` lines, `lookup`, `publish`), derived
- * from an adapter's steps, so an adapter on the flow writes none of them. They go with the
- * members once every adapter has steps.
- */
-export function flowMembers(steps: PublishSteps, ecosystem: Ecosystem): Pick<EcosystemAdapter, 'plan' | 'lookup' | 'publish'> {
-  return {
-    plan: (input) => (channelSkip(input.context) || input.manifest.skipped ? [] : planLines(steps.plan(input).map((artifact) => ({ artifact, decision: { action: 'unknown', reason: 'not looked up' } })))),
-    lookup: async (input): Promise<LookupResult> => {
-      let held: LookupResult = { state: 'absent' };
-      for (const artifact of steps.plan(input)) {
-        const h = await steps.lookup(input, artifact);
-        if (h.state === 'absent') continue;
-        if (h.gitSha !== input.context.GIT_SHA) return { state: 'present', gitSha: h.gitSha };
-        held = { state: 'present', gitSha: h.gitSha };
-      }
-      return held;
-    },
-    publish: async (input) => (await publishFlow(steps, input, { dryRun: false, ecosystem })).outcome,
-  };
 }
