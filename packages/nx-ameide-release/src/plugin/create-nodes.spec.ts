@@ -27,7 +27,7 @@ describe('the plugin entry (createNodes) stays light', () => {
   const ours = loaded.filter((m) => m.includes(`${join('nx-ameide-release', 'src')}`)).map((m) => m.slice(m.indexOf('src')));
 
   it('loads createNodes and the destinations it shows', () => {
-    expect(ours).toEqual(expect.arrayContaining([join('src', 'plugin', 'create-nodes.ts'), join('src', 'destinations.ts')]));
+    expect(ours).toEqual(expect.arrayContaining([join('src', 'plugin', 'create-nodes.ts'), join('src', 'destinations', 'index.ts')]));
   });
 
   it.each([
