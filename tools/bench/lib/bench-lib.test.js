@@ -74,3 +74,34 @@ test('run() logs child processes through the spawn log and measures CPU seconds'
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('tree-memory sums the resident sets of a process and its children', async () => {
+  const { watchTree, treeRss } = require('./tree-memory.js');
+  if (!fs.existsSync('/proc/self/stat')) return; // Linux only: elsewhere stop() gives nulls
+  const self = treeRss(process.pid);
+  assert.ok(self.tree >= process.memoryUsage().rss * 0.5, `own RSS counted: ${self.tree}`);
+  // a child holding 150 MB, and its own child holding 100 MB: the tree's peak holds both
+  const script = "const b=Buffer.alloc(150e6,1);require('node:child_process').spawnSync(process.execPath,['-e','const c=Buffer.alloc(100e6,1);setTimeout(()=>c.length,800)']);b.length;";
+  const r = await run(process.execPath, ['-e', script], { cwd: os.tmpdir(), env: process.env, memory: true });
+  assert.ok(r.memory.samples > 0);
+  assert.ok(r.memory.peakTreeBytes >= 250e6, `peak tree ${r.memory.peakTreeBytes}`);
+  assert.ok(r.memory.peakProcessBytes >= 150e6 && r.memory.peakProcessBytes < r.memory.peakTreeBytes, `largest ${r.memory.peakProcessBytes}`);
+  assert.strictEqual(r.memory.peakProcesses, 2);
+  const none = watchTree(() => []).stop();
+  assert.strictEqual(none.peakTreeBytes, 0, 'no roots, nothing counted');
+});
+
+test('scale-workspace plans the mix: npm with workspace dependencies, PyPI, Go with and without /v2', () => {
+  const { planProjects } = require('./scale-workspace.js');
+  const five = planProjects(5);
+  assert.deepStrictEqual(five.map((p) => p.ecosystem), ['npm', 'pypi', 'go', 'npm', 'pypi']);
+  assert.deepStrictEqual(five.find((p) => p.name === 'npm-p3').dependsOn, ['npm-p0']);
+  assert.match(five.find((p) => p.ecosystem === 'go').goModule, /\/v2$/);
+  const hundred = planProjects(100);
+  const count = (e) => hundred.filter((p) => p.ecosystem === e).length;
+  assert.deepStrictEqual([count('npm'), count('pypi'), count('go')], [40, 30, 30]);
+  const index = new Map(hundred.map((p, i) => [p.name, i]));
+  for (const p of hundred) for (const d of p.dependsOn || []) assert.ok(index.get(d) < index.get(p.name), `${p.name} depends on an earlier project`);
+  assert.strictEqual(hundred.filter((p) => /\/v2$/.test(p.goModule || '')).length, 15);
+  assert.strictEqual(hundred.filter((p) => p.dependsOn).length, 20);
+});

@@ -6,7 +6,8 @@
  *   registries()     a fresh sandbox (tools/sandbox) with a counting proxy (lib/count-proxy.js) in front
  *                    of npm, pypi and oci, and the env that points the plugin (AMEIDE_*) at the proxies;
  *   run()            a command timed (wall ms), async so the proxies keep serving in this process;
- *                    with the spawn log (lib/spawn-log.js) through NODE_OPTIONS;
+ *                    with the spawn log (lib/spawn-log.js) through NODE_OPTIONS; `memory: true` samples
+ *                    its process tree's resident set (lib/tree-memory.js); `onStart(pid)` / `onEnd(pid)`;
  *   median(), table().
  * Everything lives under one temp folder removed by cleanup(); sandboxes are stopped by their down().
  */
@@ -16,6 +17,7 @@ const path = require('node:path');
 const { spawn, spawnSync } = require('node:child_process');
 const sandbox = require('../../sandbox/sandbox.js');
 const { startProxy } = require('./count-proxy.js');
+const { watchTree } = require('./tree-memory.js');
 
 const root = path.join(__dirname, '..', '..', '..');
 const goBin = (() => {
@@ -102,8 +104,8 @@ function childCpuSeconds() {
   }
 }
 
-/** Runs a command (argument array, no shell); resolves { ms, cpu, out, spawns } or rejects with its output. */
-function run(command, args, { cwd, env, spawnLog, allowFail = false } = {}) {
+/** Runs a command (argument array, no shell); resolves { ms, cpu, out, spawns, memory } or rejects with its output. */
+function run(command, args, { cwd, env, spawnLog, allowFail = false, memory = false, onStart, onEnd } = {}) {
   const childEnv = { ...env };
   if (spawnLog) {
     fs.rmSync(spawnLog, { force: true });
@@ -114,6 +116,13 @@ function run(command, args, { cwd, env, spawnLog, allowFail = false } = {}) {
     const cpu0 = childCpuSeconds();
     const start = process.hrtime.bigint();
     const child = spawn(command, args, { cwd, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+    const mem = memory && child.pid ? watchTree(child.pid) : null;
+    let peak = null;
+    if (onStart && child.pid) onStart(child.pid);
+    child.once('exit', () => {
+      if (mem) peak = mem.stop();
+      if (onEnd && child.pid) onEnd(child.pid);
+    });
     let out = '';
     child.stdout.on('data', (c) => (out += c));
     child.stderr.on('data', (c) => (out += c));
@@ -123,7 +132,7 @@ function run(command, args, { cwd, env, spawnLog, allowFail = false } = {}) {
       const cpu1 = childCpuSeconds();
       const cpu = cpu0 === null || cpu1 === null ? null : cpu1 - cpu0;
       if (code !== 0 && !allowFail) return reject(new Error(`${command} ${args.join(' ')} failed (exit ${code}) in ${cwd}:\n${out.slice(-6000)}`));
-      resolve({ ms, cpu, out, code, spawns: spawnLog ? readSpawnLog(spawnLog) : null });
+      resolve({ ms, cpu, out, code, spawns: spawnLog ? readSpawnLog(spawnLog) : null, memory: peak });
     });
   });
 }
@@ -179,4 +188,4 @@ function onInterrupt(cleanup) {
   process.once('SIGTERM', handler);
 }
 
-module.exports = { onInterrupt, childCpuSeconds, root, goBin, must, baseEnv, scratch, registries, run, readSpawnLog, spawnSummary, median, table, fmtMs, fmtBytes, machine, sandbox };
+module.exports = { watchTree, onInterrupt, childCpuSeconds, root, goBin, must, baseEnv, scratch, registries, run, readSpawnLog, spawnSummary, median, table, fmtMs, fmtBytes, machine, sandbox };

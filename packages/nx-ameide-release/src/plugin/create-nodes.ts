@@ -1,5 +1,5 @@
 import { dirname, join } from 'node:path';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import type { CreateNodes, CreateNodesContextV2, CreateNodesResult } from '@nx/devkit';
 import { DEFAULT_RELEASE_TAG, releaseTargets } from './targets';
 import { detectEcosystem, releaseProjectOf } from './projects';
@@ -63,10 +63,15 @@ export const createNodes: CreateNodes<PluginOptions> = [
     // The root package.json (a GHCR namespace can come from its `repository`) is read once per graph computation.
     let repo: { url: string | undefined } | undefined;
     const repositoryUrl = () => (repo ??= { url: readRepositoryUrl(context.workspaceRoot) }).url;
+    // The roots with a project.json, from the file list Nx gives: a package.json beside one is not read at all
+    // (project.json describes the project), and no existsSync is needed to know it.
+    const projectJsonRoots = new Set(files.filter((f) => f.endsWith('project.json')).map((f) => dirname(f)));
     const results = eachFile(
       (file, opts, ctx): CreateNodesResult => {
         if (file.includes('node_modules/')) return {};
         const root = dirname(file);
+        const hasProjectJson = projectJsonRoots.has(root);
+        if (hasProjectJson && file.endsWith('package.json')) return {};
         const rootAbs = join(ctx.workspaceRoot, root);
         let json: unknown;
         try {
@@ -74,7 +79,7 @@ export const createNodes: CreateNodes<PluginOptions> = [
         } catch {
           return {};
         }
-        const project = releaseProjectOf(file, json, opts?.releaseTag ?? DEFAULT_RELEASE_TAG, existsSync(join(rootAbs, 'project.json')));
+        const project = releaseProjectOf(file, json, opts?.releaseTag ?? DEFAULT_RELEASE_TAG, hasProjectJson);
         const ecosystem = project && detectEcosystem(rootAbs);
         if (!project || !ecosystem) return {};
         const name = project.name;
