@@ -247,6 +247,21 @@ fulcio_bin() {
 }
 step "fulcio $FULCIO_VERSION" "needs network access to the Go module proxy (GOPROXY=$(go env GOPROXY)); retry, or put a fulcio $FULCIO_VERSION binary at $gobin/fulcio" fulcio_bin
 
+# The sandbox's registry WITH the OCI 1.1 referrers API (distribution v3.1.2 and docker-registry 2.8 have none):
+# go-containerregistry's registry started by tools/sandbox/referrers-registry/main.go.
+referrers_registry_bin() {
+  local src=tools/sandbox/referrers-registry bin="$gobin/ameide-referrers-registry" deps
+  deps="$(go version -m "$bin" 2>/dev/null || true)"
+  if [ -x "$bin" ] && [ "$bin" -nt "$src/main.go" ] && [ "$bin" -nt "$src/go.mod" ] && grep -q "github.com/google/go-containerregistry" <<<"$deps"; then
+    echo "skip $bin is built from $src"
+    return
+  fi
+  mkdir -p "$gobin"
+  (cd "$src" && go build -o "$bin.partial" . && mv -f "$bin.partial" "$bin")
+  echo "$bin (go-containerregistry $(awk '$2 == "github.com/google/go-containerregistry" { print $3 }' <<<"$(go version -m "$bin")"))"
+}
+step "referrers registry (sandbox)" "needs network access to the Go module proxy (GOPROXY=$(go env GOPROXY)); then re-run" referrers_registry_bin
+
 # ---------------------------------------------------------------- actionlint
 
 actionlint_version() {

@@ -10,8 +10,9 @@
  *   go      a bare git repo that https://github.com/ameideio/ameide-sdk-go is redirected to
  *           through GIT_CONFIG_* variables (never the user's git config)
  *   cosign  a key pair with a random password
- *   ociV3, oidc, fulcio  distribution v3 (referrers API), a GitHub-shaped OIDC issuer and a real Fulcio
- *           with a file CA, for cosign v3 and keyless signing: tools/sandbox/sigstore.js
+ *   ociV3, ociReferrers, oidc, fulcio  distribution v3, a registry with the OCI referrers API, a
+ *           GitHub-shaped OIDC issuer and a real Fulcio with a file CA, for cosign v3 and keyless
+ *           signing: tools/sandbox/sigstore.js
  *   nxCache an Nx remote cache (Nx's self-hosted OpenAPI protocol: PUT/GET /v1/cache/{hash}) served
  *           by nginx's DAV module (Debian), bearer tokens: one read-write, one read-only; an entry
  *           is never overwritten (409). Not started by default: --services ...,nxCache
@@ -43,11 +44,11 @@ const GO_MODULE_URL = 'https://github.com/ameideio/ameide-sdk-go';
 const NPM_USER = 'ameide';
 const PYPI_USER = 'ameide';
 const OCI_USER = 'ameide';
-const ALL = ['npm', 'pypi', 'oci', 'ociAuth', 'ociV3', 'go', 'cosign', 'oidc', 'fulcio', 'nxCache'];
+const ALL = ['npm', 'pypi', 'oci', 'ociAuth', 'ociV3', 'ociReferrers', 'go', 'cosign', 'oidc', 'fulcio', 'nxCache'];
 /** What `up` starts when no services are named: the registries; the Nx remote cache is asked for by name. */
 const DEFAULT = ALL.filter((s) => s !== 'nxCache');
 /** The servers, in the order they are prepared (fulcio's config names the oidc issuer). */
-const PROCESSES = ['npm', 'pypi', 'oci', 'ociAuth', 'ociV3', 'oidc', 'fulcio', 'nxCache'];
+const PROCESSES = ['npm', 'pypi', 'oci', 'ociAuth', 'ociV3', 'ociReferrers', 'oidc', 'fulcio', 'nxCache'];
 
 class SandboxError extends Error {
   constructor(what, fix) {
@@ -634,8 +635,10 @@ async function up({ root = defaultRoot(), dir, services = DEFAULT } = {}) {
     if (services.includes('cosign')) state.services.cosign = makeCosignKeys(ctx);
     saveState(state); // pids are recorded as soon as they exist, so a failed start can still be cleaned
     const timeout = startTimeout();
-    const started = servers.map((name) => spawnServer(ctx, name, state.services[name], timeout).finally(() => saveState(state)));
-    const results = await Promise.allSettled(started);
+    const start = (name) => spawnServer(ctx, name, state.services[name], timeout).finally(() => saveState(state));
+    // Servers with `after` (fulcio: the oidc issuer) start once the rest answer.
+    const results = await Promise.allSettled(servers.filter((n) => !SERVERS[n].after).map(start));
+    if (!results.some((r) => r.status === 'rejected')) results.push(...(await Promise.allSettled(servers.filter((n) => SERVERS[n].after).map(start))));
     const failed = results.find((r) => r.status === 'rejected');
     if (failed) throw failed.reason;
     state.env = buildEnv(state);
@@ -799,7 +802,7 @@ async function cli(argv) {
       return 0;
     }
     default:
-      console.error('usage: sandbox.js up|down|status|env|stop <service>|start <service> [--dir DIR] [--services npm,pypi,oci,ociAuth,ociV3,go,cosign,oidc,fulcio,nxCache]');
+      console.error('usage: sandbox.js up|down|status|env|stop <service>|start <service> [--dir DIR] [--services npm,pypi,oci,ociAuth,ociV3,ociReferrers,go,cosign,oidc,fulcio,nxCache]');
       return 2;
   }
 }

@@ -2,10 +2,13 @@
 /**
  * The signing side of the sandbox, beside the registries of sandbox.js:
  *
- *   ociV3   distribution v3 (`registry serve`, from the Go module proxy): an OCI registry WITH the
- *           OCI 1.1 referrers API, beside docker-registry 2.8 (`oci`), which has none. cosign v3
- *           stores bundles as referrers on the first and under the referrers tag
- *           (sha256-<hex>) on the second.
+ *   ociV3   distribution v3.1.2 (`registry serve`, from the Go module proxy) beside docker-registry
+ *           2.8 (`oci`). Neither has the OCI 1.1 referrers API (distribution v3.1.2's router has no
+ *           /referrers route, seen here): cosign v3 keeps its bundles under the referrers tag
+ *           (sha256-<hex>, an index) on both.
+ *   ociReferrers  a registry WITH the referrers API: go-containerregistry's registry
+ *           (referrers-registry/main.go starts it; manifests in memory, blobs on disk), where cosign
+ *           v3's bundles are referrers the API lists.
  *   oidc    an OpenID Connect issuer on loopback (oidc-issuer.js) standing in for GitHub's token
  *           service: it issues GitHub-shaped ID tokens to "jobs" registered with its admin token.
  *   fulcio  a real Fulcio (`fulcio serve --ca fileca`): its CA is a key and certificate made here by
@@ -58,6 +61,7 @@ function goTool(name, envVar, fix) {
   throw err;
 }
 
+const referrersRegistryBin = () => goTool('ameide-referrers-registry', 'SANDBOX_REFERRERS_REGISTRY_BIN', 'run `bash tools/setup.sh` (builds tools/sandbox/referrers-registry)');
 const registryBin = () => goTool('registry', 'SANDBOX_DISTRIBUTION_BIN', 'run `bash tools/setup.sh` (go install github.com/distribution/distribution/v3/cmd/registry@v3.1.2)');
 const fulcioBin = () => goTool('fulcio', 'SANDBOX_FULCIO_BIN', 'run `bash tools/setup.sh` (go install github.com/sigstore/fulcio@v1.8.8)');
 const cosignBin = () => goTool('cosign', 'COSIGN_BIN', 'run `bash tools/setup.sh` (go install github.com/sigstore/cosign/v3/cmd/cosign)');
@@ -129,6 +133,18 @@ const SERVERS = {
     command: (ctx, svc) => ({ command: registryBin(), args: ['serve', svc.config] }),
   },
 
+  ociReferrers: {
+    healthPath: '/v2/',
+    healthy: 200,
+    prepare(ctx, svc) {
+      svc.blobs = path.join(ctx.dir, 'oci-referrers', 'blobs');
+      fs.mkdirSync(svc.blobs, { recursive: true });
+      svc.registry = `${HOST}:${svc.port}`;
+      svc.url = `http://${svc.registry}/`;
+    },
+    command: (ctx, svc) => ({ command: referrersRegistryBin(), args: ['-addr', svc.registry, '-blobs', svc.blobs] }),
+  },
+
   oidc: {
     healthPath: '/health',
     healthy: 200,
@@ -150,7 +166,7 @@ const SERVERS = {
   fulcio: {
     healthPath: '/api/v2/configuration',
     healthy: 200,
-    /** Needs the oidc issuer's URL: prepared after it. */
+    /** Needs the oidc issuer: prepared after it, and started once it answers (fulcio reads its discovery document at start). */
     after: ['oidc'],
     prepare(ctx, svc, { services }) {
       const base = path.join(ctx.dir, 'fulcio');
@@ -161,7 +177,7 @@ const SERVERS = {
       // github-workflow: Fulcio reads the GitHub claims (job_workflow_ref, sha, repository, ...) into
       // the certificate; its SAN is https://github.com/<job_workflow_ref>.
       fs.writeFileSync(svc.config, JSON.stringify({ OIDCIssuers: { [issuer]: { IssuerURL: issuer, ClientID: 'sigstore', Type: 'github-workflow' } } }, null, 2));
-      svc.metricsPort = svc.extraPorts[0];
+      [svc.grpcPort, svc.metricsPort] = svc.extraPorts;
       svc.url = `http://${HOST}:${svc.port}`;
       svc.issuer = issuer;
       // For `cosign verify --trusted-root` (cosign v3): this Fulcio's CA, no transparency log, no CT log.
@@ -169,13 +185,15 @@ const SERVERS = {
       run(cosignBin(), ['trusted-root', 'create', '--fulcio', `url=${svc.url},certificate-chain=${svc.ca.cert}`, '--out', svc.trustedRoot]);
     },
     command(ctx, svc) {
-      // One port for HTTP and gRPC (duplex: no second listener, no shared unix socket between sandboxes); no CT log.
+      // HTTP and gRPC on two ports (fulcio 1.8.8's one-port duplex mode panics registering its metrics twice, seen here),
+      // its legacy gRPC socket in the sandbox folder (the default is one abstract socket per machine); no CT log;
+      // fulcio insists on --fileca-key-passwd: empty, the key is not encrypted (see makeCa).
       return {
         command: fulcioBin(),
         args: [
-          'serve', '--ca', 'fileca', '--fileca-cert', svc.ca.cert, '--fileca-key', svc.ca.key, '--fileca-watch=false',
-          '--config-path', svc.config, '--ct-log-url=', '--host', HOST, '--port', String(svc.port), '--grpc-host', HOST, '--grpc-port', String(svc.port),
-          '--metrics-port', String(svc.metricsPort), '--log_type', 'prod',
+          'serve', '--ca', 'fileca', '--fileca-cert', svc.ca.cert, '--fileca-key', svc.ca.key, '--fileca-key-passwd=', '--fileca-watch=false',
+          '--config-path', svc.config, '--ct-log-url=', '--host', HOST, '--port', String(svc.port), '--grpc-host', HOST, '--grpc-port', String(svc.grpcPort),
+          '--metrics-port', String(svc.metricsPort), '--legacy-unix-domain-socket', path.join(path.dirname(svc.config), 'legacy-grpc.sock'), '--log_type', 'prod',
         ],
       };
     },
@@ -183,11 +201,12 @@ const SERVERS = {
 };
 
 /** How many extra free ports each server needs (besides its main one). */
-const EXTRA_PORTS = { fulcio: 1 };
+const EXTRA_PORTS = { fulcio: 2 };
 
 function buildEnv(s) {
   const env = {};
   if (s.ociV3) Object.assign(env, { SANDBOX_OCI_V3_REGISTRY: s.ociV3.registry });
+  if (s.ociReferrers) Object.assign(env, { SANDBOX_OCI_REFERRERS_REGISTRY: s.ociReferrers.registry });
   if (s.oidc) Object.assign(env, { SANDBOX_OIDC_ISSUER: s.oidc.url, SANDBOX_OIDC_ADMIN_TOKEN_FILE: s.oidc.adminTokenFile });
   if (s.fulcio) Object.assign(env, { SANDBOX_FULCIO_URL: s.fulcio.url, SANDBOX_SIGSTORE_TRUSTED_ROOT: s.fulcio.trustedRoot, SANDBOX_FULCIO_CA_CERT: s.fulcio.ca.cert });
   return env;

@@ -132,6 +132,7 @@ export const BUNDLE_ARTIFACT_TYPE = 'application/vnd.dev.sigstore.bundle.v0.3+js
 export const BUNDLE_PREDICATE_ANNOTATION = 'dev.sigstore.bundle.predicateType';
 /** The predicate type of a cosign v3 image signature (its bundle's statement). */
 export const COSIGN_SIGN_PREDICATE = 'https://sigstore.dev/cosign/sign/v1';
+const OCI_EMPTY_CONFIG = 'application/vnd.oci.empty.v1+json';
 
 /**
  * The predicate types of the Sigstore bundles referring to a digest (cosign v3: signatures are
@@ -141,17 +142,21 @@ export const COSIGN_SIGN_PREDICATE = 'https://sigstore.dev/cosign/sign/v1';
 export async function bundlePredicateTypes(client: RegistryClient, repo: string, digest: string): Promise<string[]> {
   const out: string[] = [];
   for (const d of await client.referrers(repo, digest)) {
-    if (d.artifactType !== BUNDLE_ARTIFACT_TYPE) continue;
-    let type = d.annotations?.[BUNDLE_PREDICATE_ANNOTATION];
-    if (!type) {
-      const m = await client.getManifest(repo, d.digest, { fresh: true });
-      try {
-        type = (JSON.parse(m?.bytes.toString('utf8') ?? '{}') as { annotations?: Record<string, string> }).annotations?.[BUNDLE_PREDICATE_ANNOTATION];
-      } catch {
-        /* not a manifest: not a bundle of ours */
-      }
+    if (d.artifactType === BUNDLE_ARTIFACT_TYPE && d.annotations?.[BUNDLE_PREDICATE_ANNOTATION]) {
+      out.push(d.annotations[BUNDLE_PREDICATE_ANNOTATION]);
+      continue;
     }
-    if (type) out.push(type);
+    if (d.artifactType && d.artifactType !== BUNDLE_ARTIFACT_TYPE && d.artifactType !== OCI_EMPTY_CONFIG) continue; // another kind of referrer
+    // A registry that lists referrers without their artifactType and annotations (go-containerregistry's
+    // gives the config's media type): the manifest says what it is.
+    const m = await client.getManifest(repo, d.digest, { fresh: true });
+    try {
+      const body = JSON.parse(m?.bytes.toString('utf8') ?? '{}') as { artifactType?: string; annotations?: Record<string, string> };
+      const type = body.artifactType === BUNDLE_ARTIFACT_TYPE ? body.annotations?.[BUNDLE_PREDICATE_ANNOTATION] : undefined;
+      if (type) out.push(type);
+    } catch {
+      /* not a manifest: not a bundle */
+    }
   }
   return out;
 }
