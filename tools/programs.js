@@ -54,6 +54,10 @@ const PROGRAMS = [
   { name: 'hatchling', python: 'hatchling', install: `${SETUP} (python venv step: hatchling)`, usedBy: 'the PyPI packs (build backend)' },
   { name: 'pytest', python: 'pytest', install: `${SETUP} (python venv step: tools/requirements-dev.txt)`, usedBy: 'the Python SDK tests' },
   // go install: the set-up's cosign and actionlint steps.
+  { name: 'cosign-v2', find: ['goBin'], install: `${SETUP} (cosign-v2 step: cosign v2.4.1 kept beside v3)`, usedBy: 'the signing tests: images signed by v2 still verify' },
+  { name: 'registry', find: ['goBin'], install: `${SETUP} (go install github.com/distribution/distribution/v3/cmd/registry)`, usedBy: 'the sandbox and signing tests: a distribution v3 registry beside docker-registry 2.8' },
+  { name: 'ameide-referrers-registry', find: ['goBin'], install: `${SETUP} (referrers registry step: tools/sandbox/referrers-registry)`, usedBy: 'the sandbox and signing tests: a registry with the OCI 1.1 referrers API' },
+  { name: 'fulcio', find: ['goBin'], install: `${SETUP} (go install github.com/sigstore/fulcio)`, usedBy: 'keyless signing in the sandbox and the signing tests (a file CA)' },
   { name: 'actionlint', find: ['path', 'goBin'], install: `${SETUP} (go install github.com/rhysd/actionlint/cmd/actionlint)`, usedBy: 'tools/lint-workflows.js' },
   // node_modules (pnpm install) and npm -g.
   { name: 'verdaccio', find: ['nodeBin'], install: `${SETUP} (pnpm install)`, usedBy: "the sandbox's npm registry" },

@@ -12,7 +12,13 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 
 PNPM_VERSION=10.34.9
-COSIGN_VERSION=v2.4.1
+# cosign v3 signs (Sigstore bundles, OCI referrers); v3.1.4 needs Go 1.27, v3.1.3 is the newest v3.1 that builds with Go 1.26.
+COSIGN_VERSION=v3.1.3
+# cosign v2 is kept beside it as cosign-v2, for the tests only: images signed the v2 way (.sig/.att tags) must still verify.
+COSIGN_V2_VERSION=v2.4.1
+# The sandbox's registry with the OCI 1.1 referrers API, and its Fulcio (keyless signing with a file CA).
+DISTRIBUTION_VERSION=v3.1.2
+FULCIO_VERSION=v1.8.8
 ACTIONLINT_VERSION=v1.7.7
 CDXGEN_VERSION=12.8.4
 # The sandbox's tools, on top of the project's tools/requirements-dev.txt. bcrypt makes the
@@ -169,26 +175,93 @@ venv() {
 }
 step "python venv (.venv)" "check network access to PyPI; delete .venv and re-run if it is broken; on Debian: apt-get install python3-venv" venv
 
-# ---------------------------------------------------------------- cosign
+# ---------------------------------------------------------------- cosign, distribution v3, Fulcio (Go module proxy)
 
 gobin="$(go env GOBIN)"
 [ -n "$gobin" ] || gobin="$(go env GOPATH | cut -d: -f1)/bin"
-cosign_version() { # captured first: with pipefail, `cosign version | grep -q` can fail on SIGPIPE
-  local v
-  v="$("$gobin/cosign" version 2>/dev/null || true)"
-  grep -Eq "GitVersion: +$COSIGN_VERSION\$" <<<"$v"
+# The module version a Go binary was built from (`go version -m`), e.g. v3.1.3; empty when it is no Go binary.
+go_module_version() {
+  local out
+  out="$(go version -m "$1" 2>/dev/null || true)" # captured first: with pipefail, a pipe into awk can fail on SIGPIPE
+  awk '$1 == "mod" { print $3; exit }' <<<"$out"
 }
+has_go_binary() { [ -x "$gobin/$1" ] && [ "$(go_module_version "$gobin/$1")" = "$2" ]; }
+# go_install_as <package@version> <name go gives it> <name in $gobin>: built in a private GOBIN, then moved,
+# so a binary of the same name (cosign v2 and v3) is replaced only once the new one is complete.
+go_install_as() {
+  local tmp
+  tmp="$(mktemp -d)"
+  trap 'rm -rf "$tmp"' RETURN
+  GOBIN="$tmp" go install "$1"
+  mkdir -p "$gobin"
+  mv -f "$tmp/$2" "$gobin/$3"
+}
+
+cosign_v2_bin() {
+  if has_go_binary cosign-v2 "$COSIGN_V2_VERSION"; then
+    echo "skip $gobin/cosign-v2 is $COSIGN_V2_VERSION"
+    return
+  fi
+  # A cosign v2 from an earlier set-up is this binary already: keep it under its new name instead of building it again.
+  if has_go_binary cosign "$COSIGN_V2_VERSION"; then
+    cp -f "$gobin/cosign" "$gobin/cosign-v2"
+    echo "$gobin/cosign-v2 $COSIGN_V2_VERSION (copied from $gobin/cosign)"
+    return
+  fi
+  go_install_as "github.com/sigstore/cosign/v2/cmd/cosign@$COSIGN_V2_VERSION" cosign cosign-v2
+  has_go_binary cosign-v2 "$COSIGN_V2_VERSION"
+  echo "$gobin/cosign-v2 $COSIGN_V2_VERSION"
+}
+step "cosign-v2 $COSIGN_V2_VERSION (tests)" "needs network access to the Go module proxy (GOPROXY=$(go env GOPROXY)); retry, or put a cosign $COSIGN_V2_VERSION binary at $gobin/cosign-v2" cosign_v2_bin
+
 cosign_bin() {
-  if [ -x "$gobin/cosign" ] && cosign_version; then
+  if has_go_binary cosign "$COSIGN_VERSION"; then
     echo "skip $gobin/cosign is $COSIGN_VERSION"
     return
   fi
   # Not packaged by Debian 12; builds from source through the Go module proxy (a few minutes).
-  go install "github.com/sigstore/cosign/v2/cmd/cosign@$COSIGN_VERSION"
-  cosign_version
+  go_install_as "github.com/sigstore/cosign/v3/cmd/cosign@$COSIGN_VERSION" cosign cosign
+  has_go_binary cosign "$COSIGN_VERSION"
   echo "$gobin/cosign $COSIGN_VERSION"
 }
 step "cosign $COSIGN_VERSION" "needs network access to the Go module proxy (GOPROXY=$(go env GOPROXY)); retry, or put a cosign $COSIGN_VERSION binary at $gobin/cosign" cosign_bin
+
+distribution_bin() {
+  if has_go_binary registry "$DISTRIBUTION_VERSION"; then
+    echo "skip $gobin/registry is distribution $DISTRIBUTION_VERSION"
+    return
+  fi
+  go_install_as "github.com/distribution/distribution/v3/cmd/registry@$DISTRIBUTION_VERSION" registry registry
+  has_go_binary registry "$DISTRIBUTION_VERSION"
+  echo "$gobin/registry distribution $DISTRIBUTION_VERSION"
+}
+step "distribution $DISTRIBUTION_VERSION (registry with referrers)" "needs network access to the Go module proxy (GOPROXY=$(go env GOPROXY)); retry, or put a distribution $DISTRIBUTION_VERSION registry binary at $gobin/registry" distribution_bin
+
+fulcio_bin() {
+  if has_go_binary fulcio "$FULCIO_VERSION"; then
+    echo "skip $gobin/fulcio is $FULCIO_VERSION"
+    return
+  fi
+  go_install_as "github.com/sigstore/fulcio@$FULCIO_VERSION" fulcio fulcio
+  has_go_binary fulcio "$FULCIO_VERSION"
+  echo "$gobin/fulcio $FULCIO_VERSION"
+}
+step "fulcio $FULCIO_VERSION" "needs network access to the Go module proxy (GOPROXY=$(go env GOPROXY)); retry, or put a fulcio $FULCIO_VERSION binary at $gobin/fulcio" fulcio_bin
+
+# The sandbox's registry WITH the OCI 1.1 referrers API (distribution v3.1.2 and docker-registry 2.8 have none):
+# go-containerregistry's registry started by tools/sandbox/referrers-registry/main.go.
+referrers_registry_bin() {
+  local src=tools/sandbox/referrers-registry bin="$gobin/ameide-referrers-registry" deps
+  deps="$(go version -m "$bin" 2>/dev/null || true)"
+  if [ -x "$bin" ] && [ "$bin" -nt "$src/main.go" ] && [ "$bin" -nt "$src/go.mod" ] && grep -q "github.com/google/go-containerregistry" <<<"$deps"; then
+    echo "skip $bin is built from $src"
+    return
+  fi
+  mkdir -p "$gobin"
+  (cd "$src" && go build -o "$bin.partial" . && mv -f "$bin.partial" "$bin")
+  echo "$bin (go-containerregistry $(awk '$2 == "github.com/google/go-containerregistry" { print $3 }' <<<"$(go version -m "$bin")"))"
+}
+step "referrers registry (sandbox)" "needs network access to the Go module proxy (GOPROXY=$(go env GOPROXY)); then re-run" referrers_registry_bin
 
 # ---------------------------------------------------------------- actionlint
 
@@ -234,7 +307,7 @@ case ":$PATH:" in
   *)
     # GitHub Actions: later steps of the job get it on PATH.
     if [ -n "${GITHUB_PATH:-}" ]; then echo "$gobin" >>"$GITHUB_PATH"; fi
-    say "hint: cosign and actionlint are in $gobin, which is not on PATH: export PATH=\"$gobin:\$PATH\""
+    say "hint: cosign, fulcio, registry and actionlint are in $gobin, which is not on PATH: export PATH=\"$gobin:\$PATH\""
     ;;
 esac
 

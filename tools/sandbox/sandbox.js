@@ -10,6 +10,9 @@
  *   go      a bare git repo that https://github.com/ameideio/ameide-sdk-go is redirected to
  *           through GIT_CONFIG_* variables (never the user's git config)
  *   cosign  a key pair with a random password
+ *   ociV3, ociReferrers, oidc, fulcio  distribution v3, a registry with the OCI referrers API, a
+ *           GitHub-shaped OIDC issuer and a real Fulcio with a file CA, for cosign v3 and keyless
+ *           signing: tools/sandbox/sigstore.js
  *   nxCache an Nx remote cache (Nx's self-hosted OpenAPI protocol: PUT/GET /v1/cache/{hash}) served
  *           by nginx's DAV module (Debian), bearer tokens: one read-write, one read-only; an entry
  *           is never overwritten (409). Not started by default: --services ...,nxCache
@@ -33,6 +36,7 @@ const net = require('node:net');
 const http = require('node:http');
 const crypto = require('node:crypto');
 const { spawn, spawnSync } = require('node:child_process');
+const sigstore = require('./sigstore');
 
 const HOST = '127.0.0.1';
 const MARKER = '.ameide-sandbox';
@@ -40,10 +44,11 @@ const GO_MODULE_URL = 'https://github.com/ameideio/ameide-sdk-go';
 const NPM_USER = 'ameide';
 const PYPI_USER = 'ameide';
 const OCI_USER = 'ameide';
-const ALL = ['npm', 'pypi', 'oci', 'ociAuth', 'go', 'cosign', 'nxCache'];
+const ALL = ['npm', 'pypi', 'oci', 'ociAuth', 'ociV3', 'ociReferrers', 'go', 'cosign', 'oidc', 'fulcio', 'nxCache'];
 /** What `up` starts when no services are named: the registries; the Nx remote cache is asked for by name. */
 const DEFAULT = ALL.filter((s) => s !== 'nxCache');
-const PROCESSES = ['npm', 'pypi', 'oci', 'ociAuth', 'nxCache'];
+/** The servers, in the order they are prepared (fulcio's config names the oidc issuer). */
+const PROCESSES = ['npm', 'pypi', 'oci', 'ociAuth', 'ociV3', 'ociReferrers', 'oidc', 'fulcio', 'nxCache'];
 
 class SandboxError extends Error {
   constructor(what, fix) {
@@ -378,6 +383,8 @@ SERVERS.nxCache = {
   },
 };
 
+Object.assign(SERVERS, sigstore.SERVERS);
+
 function pythonFor(ctx) {
   const venv = path.join(ctx.root, '.venv', 'bin', 'python');
   return fs.existsSync(venv) ? venv : 'python3';
@@ -532,6 +539,7 @@ function buildEnv(state) {
       NX_CACHE_READ_TOKEN_FILE: s.nxCache.readTokenFile,
     });
   }
+  Object.assign(env, sigstore.buildEnv(s));
   if (s.cosign) {
     Object.assign(env, {
       COSIGN_KEY: s.cosign.key,
@@ -615,18 +623,22 @@ async function up({ root = defaultRoot(), dir, services = DEFAULT } = {}) {
   const state = { version: 1, root, dir, startedAt: new Date().toISOString(), services: {}, env: {} };
   const ctx = { root, dir };
   try {
-    const servers = services.filter((s) => PROCESSES.includes(s));
+    const servers = PROCESSES.filter((s) => services.includes(s));
     for (const name of servers) {
       const svc = { port: await freePort() };
-      SERVERS[name].prepare(ctx, svc);
+      const extra = sigstore.EXTRA_PORTS[name] || 0;
+      if (extra) svc.extraPorts = await Promise.all(Array.from({ length: extra }, freePort));
+      SERVERS[name].prepare(ctx, svc, { writeSecret, services: state.services });
       state.services[name] = svc;
     }
     if (services.includes('go')) state.services.go = makeGoMirror(ctx);
     if (services.includes('cosign')) state.services.cosign = makeCosignKeys(ctx);
     saveState(state); // pids are recorded as soon as they exist, so a failed start can still be cleaned
     const timeout = startTimeout();
-    const started = servers.map((name) => spawnServer(ctx, name, state.services[name], timeout).finally(() => saveState(state)));
-    const results = await Promise.allSettled(started);
+    const start = (name) => spawnServer(ctx, name, state.services[name], timeout).finally(() => saveState(state));
+    // Servers with `after` (fulcio: the oidc issuer) start once the rest answer.
+    const results = await Promise.allSettled(servers.filter((n) => !SERVERS[n].after).map(start));
+    if (!results.some((r) => r.status === 'rejected')) results.push(...(await Promise.allSettled(servers.filter((n) => SERVERS[n].after).map(start))));
     const failed = results.find((r) => r.status === 'rejected');
     if (failed) throw failed.reason;
     state.env = buildEnv(state);
@@ -790,7 +802,7 @@ async function cli(argv) {
       return 0;
     }
     default:
-      console.error('usage: sandbox.js up|down|status|env|stop <service>|start <service> [--dir DIR] [--services npm,pypi,oci,ociAuth,go,cosign,nxCache]');
+      console.error('usage: sandbox.js up|down|status|env|stop <service>|start <service> [--dir DIR] [--services npm,pypi,oci,ociAuth,ociV3,ociReferrers,go,cosign,oidc,fulcio,nxCache]');
       return 2;
   }
 }

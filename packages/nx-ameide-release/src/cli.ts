@@ -43,8 +43,8 @@ Usage:
       Commit type, and per release project the commits that touched it.
       --output default dist/release/notes.md (under --cwd); - prints them instead
   nx-ameide-release verify <image[:tag|@digest]> --sha <commit> (--key <cosign.pub> |
-      --certificate-identity-regexp <re> [--certificate-oidc-issuer <url>]) [--repo <url>]
-      [--artifact <file>]
+      --certificate-identity-regexp <re> [--certificate-oidc-issuer <url>] [--trusted-root <file>])
+      [--repo <url>] [--artifact <file>]
       checks the image's cosign signature, then the SLSA v1 provenance attestation of
       the signed digest: its subject is that digest, its source commit is --sha (and
       its repository --repo), and the image's CycloneDX SBOM names --sha. With
@@ -53,11 +53,15 @@ Usage:
       Exit 0 only when every check passes.
       --key: key-signed images (the transparency log is not consulted); keyless
       (GitHub Actions): the workflow identity, issuer default
-      https://token.actions.githubusercontent.com. AMEIDE_OCI_INSECURE=true for a
+      https://token.actions.githubusercontent.com; --trusted-root (default
+      AMEIDE_SIGSTORE_TRUSTED_ROOT): a private Sigstore's trusted_root.json (its Fulcio CA; no
+      transparency log or SCT is checked then). Images signed by cosign v3 (bundles, OCI
+      referrers) and by cosign v2 (.sig/.att tags) both verify. AMEIDE_OCI_INSECURE=true for a
       plain-http loopback registry; OCI_USERNAME/OCI_PASSWORD for a private one.
   nx-ameide-release verify --artifact <file> --bundle <file>.provenance.sigstore.json
       [--sbom-bundle <file>.sbom.sigstore.json] --sha <commit> (--key <cosign.pub> |
-      --certificate-identity-regexp <re> [--certificate-oidc-issuer <url>]) [--repo <url>]
+      --certificate-identity-regexp <re> [--certificate-oidc-issuer <url>] [--trusted-root <file>])
+      [--repo <url>]
       a package file on its own, with the bundles of the GitHub Release (no image):
       cosign verify-blob-attestation of the file and the bundle, then the statement's
       subject is the file's sha256 and its source commit is --sha (and its repository
@@ -132,7 +136,7 @@ interface Parsed {
 }
 
 /** Flags of the evidence commands (notes, verify), each taking a value. */
-const EVIDENCE_FLAGS = ['base', 'output', 'key', 'sha', 'repo', 'artifact', 'bundle', 'sbom-bundle', 'certificate-identity-regexp', 'certificate-oidc-issuer', 'prod-paths'];
+const EVIDENCE_FLAGS = ['base', 'output', 'key', 'sha', 'repo', 'artifact', 'bundle', 'sbom-bundle', 'certificate-identity-regexp', 'certificate-oidc-issuer', 'trusted-root', 'prod-paths'];
 
 /** The --format values of the commands other than context. */
 const COMMAND_FORMATS: Record<string, string[]> = { affected: ['table', 'json', 'github'], manifest: ['json', 'markdown'], trace: ['table', 'json'], 'gitops-check': ['table', 'json'] };
@@ -241,12 +245,19 @@ function readArtifact(file: string): { name: string; sha256: string } {
 
 /** A bundle file named by --bundle / --sbom-bundle, checked before cosign runs. */
 function readableFile(flag: string, file: string): string {
-  if (!existsSync(file)) throw new ReleaseError(`--${flag} ${file} does not exist`, `pass the path of the bundle from the GitHub Release (<file>.${flag === 'bundle' ? 'provenance' : 'sbom'}.sigstore.json)`);
+  if (!existsSync(file)) {
+    throw new ReleaseError(
+      `--${flag} ${file} does not exist`,
+      flag === 'trusted-root'
+        ? 'pass the trusted_root.json of the Sigstore that signed (cosign trusted-root create), or leave --trusted-root out for the public Sigstore'
+        : `pass the path of the bundle from the GitHub Release (<file>.${flag === 'bundle' ? 'provenance' : 'sbom'}.sigstore.json)`,
+    );
+  }
   return file;
 }
 
 async function verifyCommand(args: Parsed): Promise<number> {
-  onlyFlags(args, ['key', 'sha', 'repo', 'artifact', 'bundle', 'sbom-bundle', 'certificate-identity-regexp', 'certificate-oidc-issuer'], 1);
+  onlyFlags(args, ['key', 'sha', 'repo', 'artifact', 'bundle', 'sbom-bundle', 'certificate-identity-regexp', 'certificate-oidc-issuer', 'trusted-root'], 1);
   const ref = args.positionals[0];
   const blob = args.flags.bundle !== undefined || args.flags['sbom-bundle'] !== undefined;
   if (blob && ref) throw usageError(`verify takes an image or --bundle, not both: drop ${ref} to check the package file on its own, or --bundle to check it through the image`);
@@ -257,8 +268,12 @@ async function verifyCommand(args: Parsed): Promise<number> {
   if (!sha || !/^[0-9a-f]{40}$/.test(sha)) throw usageError(`verify needs --sha <the 40-hex commit the ${blob ? 'file' : 'image'} must come from>${sha ? `, got ${sha}` : ''}`);
   const identity = args.flags['certificate-identity-regexp'];
   if (Boolean(key) === Boolean(identity)) throw usageError('verify needs exactly one of --key <cosign.pub> or --certificate-identity-regexp <workflow identity>');
-  const signer: Signer = key ? { key: resolve(key) } : { identityRegexp: identity, issuer: args.flags['certificate-oidc-issuer'] ?? GITHUB_OIDC_ISSUER };
   const cwd = resolve(args.cwd ?? process.cwd());
+  const trustedRoot = args.flags['trusted-root'] ?? (process.env.AMEIDE_SIGSTORE_TRUSTED_ROOT || undefined);
+  if (key && args.flags['trusted-root'] !== undefined) throw usageError('verify --trusted-root names a keyless Sigstore: drop it with --key');
+  const signer: Signer = key
+    ? { key: resolve(key) }
+    : { identityRegexp: identity, issuer: args.flags['certificate-oidc-issuer'] ?? GITHUB_OIDC_ISSUER, ...(trustedRoot ? { trustedRoot: readableFile('trusted-root', resolve(cwd, trustedRoot)) } : {}) };
   if (blob) {
     const file = resolve(cwd, args.flags.artifact);
     readArtifact(file);

@@ -42,7 +42,7 @@ describe('bundleMismatch with real cosign bundles', () => {
     writeFileSync(join(tmp, 'files', `${out}.pred.json`), JSON.stringify(pred));
     await runOrThrow({
       command: COSIGN, cwd: join(tmp, 'files'), env: { ...process.env, COSIGN_PASSWORD: password },
-      args: ['attest-blob', '--yes', '--key', join(tmp, keyDir, 'cosign.key'), '--tlog-upload=false', '--type', 'cyclonedx', '--predicate', `${out}.pred.json`, '--bundle', out, file],
+      args: ['attest-blob', '--yes', '--key', join(tmp, keyDir, 'cosign.key'), '--use-signing-config=false', '--tlog-upload=false', '--type', 'cyclonedx', '--predicate', `${out}.pred.json`, '--bundle', out, file],
     });
   }
 
@@ -78,12 +78,12 @@ describe('bundleMismatch with real cosign bundles', () => {
   });
 
   it('a statement edited to match, under the old signature, is refused (the signature covers the bytes)', () => {
-    const b = JSON.parse(bundle('ours.json').toString());
-    const envelope = JSON.parse(Buffer.from(b.base64Signature, 'base64').toString());
+    const b = JSON.parse(bundle('ours.json').toString()); // cosign v3: a Sigstore bundle, the envelope in dsseEnvelope
+    const envelope = b.dsseEnvelope;
     const statement = JSON.parse(Buffer.from(envelope.payload, 'base64').toString());
     statement.predicate.specVersion = '1.5';
     envelope.payload = Buffer.from(JSON.stringify(statement)).toString('base64');
-    const forged = JSON.stringify({ ...b, base64Signature: Buffer.from(JSON.stringify(envelope)).toString('base64') });
+    const forged = JSON.stringify({ ...b, dsseEnvelope: envelope });
     expect(bundleMismatch(forged, { ...want(), predicate: { ...predicate, specVersion: '1.5' } }, pub('ours'))).toBe('not signed with this key');
   });
 

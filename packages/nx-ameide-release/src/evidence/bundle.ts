@@ -53,15 +53,32 @@ export function pae(payloadType: string, payload: Buffer): Buffer {
   return Buffer.concat([Buffer.from(`DSSEv1 ${Buffer.byteLength(payloadType)} ${payloadType} ${payload.length} `), payload]);
 }
 
+export interface DsseEnvelope {
+  payloadType?: string;
+  payload?: string;
+  signatures?: { sig?: string }[];
+}
+
+/**
+ * The DSSE envelope of a cosign blob-attestation bundle, in either format: the Sigstore bundle
+ * cosign v3 writes (`dsseEnvelope`, with `mediaType` application/vnd.dev.sigstore.bundle…), or
+ * cosign v2's own bundle (the envelope as JSON, base64, in `base64Signature`). null for anything else.
+ */
+export function dsseEnvelopeOf(bundle: Buffer | string): DsseEnvelope | null {
+  try {
+    const b = JSON.parse(bundle.toString()) as { dsseEnvelope?: DsseEnvelope; base64Signature?: string };
+    if (b && typeof b.dsseEnvelope === 'object' && b.dsseEnvelope) return b.dsseEnvelope;
+    if (typeof b?.base64Signature === 'string' && b.base64Signature) return JSON.parse(Buffer.from(b.base64Signature, 'base64').toString('utf8')) as DsseEnvelope;
+  } catch {
+    /* not JSON */
+  }
+  return null;
+}
+
 /** Why the bundle cannot be reused, or null when it is this run's attestation, signed with `publicKeyPem`. */
 export function bundleMismatch(bundle: Buffer | string, want: ExpectedStatement, publicKeyPem: string): string | null {
-  let envelope: { payloadType?: string; payload?: string; signatures?: { sig?: string }[] };
-  try {
-    const b = JSON.parse(bundle.toString()) as { base64Signature?: string };
-    envelope = JSON.parse(Buffer.from(b.base64Signature ?? '', 'base64').toString('utf8'));
-  } catch {
-    return 'not a cosign bundle';
-  }
+  const envelope = dsseEnvelopeOf(bundle);
+  if (!envelope) return 'not a cosign bundle';
   if (envelope.payloadType !== 'application/vnd.in-toto+json' || typeof envelope.payload !== 'string') return 'no in-toto envelope';
   const payload = Buffer.from(envelope.payload, 'base64');
   let statement: { subject?: unknown; predicateType?: unknown; predicate?: unknown };

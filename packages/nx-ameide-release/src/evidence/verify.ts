@@ -5,6 +5,7 @@ import { basename, join } from 'node:path';
 import { run, type Command, type ExecResult } from '../exec';
 import { ATTESTATION_TYPES, verifyAttestationCommand, verifyBlobAttestationCommand, verifySignerCommand, withDockerConfig, type RegistryAuth, type Signer } from '../ecosystems/oci/sign';
 import { checkArtifact, checkProvenance } from './provenance';
+import { dsseEnvelopeOf } from './bundle';
 import type { AttestationType } from '../ecosystems/oci/sign';
 
 /**
@@ -179,22 +180,18 @@ export interface VerifyArtifactInput {
   env: NodeJS.ProcessEnv;
 }
 
-/** The in-toto statement inside a cosign bundle (base64Signature holds the DSSE envelope); null when there is none. */
+/** The in-toto statement inside a cosign bundle (v3 Sigstore bundle or v2 cosign bundle: dsseEnvelopeOf); null when there is none. */
 export function bundleStatement(bundle: Buffer | string): unknown {
-  try {
-    const b = JSON.parse(bundle.toString()) as { base64Signature?: string };
-    if (!b.base64Signature) return null;
-    return statementsOf(Buffer.from(b.base64Signature, 'base64').toString('utf8'))[0] ?? null;
-  } catch {
-    return null;
-  }
+  const envelope = dsseEnvelopeOf(bundle);
+  return envelope ? (statementsOf(JSON.stringify(envelope))[0] ?? null) : null;
 }
 
 /**
- * A key-signed bundle carries the signer's public key in `cert`, and cosign v2.4.1's
+ * A key-signed cosign v2 bundle carries the signer's public key in `cert`, and cosign v2.4.1's
  * verify-blob-attestation checks the signature with THAT key, ignoring `--key` (a bundle signed with
  * any key verifies). Verifying by key, cosign gets the bundle without it, so `--key` is the only key.
- * (Keyless bundles keep their certificate: cosign checks it against Fulcio and the identity.)
+ * (Keyless bundles keep their certificate: cosign checks it against Fulcio and the identity. cosign
+ * v3's Sigstore bundles have no `cert` field: a key-signed one names the key by a hint only.)
  */
 export function withoutKey(bundle: Buffer): Buffer {
   try {

@@ -9,7 +9,7 @@ import { findTool } from '../../tools';
 import type { VersionContext } from '../../version/types';
 import type { Log, PackManifest } from '../../core/contract';
 import type { RegistryClient } from './registry';
-import { ATTESTATION_TYPES, attest, attestBlobCommand, attestationTag, type AttestationType, type RegistryAuth, type SignMode } from './sign';
+import { ATTESTATION_TYPES, attest, attestBlobCommand, attestationTag, bundlePredicateTypes, COSIGN_SIGN_PREDICATE, type AttestationType, type RegistryAuth, type SignMode } from './sign';
 
 /**
  * The attest step of the ghcr flow, right after the signature: the image's evidence (SLSA
@@ -32,16 +32,22 @@ export interface AttestationResult {
 /** Where a project's release evidence goes (uploaded with the GitHub Release). */
 export const evidenceDir = (project: string) => `dist/release/${project}`;
 
-/** The predicate types already attached to a digest, from the annotations of cosign's .att manifest. */
+/**
+ * The predicate types already attached to a digest: cosign v3's attestation bundles among its
+ * referrers (sign.ts bundlePredicateTypes), and cosign v2's layers of the .att manifest (their
+ * predicateType annotations), so an image attested by either is not attested again.
+ */
 export async function attestedPredicateTypes(client: RegistryClient, repo: string, digest: string): Promise<Set<string>> {
+  const types = new Set((await bundlePredicateTypes(client, repo, digest)).filter((t) => t !== COSIGN_SIGN_PREDICATE));
   const m = await client.getManifest(repo, attestationTag(digest), { fresh: true }); // cosign writes it, not this client
-  if (!m) return new Set();
+  if (!m) return types;
   try {
     const body = JSON.parse(m.bytes.toString('utf8')) as { layers?: { annotations?: Record<string, string> }[] };
-    return new Set((body.layers ?? []).map((l) => l.annotations?.predicateType).filter((t): t is string => Boolean(t)));
+    for (const l of body.layers ?? []) if (l.annotations?.predicateType) types.add(l.annotations.predicateType);
   } catch {
-    return new Set();
+    /* not a manifest: nothing attested there */
   }
+  return types;
 }
 
 export interface AttestInput {

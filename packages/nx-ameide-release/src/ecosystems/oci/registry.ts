@@ -34,6 +34,15 @@ export class RegistryHttpError extends Error {
   }
 }
 
+/** An OCI descriptor as a referrers index lists it. */
+export interface Descriptor {
+  mediaType: string;
+  digest: string;
+  size: number;
+  artifactType?: string;
+  annotations?: Record<string, string>;
+}
+
 export interface RegistryStats {
   blobsUploaded: number;
   blobsSkipped: number;
@@ -355,6 +364,33 @@ export class RegistryClient {
       const bytes = Buffer.from(await res.arrayBuffer());
       return { digest: digestOf(bytes), bytes, mediaType: res.headers.get('content-type') ?? '' };
     });
+  }
+
+  /**
+   * The referrers of a digest (OCI 1.1): `GET /v2/<repo>/referrers/<digest>` where the registry has
+   * the API; where it answers 404 (docker-registry 2.8 has no such route), the index under the
+   * referrers tag `sha256-<hex>` that clients keep there instead. [] when there are none. Never cached:
+   * cosign writes referrers, not this client.
+   */
+  async referrers(repo: string, digest: string): Promise<Descriptor[]> {
+    const url = this.url(`${repo}/referrers/${digest}`);
+    const api = await this.retry(async () => {
+      const res = await this.send('GET', url, `repository:${repo}:pull`, { headers: { accept: 'application/vnd.oci.image.index.v1+json' } });
+      if (res.status === 404) {
+        await res.arrayBuffer();
+        return null;
+      }
+      if (!res.ok) await this.fail(res, 'GET', url);
+      return Buffer.from(await res.arrayBuffer());
+    });
+    const index = api ?? (await this.fetchManifest(repo, digest.replace(':', '-')))?.bytes ?? null;
+    if (!index) return [];
+    try {
+      const body = JSON.parse(index.toString('utf8')) as { manifests?: Descriptor[] };
+      return Array.isArray(body.manifests) ? body.manifests : [];
+    } catch {
+      throw new Error(`the referrers of ${repo}@${digest} on ${this.opts.registry} are not an OCI index`);
+    }
   }
 
   /** Every tag of a repository (following Link pagination); [] when the repository does not exist. */

@@ -7,7 +7,7 @@ import { AlreadyThere, publishFlow } from '../../core/publish-flow';
 import { ociImageName } from './layout';
 import { RegistryClient, RegistryHttpError } from './registry';
 import { attestImage, attestPackages, imageSbom, type AttestationResult } from './attest';
-import { sign as cosignSign, signatureTag, type SignMode } from './sign';
+import { describeSigning, sign as cosignSign, signedAs, type SignMode } from './sign';
 import { keyOpens } from './key-check';
 import { heldUnder, imageChannel, invalidTag, isImmutableTag, type ImageChannel, type TagDecision } from './tags';
 import { resolveSignMode, sourceOf, tagOf, where, type OciPublishInput, type OciReleaseInput, type OciReleaseResult, type Ready, type Signature } from './input';
@@ -46,6 +46,7 @@ async function prepare(input: OciPublishInput): Promise<Ready> {
     signMode = 'unset';
     log(`ghcr: [dry-run] signing: not configured (a real run fails here, before any push: set COSIGN_KEY or pass --sign=off)`);
   }
+  if (signMode !== 'off') log(`ghcr: signing: ${describeSigning(signMode, input.toolEnv)}`);
   const keyProblem = missingKey(signMode, reg);
   if (keyProblem) throw new ReleaseError(keyProblem.problem, keyProblem.fix, where(input));
   // Signing comes right after the push: a missing cosign must stop the run before it, not leave an unsigned image.
@@ -191,7 +192,7 @@ async function sign(input: OciPublishInput, results: ArtifactResult[]): Promise<
   const { reg } = input;
   if (signMode === 'off') return 'off';
   if (signMode === 'unset' || !(await reachable(input, results))) return 'not-needed';
-  if (await input.client.getManifest(input.repo, signatureTag(ours.digest), { fresh: true })) return 'already-signed';
+  if (await signedAs(input.client, input.repo, ours.digest)) return 'already-signed'; // by cosign v3 (a bundle referrer) or v2 (.sig)
   await cosignSign(
     { ref: `${input.image}@${ours.digest}`, insecure: reg.insecure },
     signMode,

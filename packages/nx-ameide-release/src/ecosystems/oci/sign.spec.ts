@@ -1,23 +1,33 @@
 import { ReleaseError } from '../../errors';
 import { resolveSignMode } from './input';
-import { attestationTag, attestBlobCommand, attestCommand, signatureTag, signCommand, verifyAttestationCommand, verifyBlobAttestationCommand, verifyCommand, verifySignerCommand } from './sign';
+import { attestationTag, attestBlobCommand, attestCommand, describeSigning, privateSigstore, referrersTag, signatureTag, signCommand, verifyAttestationCommand, verifyBlobAttestationCommand, verifyCommand, verifySignerCommand } from './sign';
 
 const REF = `127.0.0.1:5000/ameideio/x@sha256:${'a'.repeat(64)}`;
 
 describe('signCommand', () => {
-  it('key signing: key in argv, password only in the child env, no tlog upload', () => {
+  it('key signing: key in argv, password only in the child env, no signing config (cosign v3), no tlog upload', () => {
     const cmd = signCommand({ ref: REF, insecure: false }, 'key', { key: '/k/cosign.key', password: 'pw-secret' }, { cosign: 'cosign', env: {} });
-    expect(cmd.args).toEqual(['sign', '--yes', '--key', '/k/cosign.key', '--tlog-upload=false', REF]);
+    expect(cmd.args).toEqual(['sign', '--yes', '--key', '/k/cosign.key', '--use-signing-config=false', '--tlog-upload=false', REF]);
     expect(cmd.args.join(' ')).not.toContain('pw-secret');
     expect(cmd.env?.COSIGN_PASSWORD).toBe('pw-secret');
   });
   it('key signing without a password still sets an empty COSIGN_PASSWORD (no prompt without a TTY)', () => {
     expect(signCommand({ ref: REF, insecure: false }, 'key', { key: 'k' }, { env: {} }).env?.COSIGN_PASSWORD).toBe('');
   });
-  it('keyless: no key, the OIDC environment is passed through', () => {
+  it('keyless: no key, the OIDC environment is passed through (the public Sigstore: cosign\'s signing config)', () => {
     const cmd = signCommand({ ref: REF, insecure: false }, 'keyless', {}, { env: { ACTIONS_ID_TOKEN_REQUEST_URL: 'u' } });
     expect(cmd.args).toEqual(['sign', '--yes', REF]);
     expect(cmd.env?.ACTIONS_ID_TOKEN_REQUEST_URL).toBe('u');
+  });
+  it('keyless through a private Fulcio (AMEIDE_FULCIO_URL): that Fulcio, its trusted root, no transparency log', () => {
+    const env = { AMEIDE_FULCIO_URL: 'http://127.0.0.1:9/', AMEIDE_SIGSTORE_TRUSTED_ROOT: '/s/trusted_root.json' };
+    expect(signCommand({ ref: REF, insecure: false }, 'keyless', {}, { env }).args).toEqual([
+      'sign', '--yes', '--use-signing-config=false', '--fulcio-url', 'http://127.0.0.1:9/', '--tlog-upload=false', '--trusted-root', '/s/trusted_root.json', REF,
+    ]);
+    expect(privateSigstore({ AMEIDE_FULCIO_URL: ' ' })).toBeNull(); // empty counts as absent
+    expect(describeSigning('keyless', env)).toMatch(/Fulcio at http:\/\/127\.0\.0\.1:9\/.*transparency-log upload off/);
+    expect(describeSigning('keyless', {})).toMatch(/public Sigstore.*Rekor/);
+    expect(describeSigning('key', env)).toMatch(/transparency-log upload off/);
   });
   it('a plain-http sandbox gets the insecure flags', () => {
     expect(signCommand({ ref: REF, insecure: true }, 'keyless', {}, { env: {} }).args).toEqual(['sign', '--yes', '--allow-insecure-registry', '--allow-http-registry', REF]);
@@ -28,24 +38,25 @@ describe('signCommand', () => {
   it('refuses to sign a tag', () => {
     expect(() => signCommand({ ref: '127.0.0.1:5000/ameideio/x:latest', insecure: false }, 'keyless')).toThrow(/digest/);
   });
-  it('names the signature tag as cosign does', () => {
+  it('names the signature tag (cosign v2) and the referrers tag (OCI 1.1, cosign v3 without the referrers API) as they are', () => {
     expect(signatureTag(`sha256:${'b'.repeat(64)}`)).toBe(`sha256-${'b'.repeat(64)}.sig`);
+    expect(referrersTag(`sha256:${'b'.repeat(64)}`)).toBe(`sha256-${'b'.repeat(64)}`);
   });
 });
 
 describe('attestCommand / verifyAttestationCommand', () => {
   const predicate = { type: 'slsaprovenance1' as const, predicateFile: '/tmp/p.json' };
-  it('key attestation: the signing flags of the key mode, --replace, the password only in the env', () => {
+  it('key attestation: the signing flags of the key mode, the password only in the env', () => {
     const cmd = attestCommand({ ref: REF, insecure: true }, 'key', predicate, { key: '/k/cosign.key', password: 'pw-secret' }, { env: {} });
     expect(cmd.args).toEqual([
-      'attest', '--yes', '--type', 'slsaprovenance1', '--predicate', '/tmp/p.json', '--replace',
-      '--key', '/k/cosign.key', '--tlog-upload=false', '--allow-insecure-registry', '--allow-http-registry', REF,
+      'attest', '--yes', '--type', 'slsaprovenance1', '--predicate', '/tmp/p.json',
+      '--key', '/k/cosign.key', '--use-signing-config=false', '--tlog-upload=false', '--allow-insecure-registry', '--allow-http-registry', REF,
     ]);
     expect(cmd.env?.COSIGN_PASSWORD).toBe('pw-secret');
   });
   it('keyless attestation: no key', () => {
     expect(attestCommand({ ref: REF, insecure: false }, 'keyless', { type: 'cyclonedx', predicateFile: 'b.json' }, {}, { env: {} }).args).toEqual([
-      'attest', '--yes', '--type', 'cyclonedx', '--predicate', 'b.json', '--replace', REF,
+      'attest', '--yes', '--type', 'cyclonedx', '--predicate', 'b.json', REF,
     ]);
   });
   it('refuses to attest a tag', () => {
@@ -57,6 +68,10 @@ describe('attestCommand / verifyAttestationCommand', () => {
     ]);
     expect(verifySignerCommand('ghcr.io/o/x:1.0.0', { identityRegexp: '^https://github.com/o/r/', issuer: 'https://token.actions.githubusercontent.com' }, false).args).toEqual([
       'verify', '--certificate-identity-regexp', '^https://github.com/o/r/', '--certificate-oidc-issuer', 'https://token.actions.githubusercontent.com', '--output', 'json', 'ghcr.io/o/x:1.0.0',
+    ]);
+    // a private Sigstore's trusted root: no transparency log and no CT log to ask
+    expect(verifySignerCommand('r/x:1', { identityRegexp: '^x', issuer: 'http://i', trustedRoot: '/t.json' }, false).args).toEqual([
+      'verify', '--certificate-identity-regexp', '^x', '--certificate-oidc-issuer', 'http://i', '--trusted-root', '/t.json', '--insecure-ignore-tlog=true', '--insecure-ignore-sct=true', '--output', 'json', 'r/x:1',
     ]);
   });
   it('names the attestation tag as cosign does', () => {
@@ -71,7 +86,7 @@ describe('attestBlobCommand / verifyBlobAttestationCommand', () => {
     expect(cmd).toEqual({
       command: '/bin/cosign',
       cwd: '/ws/dist/sdk',
-      args: ['attest-blob', '--yes', '--type', 'slsaprovenance1', '--predicate', '/tmp/p.json', '--bundle', doc.bundle, '--key', '/k/cosign.key', '--tlog-upload=false', 'x-1.0.0.tgz'],
+      args: ['attest-blob', '--yes', '--type', 'slsaprovenance1', '--predicate', '/tmp/p.json', '--bundle', doc.bundle, '--key', '/k/cosign.key', '--use-signing-config=false', '--tlog-upload=false', 'x-1.0.0.tgz'],
       env: { COSIGN_PASSWORD: 'pw-secret' },
     });
     expect(cmd.args.join(' ')).not.toContain('pw-secret');
