@@ -189,12 +189,13 @@ has_go_binary() { [ -x "$gobin/$1" ] && [ "$(go_module_version "$gobin/$1")" = "
 # go_install_as <package@version> <name go gives it> <name in $gobin>: built in a private GOBIN, then moved,
 # so a binary of the same name (cosign v2 and v3) is replaced only once the new one is complete.
 go_install_as() {
-  local tmp
+  local tmp rc=0
   tmp="$(mktemp -d)"
-  trap 'rm -rf "$tmp"' RETURN
-  GOBIN="$tmp" go install "$1"
-  mkdir -p "$gobin"
-  mv -f "$tmp/$2" "$gobin/$3"
+  # No RETURN trap: it would fire after `local tmp` is gone (set -u) and again on every later return.
+  GOBIN="$tmp" go install "$1" || rc=$?
+  if [ $rc -eq 0 ]; then mkdir -p "$gobin" && mv -f "$tmp/$2" "$gobin/$3" || rc=$?; fi
+  rm -rf "$tmp"
+  return $rc
 }
 
 cosign_v2_bin() {
