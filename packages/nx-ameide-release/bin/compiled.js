@@ -156,7 +156,7 @@ function rebuild(reason) {
 let checked = false;
 
 /**
- * The folder holding the compiled package (`src/index.js`, `src/cli.js`, ...), built first when
+ * The folder holding the compiled package (`src/index.js`, `src/cli/index.js`, ...), built first when
  * it is missing or older than the sources. Checked once per process.
  */
 function compiledRoot(env = process.env) {
@@ -176,7 +176,7 @@ function compiledRoot(env = process.env) {
   return RUNTIME_DIR;
 }
 
-/** require() a module of the compiled package, e.g. load('src/cli'). */
+/** require() a module of the compiled package, e.g. load('src/cli/index'). */
 function load(rel) {
   return require(join(compiledRoot(), rel));
 }

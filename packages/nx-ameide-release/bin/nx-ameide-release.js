@@ -1,9 +1,9 @@
 #!/usr/bin/env node
-// The CLI, always from compiled JavaScript: the package's own src/cli.js when installed, the
+// The CLI, always from compiled JavaScript: the package's own src/cli/index.js when installed, the
 // repository's runtime build (rebuilt first when the sources changed) here; see compiled.js.
 let cli;
 try {
-  cli = require('./compiled').load('src/cli');
+  cli = require('./compiled').load('src/cli/index');
 } catch (err) {
   process.stderr.write(`${err && err.message ? err.message : err}\n`);
   process.exit(1);

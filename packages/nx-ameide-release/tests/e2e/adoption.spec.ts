@@ -83,7 +83,7 @@ describe('the plugin, released by itself', () => {
     });
     expect(published.publishConfig?.directory).toBeUndefined();
     const files = execFileSync('tar', ['-tzf', plugin.tarball], { encoding: 'utf8' }).split('\n').filter(Boolean);
-    expect(files).toEqual(expect.arrayContaining(['package/src/index.js', 'package/src/cli.js', 'package/executors.json', 'package/generators.json', 'package/src/generators/sdk/schema.json']));
+    expect(files).toEqual(expect.arrayContaining(['package/src/index.js', 'package/src/cli/index.js', 'package/executors.json', 'package/generators.json', 'package/src/generators/sdk/schema.json']));
     expect(files.filter((f) => f.startsWith('package/src/generators/init/files/')).length).toBeGreaterThan(0); // init's workflow templates
     const notRuntime = files.filter((f) => /\.spec\.|\/testing\/|\/testing\.|\/tests\/|\.map$|(?<!\.d)\.ts$/.test(f));
     expect(notRuntime).toEqual([]);

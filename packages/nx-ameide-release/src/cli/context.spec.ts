@@ -1,12 +1,12 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { run, type ExecResult } from './exec';
-import { cloneRepo, createTempRepo, type TempRepo } from './git/testing';
+import { run, type ExecResult } from '../exec';
+import { cloneRepo, createTempRepo, type TempRepo } from '../git/testing';
 
 jest.setTimeout(60_000);
 
-const BIN = resolve(__dirname, '..', 'bin', 'nx-ameide-release.js');
+const BIN = resolve(__dirname, '..', '..', 'bin', 'nx-ameide-release.js');
 
 /** The CLI as a real process, with the CI variables of the runner (if any) removed. */
 function cli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<ExecResult> {
