@@ -127,7 +127,7 @@ export function modeFindings(ecosystem: ModeEcosystem, resolved: ResolvedMode, e
     return [
       {
         check: 'credentials',
-        problem: `no ${ecosystem} credentials: ${resolved.why}`,
+        problem: `no credentials for ${facts.registry ?? ecosystem}: ${resolved.why}`,
         fix: `${ecosystem === 'npm' ? 'set NPM_TOKEN or NPM_TOKEN_FILE (or NODE_AUTH_TOKEN): a token allowed to publish (npm token create)' : 'set PYPI_TOKEN (an API token), or PYPI_USERNAME and PYPI_PASSWORD (each may be given as *_FILE pointing at a file)'}; in GitHub Actions, trusted publishing needs no token (docs/ci.md)`,
       },
     ];
@@ -168,5 +168,12 @@ export function modeFindings(ecosystem: ModeEcosystem, resolved: ResolvedMode, e
       });
     }
   }
+  return out;
+}
+
+/** The CI variables npm and uv read to fetch the ID token themselves, from `env` (the run's), for their child process. Pure. */
+export function oidcChildEnv(env: Env): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const k of ['GITHUB_ACTIONS', 'ACTIONS_ID_TOKEN_REQUEST_URL', 'ACTIONS_ID_TOKEN_REQUEST_TOKEN']) if (isSet(env, k)) out[k] = env[k]!;
   return out;
 }

@@ -100,7 +100,9 @@ export function planNpmTags(input: NpmTagPlanInput): NpmTagPlan {
         const now = action.op === 'add' ? `${action.tag} stays ${afterUpload[action.tag] ? `on ${afterUpload[action.tag]}` : 'unset'}` : `${action.tag} stays on ${afterUpload[action.tag]}`;
         return `${promise}: does not hold with trusted publishing alone (${now}); it needs \`${cmd}\`, which OIDC does not authorize (npm/cli#8547): give NPM_TOKEN too and the run does it`;
       });
-  return { uploadTag, afterUpload, writes, doWrites: canWriteTags, final, unmet, notes: rules.notes };
+  // With OIDC alone the notes of writes not done would be untrue ("latest follows dev"): only the tag held back stays.
+  const notes = canWriteTags ? rules.notes : rules.notes.filter((n) => n.startsWith(`dist-tag ${distTag} stays on `));
+  return { uploadTag, afterUpload, writes, doWrites: canWriteTags, final, unmet, notes };
 }
 
 /** The tags that name `version` in a dist-tags map, sorted: what the record shows for it. */
