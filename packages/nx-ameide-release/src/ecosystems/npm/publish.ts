@@ -10,7 +10,10 @@ import { AlreadyThere, FlowReads, heldFindings } from '../../core/publish-flow';
 import { credentialSource } from '../../credentials';
 import { findingOf } from '../../core/findings';
 import { probe, probeRetry } from '../../net';
-import { planDistTags, publishTag, releaseHolderIsNewer, type TagAction } from './dist-tags';
+import { releaseHolderIsNewer, type TagAction } from './dist-tags';
+import { planNpmTags, tagsOn } from './dist-tag-plan';
+import { modeFindings, oidcChildEnv, resolveMode } from '../../credential-modes';
+import { registerSecret, run } from '../../exec';
 import { guardSourceManifest, registryVersion } from './manifest';
 import {
   distTagAddArgs,
@@ -80,11 +83,36 @@ async function applyTagActions(session: NpmSession, name: string, actions: TagAc
   }
 }
 
-/** A session with the token, or npm's own refusal naming the variables that give one. */
-function sessionFor(input: PublishInput): { registry: NpmRegistry; session: NpmSession } {
+/**
+ * A session with the token, or for trusted publishing (src/credential-modes.ts) one without a
+ * token that hands npm the CI's OIDC variables; with neither, the refusal naming how to get one.
+ * `canWriteTags`: a token is there, so the dist-tag writes after the upload can be done.
+ */
+function sessionFor(input: PublishInput): { registry: NpmRegistry; session: NpmSession; canWriteTags: boolean; oidc: boolean } {
   const registry = npmRegistry(input.env, input.destinations);
-  if (!registry.token) throw new ReleaseError(`no npm token for ${registry.url}`, 'set NPM_TOKEN or NPM_TOKEN_FILE (or NODE_AUTH_TOKEN)');
-  return { registry, session: new NpmSession(registry, scopeOf(input.manifest.name)) };
+  const { mode } = resolveMode('npm', input.env);
+  if (mode === 'none' || (mode === 'token' && !registry.token)) {
+    throw new ReleaseError(`no npm token for ${registry.url}, and no trusted publishing (no ACTIONS_ID_TOKEN_REQUEST_URL)`, 'set NPM_TOKEN or NPM_TOKEN_FILE (or NODE_AUTH_TOKEN), or publish from GitHub Actions with `id-token: write` (docs/ci.md)');
+  }
+  const oidc = mode === 'oidc' ? oidcChildEnv(input.env) : {};
+  registerSecret(oidc.ACTIONS_ID_TOKEN_REQUEST_TOKEN);
+  return { registry, session: new NpmSession(registry, scopeOf(input.manifest.name), oidc), canWriteTags: mode === 'token', oidc: mode === 'oidc' };
+}
+
+/** The dist-tag plan for one version from a packument (src/ecosystems/npm/dist-tag-plan.ts). */
+function tagPlan(input: PublishInput, packument: Packument | null, version: string, holderIsNewer: boolean, published: boolean) {
+  return planNpmTags({
+    name: input.manifest.name,
+    version,
+    distTag: input.context.NPM_DIST_TAG,
+    distTags: packument?.['dist-tags'] ?? {},
+    versions: Object.keys(packument?.versions ?? {}),
+    holderIsNewer,
+    published,
+    exists: packument !== null,
+    canWriteTags: resolveMode('npm', input.env).mode === 'token',
+    shortSha: input.context.SHORT_SHA,
+  });
 }
 
 /**
@@ -122,18 +150,25 @@ export function npmSteps(deps: NpmDeps = {}): PublishSteps {
     async lookup(input, artifact) {
       // Always asked anew: this is the decision right before the upload (a concurrent publish must be seen).
       const packument = await reads.fresh(input, artifact.name, packumentOf(input, artifact.name));
-      return heldIn(packument, artifact.version);
+      const held = heldIn(packument, artifact.version);
+      // Every run looks up before it uploads (preflight, dry run, publish): with OIDC alone, each says here which
+      // dist-tag promise its upload cannot keep (docs/publish-flow.md, "npm dist-tags and trusted publishing").
+      if (input.context.NPM_DIST_TAG && resolveMode('npm', input.env).mode === 'oidc') {
+        const newer = await holderIsNewer(input, packument, input.context.NPM_DIST_TAG, artifact.version, isAncestorOf());
+        for (const u of tagPlan(input, packument, artifact.version, newer, held.state === 'present').unmet) input.log(`trusted publishing: ${artifact.id}: ${u}`);
+      }
+      return held;
     },
 
     async upload(input, artifact) {
       const { context, log } = input;
       const distTag = context.NPM_DIST_TAG;
       if (!distTag) throw new ReleaseError(`NPM_DIST_TAG is empty on channel ${context.CHANNEL}`, 'check the version context');
-      const { registry, session } = sessionFor(input);
+      const { registry, session, oidc } = sessionFor(input);
       try {
         const packument = await reads.get(input, artifact.name, packumentOf(input, artifact.name));
         reads.drop(input, artifact.name); // the upload changes it: whoever reads next asks the registry
-        const tag = publishTag(distTag, await holderIsNewer(input, packument, distTag, artifact.version, isAncestorOf()), context.SHORT_SHA);
+        const tag = tagPlan(input, packument, artifact.version, await holderIsNewer(input, packument, distTag, artifact.version, isAncestorOf()), false).uploadTag!;
         await session.npmWithRetry(publishArgs(join(input.workspaceRoot, artifact.file!), tag, registry.access), `npm publish ${artifact.id}`, {
           onRetry: (e, n, ms) => log(`npm publish ${artifact.id}: transient failure (attempt ${n}), retrying in ${ms} ms: ${(e as Error).message.split('\n')[0]}`),
           ...deps.retry,
@@ -141,6 +176,12 @@ export function npmSteps(deps: NpmDeps = {}): PublishSteps {
         log(`${artifact.id} published to ${registry.url} (gitHead ${context.GIT_SHA}, tag ${tag})`);
       } catch (e) {
         if (e instanceof NpmCommandError && e.kind === 'exists') throw new AlreadyThere(artifact, e);
+        if (oidc && e instanceof NpmCommandError && /\bENEEDAUTH\b|\bE40[134]\b|40[13] (Unauthorized|Forbidden)/i.test(e.text)) {
+          throw new ReleaseError(
+            `${registry.url} refused to publish ${artifact.id} by trusted publishing (OIDC): ${/ENEEDAUTH/.test(e.text) ? 'npm got no token from the exchange (ENEEDAUTH)' : 'HTTP 401/403/404'}; nothing was uploaded`,
+            `check the trusted publisher of ${artifact.name} on the registry names this repository and the workflow file ${input.env.GITHUB_WORKFLOW_REF?.split('@')[0].split('/').pop() ?? 'cd-packages.yml'} (and the environment, if it names one; docs/ci.md, "Trusted publishing"), or set NPM_TOKEN; then run the same command again`,
+          );
+        }
         if (e instanceof NpmCommandError && /\bE40[13]\b|40[13] (Unauthorized|Forbidden)/i.test(e.text)) {
           const source = credentialSource(input.env, 'NPM_TOKEN', 'NODE_AUTH_TOKEN');
           throw new ReleaseError(
@@ -161,26 +202,19 @@ export function npmSteps(deps: NpmDeps = {}): PublishSteps {
     async finish(input: PublishInput, results: ArtifactResult[]) {
       const { context } = input;
       const lines: string[] = [];
-      const { registry, session } = sessionFor(input);
+      const { session } = sessionFor(input);
       try {
         for (const r of results) {
           const packument = await reads.get(input, r.name, packumentOf(input, r.name));
-          const plan = planDistTags({
-            name: r.name,
-            version: r.version,
-            distTag: context.NPM_DIST_TAG,
-            distTags: packument?.['dist-tags'] ?? {},
-            versions: Object.keys(packument?.versions ?? {}),
-            holderIsNewer: await holderIsNewer(input, packument, context.NPM_DIST_TAG, r.version, isAncestorOf()),
-          });
-          await applyTagActions(session, r.name, plan.actions, deps);
-          lines.push(...plan.notes);
-          const set = plan.actions.flatMap((a) => (a.op === 'add' ? [`${a.tag}->${a.version}`] : []));
+          // Published now (by this run or an earlier one): only the writes after the upload are left.
+          const plan = tagPlan(input, packument, r.version, await holderIsNewer(input, packument, context.NPM_DIST_TAG, r.version, isAncestorOf()), true);
+          const actions = plan.doWrites ? plan.writes.map((w) => w.action) : [];
+          await applyTagActions(session, r.name, actions, deps);
+          lines.push(...plan.notes, ...plan.unmet.map((u) => `trusted publishing: ${r.id}: ${u}`));
+          const set = actions.flatMap((a) => (a.op === 'add' ? [`${a.tag}->${a.version}`] : []));
           if (set.length) lines.push(`${r.id}: set dist-tag ${set.join(', ')}`);
           // The record names the tags that point at this version now (a late run leaves dev where it is).
-          const after = { ...(packument?.['dist-tags'] ?? {}) };
-          for (const a of plan.actions) if (a.op === 'add') after[a.tag] = a.version; else delete after[a.tag];
-          r.tags = Object.entries(after).filter(([, v]) => v === r.version).map(([t]) => t).sort();
+          r.tags = tagsOn(plan.final, r.version);
         }
       } finally {
         session.dispose();
@@ -206,8 +240,11 @@ export async function checksNpm(input: CheckInput, deps: NpmDeps = {}): Promise<
   }
   const registry = npmRegistry(input.env, input.destinations);
   const source = credentialSource(input.env, 'NPM_TOKEN', 'NODE_AUTH_TOKEN');
+  const mode = resolveMode('npm', input.env);
+  if (mode.mode === 'oidc') return [...out, ...(await checksNpmOidc(input, registry, deps))];
   if (!registry.token) {
-    out.push({ check: 'credentials', problem: `no npm token for ${registry.url}`, fix: 'set NPM_TOKEN or NPM_TOKEN_FILE (or NODE_AUTH_TOKEN): a token allowed to publish (npm token create)' });
+    const none = modeFindings('npm', mode, input.env, { registry: registry.url });
+    out.push(...(none.length ? none : [{ check: 'credentials' as const, problem: `no npm token for ${registry.url}: ${source} is empty`, fix: `put the token in ${source}, or set NPM_TOKEN or NPM_TOKEN_FILE (or NODE_AUTH_TOKEN)` }]));
     return out;
   }
   let who;
@@ -237,4 +274,34 @@ export async function checksNpm(input: CheckInput, deps: NpmDeps = {}): Promise<
   }
   out.push(...(await heldFindings(npmSteps({ ...deps, retry: probeRetry(input.timeoutMs) }), input)));
   return out;
+}
+
+/**
+ * Trusted publishing (OIDC), checked without writing: the registry reachable (the packument read,
+ * which also tells whether the package exists: a first publish needs a token), the npm CLI new
+ * enough to do the exchange, the workflow file the registry will see (src/credential-modes.ts),
+ * and the version not held by another SHA. The exchange itself is only seen by the upload: npm
+ * asks the registry for a publish token there and then.
+ */
+async function checksNpmOidc(input: CheckInput, registry: NpmRegistry, deps: NpmDeps): Promise<Finding[]> {
+  const name = input.manifest?.name;
+  let exists: boolean | null = null;
+  if (name) {
+    try {
+      exists = (await getPackument(registry, name, probeRetry(input.timeoutMs))) !== null;
+    } catch (e) {
+      return [{ check: 'destination', problem: `npm registry: ${(e as Error).message}`, fix: `start the registry, or point destinations.npm.registry (or AMEIDE_NPM_REGISTRY; docs/destinations.md) at a reachable one (check: curl -sS ${registry.url}-/ping)` }];
+    }
+  }
+  let npmVersion: string | null = null;
+  try {
+    const res = await run({ command: 'npm', args: ['--version'], cwd: input.workspaceRoot });
+    if (res.exitCode === 0) npmVersion = res.stdout.trim();
+  } catch {
+    /* not on PATH: reported as unknown */
+  }
+  const found = modeFindings('npm', resolveMode('npm', input.env), input.env, { npmVersion, packageExists: exists, registry: registry.url, name });
+  if (found.length) return found;
+  input.log(`npm ${name ?? ''}: trusted publishing (OIDC) with npm ${npmVersion}; the registry's token exchange is only seen by the upload`);
+  return heldFindings(npmSteps({ ...deps, retry: probeRetry(input.timeoutMs) }), input);
 }

@@ -105,6 +105,8 @@ export class NpmSession {
   constructor(
     readonly registry: NpmRegistry,
     scope?: string,
+    /** Trusted publishing: the CI's OIDC variables, handed to npm, which exchanges the ID token itself on `npm publish`. */
+    private readonly oidcEnv: Record<string, string> = {},
   ) {
     this.dir = mkdtempSync(join(tmpdir(), 'ameide-npm-'));
     this.userconfig = join(this.dir, '.npmrc-ameide');
@@ -123,6 +125,7 @@ export class NpmSession {
       env[k] = v;
     }
     if (this.registry.token) env.AMEIDE_NPM_AUTH_TOKEN = this.registry.token;
+    Object.assign(env, this.oidcEnv);
     return env;
   }
 

@@ -40,19 +40,26 @@ export function twineCheck(tools: PythonTools, files: string[]): Command {
   return { command, args: [...pre, 'check', ...files] };
 }
 
-/** One file per call, so a retry never re-sends a file that already went through. Credentials only in env. */
+/**
+ * One file per call, so a retry never re-sends a file that already went through. Credentials only in env.
+ * `oidc` (trusted publishing, src/credential-modes.ts): no credentials; uv fetches the CI's ID token
+ * (from the variables given) and exchanges it with the index itself: `--trusted-publishing always`.
+ */
 export function uvPublish(
   tools: PythonTools,
   uploadUrl: string,
   file: string,
-  creds: { username?: string; password?: string },
+  creds: { username?: string; password?: string; oidc?: Record<string, string> },
   baseEnv: NodeJS.ProcessEnv = process.env,
 ): Command {
-  const env: NodeJS.ProcessEnv = { ...baseEnv, UV_PUBLISH_USERNAME: creds.username, UV_PUBLISH_PASSWORD: creds.password };
+  const env: NodeJS.ProcessEnv = creds.oidc
+    ? { ...baseEnv, ...creds.oidc }
+    : { ...baseEnv, UV_PUBLISH_USERNAME: creds.username, UV_PUBLISH_PASSWORD: creds.password };
+  if (creds.oidc) for (const k of ['UV_PUBLISH_USERNAME', 'UV_PUBLISH_PASSWORD']) delete env[k];
   delete env.UV_PUBLISH_TOKEN;
   return {
     command: tools.uv,
-    args: ['publish', '--publish-url', uploadUrl, '--trusted-publishing', 'never', '--keyring-provider', 'disabled', '--no-progress', file],
+    args: ['publish', '--publish-url', uploadUrl, '--trusted-publishing', creds.oidc ? 'always' : 'never', '--keyring-provider', 'disabled', '--no-progress', file],
     env,
   };
 }

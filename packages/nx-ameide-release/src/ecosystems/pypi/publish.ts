@@ -9,6 +9,8 @@ import type { CheckInput, Finding, PlannedArtifact, PublishInput, PublishSteps }
 import type { Held } from '../../core/decide';
 import { AlreadyThere, FlowReads, heldFindings } from '../../core/publish-flow';
 import { credentialSource } from '../../credentials';
+import { modeFindings, oidcChildEnv, resolveMode } from '../../credential-modes';
+import { registerSecret } from '../../exec';
 import { findingOf } from '../../core/findings';
 import { probe } from '../../net';
 import { checkPlaceholderVersion, readPyproject } from './pyproject';
@@ -124,10 +126,10 @@ export function isTransientUpload(err: unknown): boolean {
   return isTransientError(err);
 }
 
-async function uploadOne(tools: PythonTools, registry: PypiRegistry, file: string, retry: RetryOptions, log: PublishInput['log']): Promise<void> {
+async function uploadOne(tools: PythonTools, registry: PypiRegistry, file: string, retry: RetryOptions, log: PublishInput['log'], oidc?: Record<string, string>): Promise<void> {
   await withRetry(
     async () => {
-      const cmd = uvPublish(tools, registry.uploadUrl, file, { username: registry.username, password: registry.password });
+      const cmd = uvPublish(tools, registry.uploadUrl, file, oidc ? { oidc } : { username: registry.username, password: registry.password });
       const res = await run(cmd);
       if (res.exitCode === 0) return;
       const f = parseUploadFailure(`${res.stderr}\n${res.stdout}`);
@@ -172,13 +174,22 @@ export function pypiSteps(opts: PypiPublishOptions = {}): PublishSteps {
       const registry = pypiRegistry(input.env, input.destinations);
       const tools = resolvePythonTools(input.workspaceRoot, process.env);
       listings.drop(input, listingKey(registry, input.manifest.name)); // the next lookup (a race) reads the index again
+      const oidc = resolveMode('pypi', input.env).mode === 'oidc' ? oidcChildEnv(input.env) : undefined;
+      registerSecret(oidc?.ACTIONS_ID_TOKEN_REQUEST_TOKEN);
       try {
-        await uploadOne(tools, registry, join(input.workspaceRoot, artifact.file!), opts.retry ?? {}, input.log);
+        await uploadOne(tools, registry, join(input.workspaceRoot, artifact.file!), opts.retry ?? {}, input.log, oidc);
       } catch (err) {
         if (err instanceof UploadError && err.alreadyExists) throw new AlreadyThere(artifact, err);
         if (!(err instanceof UploadError) || err.status === null) throw err;
         const said = err.serverMessage && !/^(None|null)?$/.test(err.serverMessage) ? `: ${err.serverMessage}` : '';
         const auth = err.status === 401 || err.status === 403;
+        if (auth && oidc) {
+          throw new ReleaseError(
+            `${registry.uploadUrl} refused ${basename(artifact.file!)} by trusted publishing (OIDC): HTTP ${err.status}${said}`,
+            `check the trusted publisher of ${artifact.name} on the index names this repository and the workflow file cd-packages.yml, not a reusable workflow (docs/ci.md, "Trusted publishing"), or set PYPI_TOKEN; then re-run publish (files already uploaded are not sent twice)`,
+            `${artifact.name}==${artifact.version}`,
+          );
+        }
         throw new ReleaseError(
           `${registry.uploadUrl} refused ${basename(artifact.file!)}: HTTP ${err.status}${auth ? ` (the credentials in ${pypiCredentialSource(input.env)} were refused)` : ''}${said}`,
           auth
@@ -225,6 +236,15 @@ export async function checksPypi(input: CheckInput): Promise<Finding[]> {
     out.push(findingOf('guard', e));
   }
   const registry = pypiRegistry(input.env, input.destinations);
+  const mode = resolveMode('pypi', input.env);
+  if (mode.mode !== 'token') {
+    // Trusted publishing cannot be proven without uploading (uv exchanges the ID token at upload time): what can be told is checked.
+    out.push(...modeFindings('pypi', mode, input.env, { registry: registry.uploadUrl }));
+    if (out.length || mode.mode === 'none') return out;
+    input.log(`pypi ${input.manifest?.name ?? ''}: trusted publishing (OIDC, uv publish --trusted-publishing always); the index's token exchange is only seen by the upload`);
+    out.push(...(await heldFindings(pypiSteps(), input)));
+    return out;
+  }
   if (!registry.username || !registry.password) {
     out.push({
       check: 'credentials',
