@@ -12,7 +12,7 @@ import { findingOf } from '../../core/findings';
 import { probe, probeRetry } from '../../net';
 import { releaseHolderIsNewer, type TagAction } from './dist-tags';
 import { planNpmTags, tagsOn } from './dist-tag-plan';
-import { modeFindings, oidcChildEnv, resolveMode } from '../../credential-modes';
+import { modeFindings, oidcChildEnv, resolveMode } from '../../core/credential-modes';
 import { registerSecret, run } from '../../exec';
 import { guardSourceManifest, registryVersion } from './manifest';
 import {

@@ -9,7 +9,7 @@ import type { CheckInput, Finding, PlannedArtifact, PublishInput, PublishSteps }
 import type { Held } from '../../core/decide';
 import { AlreadyThere, FlowReads, heldFindings } from '../../core/publish-flow';
 import { credentialSource } from '../../credentials';
-import { modeFindings, oidcChildEnv, resolveMode } from '../../credential-modes';
+import { modeFindings, oidcChildEnv, resolveMode } from '../../core/credential-modes';
 import { registerSecret } from '../../exec';
 import { findingOf } from '../../core/findings';
 import { probe } from '../../net';

@@ -1,6 +1,6 @@
 import * as semver from 'semver';
-import type { Env } from './destinations/registries';
-import type { Finding } from './core/contract';
+import type { Env } from '../destinations/registries';
+import type { Finding } from './contract';
 
 /**
  * How each ecosystem authenticates its uploads in this run, resolved once from the environment.
