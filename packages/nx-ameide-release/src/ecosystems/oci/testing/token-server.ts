@@ -68,7 +68,10 @@ export async function startTokenServer(opts: { dir: string; username: string; pa
   const addr = server.address();
   const port = typeof addr === 'object' && addr ? addr.port : 0;
   return {
-    realm: `http://127.0.0.1:${port}/token`,
+    // A name, not 127.0.0.1: cosign v3's registry client (go-containerregistry) refuses a token realm
+    // whose host is a literal private or loopback address ("invalid realm in www-authenticate"); the
+    // name resolves to the same loopback listener (GHCR's realm is a public name, so this is test-only).
+    realm: `http://localhost:${port}/token`,
     service,
     issuer,
     rootCertBundle: cert,
