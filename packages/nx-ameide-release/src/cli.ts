@@ -19,6 +19,7 @@ const gitops = () => require('./gitops') as typeof import('./gitops');
 const trace = () => require('./trace') as typeof import('./trace');
 const affected = () => require('./affected') as typeof import('./affected');
 const releaseManifest = () => require('./release-manifest') as typeof import('./release-manifest');
+const handoff = () => require('./handoff/command') as typeof import('./handoff/command');
 /* eslint-enable @typescript-eslint/no-var-requires */
 import { DEFAULT_VERSION_OPTIONS } from './version/options';
 import type { VersionOptions } from './version/types';
@@ -91,6 +92,12 @@ Usage:
       matched against the path under --cwd) each must pin a SemVer tag (never dev, latest, a
       bare SHA) and carry the ameide.io/image-sha annotation equal to the image's revision in
       the registry; other paths may use :dev or :<sha>. A table of violations; exit 1 on any.
+  nx-ameide-release argocd pause|resume|hold|status [<app>] [--namespace argocd] [--owner <who>]
+      hands an Argo CD Application over to the inner loop (Tilt) and back: pause records its
+      automated sync policy and the holder in one annotation and turns automated sync off; resume
+      restores exactly that; hold pauses until Ctrl-C/SIGTERM; resume --expired restores ended
+      leases; status lists the holds. Prod/staging Applications are refused. Docs: docs/inner-loop.md
+      (nx-ameide-release argocd --help for the flags)
 
 Options:
   --cwd <dir>                  checkout to read (default: the current directory)
@@ -350,6 +357,8 @@ async function affectedCommand(args: Parsed): Promise<number> {
 
 export async function main(argv: string[]): Promise<number> {
   try {
+    // argocd pause|resume|hold|status: its own commander program (src/handoff/command.ts).
+    if (argv[0] === 'argocd') return await handoff().runArgocd(argv);
     const args = parseArgs(argv);
     if (args.help) {
       process.stdout.write(HELP);
