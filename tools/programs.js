@@ -45,6 +45,7 @@ const PROGRAMS = [
   { name: 'docker-registry', find: ['path'], install: `${SETUP} (apt step: docker-registry)`, usedBy: 'the OCI registries of the sandbox and the OCI tests' },
   { name: 'skopeo', find: ['path'], install: `${SETUP} (apt step: skopeo)`, usedBy: 'the OCI tests and the e2e image checks' },
   { name: 'shellcheck', find: ['path'], install: `${SETUP} (apt step: shellcheck)`, usedBy: 'actionlint, for the workflow run: scripts' },
+  { name: 'etcd', find: ['path'], install: `${SETUP} (apt step: etcd-server)`, usedBy: "the sandbox's Kubernetes API (kube-apiserver's store) for the argocd handoff tests" },
   { name: 'nginx', find: ['path', 'sbin'], install: `${SETUP} (apt step: nginx-core)`, usedBy: "the sandbox's Nx remote cache" },
   // The workspace venv: the set-up's python venv step.
   { name: 'python', find: ['venv'], install: `${SETUP} (python venv step; on Debian apt-get install python3-venv)`, usedBy: 'pytest, tools/sandbox/htpasswd.py' },
@@ -58,6 +59,7 @@ const PROGRAMS = [
   { name: 'registry', find: ['goBin'], install: `${SETUP} (go install github.com/distribution/distribution/v3/cmd/registry)`, usedBy: 'the sandbox and signing tests: a distribution v3 registry beside docker-registry 2.8' },
   { name: 'ameide-referrers-registry', find: ['goBin'], install: `${SETUP} (referrers registry step: tools/sandbox/referrers-registry)`, usedBy: 'the sandbox and signing tests: a registry with the OCI 1.1 referrers API' },
   { name: 'fulcio', find: ['goBin'], install: `${SETUP} (go install github.com/sigstore/fulcio)`, usedBy: 'keyless signing in the sandbox and the signing tests (a file CA)' },
+  { name: 'kube-apiserver', find: ['goBin'], install: `${SETUP} (kube-apiserver step: built from the Go module proxy, tools/sandbox/kube-module.js)`, usedBy: 'the argocd handoff tests and the sandbox (a real Kubernetes API with the Argo CD CRD)' },
   { name: 'actionlint', find: ['path', 'goBin'], install: `${SETUP} (go install github.com/rhysd/actionlint/cmd/actionlint)`, usedBy: 'tools/lint-workflows.js' },
   // node_modules (pnpm install) and npm -g.
   { name: 'verdaccio', find: ['nodeBin'], install: `${SETUP} (pnpm install)`, usedBy: "the sandbox's npm registry" },

@@ -16,6 +16,8 @@
  *   nxCache an Nx remote cache (Nx's self-hosted OpenAPI protocol: PUT/GET /v1/cache/{hash}) served
  *           by nginx's DAV module (Debian), bearer tokens: one read-write, one read-only; an entry
  *           is never overwritten (409). Not started by default: --services ...,nxCache
+ *   kube    etcd + kube-apiserver with the Argo CD Application CRD (tools/sandbox/kube.js). The CLI's
+ *           `up` starts it (--no-kube leaves it out); up() only when asked: services [..., 'kube']
  *
  * Data lives in a temp folder outside the workspace. Secrets are files (0600) in it;
  * the env only names their paths (NAME_FILE), so `.sandbox/env` holds no secret.
@@ -44,9 +46,12 @@ const GO_MODULE_URL = 'https://github.com/ameideio/ameide-sdk-go';
 const NPM_USER = 'ameide';
 const PYPI_USER = 'ameide';
 const OCI_USER = 'ameide';
-const ALL = ['npm', 'pypi', 'oci', 'ociAuth', 'ociV3', 'ociReferrers', 'go', 'cosign', 'oidc', 'fulcio', 'nxCache'];
-/** What `up` starts when no services are named: the registries; the Nx remote cache is asked for by name. */
-const DEFAULT = ALL.filter((s) => s !== 'nxCache');
+const ALL = ['npm', 'pypi', 'oci', 'ociAuth', 'ociV3', 'ociReferrers', 'go', 'cosign', 'oidc', 'fulcio', 'nxCache', 'kube'];
+/** What up() starts when no services are named: the registries; the Nx remote cache and Kubernetes are asked for by name. */
+const DEFAULT = ALL.filter((s) => s !== 'nxCache' && s !== 'kube');
+/** What the CLI's `up` starts: the registries and Kubernetes (`--no-kube`: without it). */
+const CLI_DEFAULT = [...DEFAULT, 'kube'];
+const kube = require('./kube');
 /** The servers, in the order they are prepared (fulcio's config names the oidc issuer). */
 const PROCESSES = ['npm', 'pypi', 'oci', 'ociAuth', 'ociV3', 'ociReferrers', 'oidc', 'fulcio', 'nxCache'];
 
@@ -540,6 +545,7 @@ function buildEnv(state) {
     });
   }
   Object.assign(env, sigstore.buildEnv(s));
+  if (s.kube) Object.assign(env, kube.env(s.kube));
   if (s.cosign) {
     Object.assign(env, {
       COSIGN_KEY: s.cosign.key,
@@ -641,6 +647,7 @@ async function up({ root = defaultRoot(), dir, services = DEFAULT } = {}) {
     if (!results.some((r) => r.status === 'rejected')) results.push(...(await Promise.allSettled(servers.filter((n) => SERVERS[n].after).map(start))));
     const failed = results.find((r) => r.status === 'rejected');
     if (failed) throw failed.reason;
+    if (services.includes('kube')) await kube.start(ctx, kubeHelpers, Math.max(timeout, 120000), (state.services.kube = {})).finally(() => saveState(state));
     state.env = buildEnv(state);
     saveState(state);
     return { ...state.env };
@@ -655,6 +662,7 @@ async function down(ref) {
   const state = loadState(ref);
   if (!state) return false;
   await Promise.all(PROCESSES.filter((n) => state.services[n]).map((n) => killGroup(state.services[n].pid, state.dir)));
+  if (state.services.kube) await kube.stop(state.services.kube, state.dir, kubeHelpers);
   if (fs.existsSync(path.join(state.dir, MARKER))) fs.rmSync(state.dir, { recursive: true, force: true });
   return true;
 }
@@ -697,8 +705,12 @@ async function status(ref) {
   }
   if (state.services.go) out.go = { up: fs.existsSync(path.join(state.services.go.bare, 'HEAD')), path: state.services.go.bare };
   if (state.services.cosign) out.cosign = { up: fs.existsSync(state.services.cosign.key), path: state.services.cosign.key };
+  if (state.services.kube) out.kube = await kube.status(state.services.kube);
   return out;
 }
+
+/** What kube.js needs of this file's process handling. */
+const kubeHelpers = { freePort, portFree, sleep, tailLog, killGroup };
 
 module.exports = { up, down, stopService, startService, status, loadState, envFile, SandboxError, SERVICES: ALL, readSecretFile };
 
@@ -755,7 +767,7 @@ async function cli(argv) {
         await down(existing);
       }
       if (!isolatedDir) fs.rmSync(wsDir, { recursive: true, force: true });
-      const services = opt('--services') ? opt('--services').split(',') : DEFAULT;
+      const services = opt('--services') ? opt('--services').split(',') : CLI_DEFAULT.filter((s) => !(rest.includes('--no-kube') && s === 'kube'));
       const t0 = Date.now();
       const state = loadState(await up({ root, dir: isolatedDir, services }));
       publishWorkspace(state);
@@ -802,7 +814,7 @@ async function cli(argv) {
       return 0;
     }
     default:
-      console.error('usage: sandbox.js up|down|status|env|stop <service>|start <service> [--dir DIR] [--services npm,pypi,oci,ociAuth,ociV3,ociReferrers,go,cosign,oidc,fulcio,nxCache]');
+      console.error('usage: sandbox.js up|down|status|env|stop <service>|start <service> [--dir DIR] [--services npm,pypi,oci,ociAuth,ociV3,ociReferrers,go,cosign,oidc,fulcio,nxCache,kube] [--no-kube]');
       return 2;
   }
 }

@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { ReleaseError } from '../errors';
 import * as affected from './affected';
+import * as argocd from './argocd';
 import * as context from './context';
 import * as gitopsCheck from './gitops-check';
 import * as manifest from './manifest';
@@ -14,7 +15,7 @@ import * as verify from './verify';
  * `register(program)` and one line here. Each loads its feature modules on first use: `context`
  * (run by every Nx task) loads no evidence, trace, gitops, registry or YAML code.
  */
-const SUBCOMMANDS: readonly Subcommand[] = [context, notes, verify, manifest, trace, affected, gitopsCheck];
+const SUBCOMMANDS: readonly Subcommand[] = [context, notes, verify, manifest, trace, affected, gitopsCheck, argocd];
 
 /** The program: commander parses, `--help` is generated; errors come back to `main` (nothing exits here). */
 function program(): Command {
@@ -32,6 +33,16 @@ function program(): Command {
 
 /** Runs the CLI on `argv` (without node and the script): the exit code; output on stdout and stderr. */
 export async function main(argv: string[]): Promise<number> {
+  // argocd parses its own flags, on a program loaded only when it runs (src/cli/argocd.ts says why).
+  if (argv[0] === argocd.NAME) {
+    try {
+      return await argocd.run(argv);
+    } catch (e) {
+      if (!(e instanceof ReleaseError)) throw e;
+      process.stderr.write(`nx-ameide-release: ${e.message}\n`);
+      return 1;
+    }
+  }
   const cli = program();
   try {
     await cli.parseAsync(argv, { from: 'user' });

@@ -15,6 +15,7 @@ import {
 } from '@nx/devkit';
 import { ReleaseError } from '../../errors';
 import { DEFAULT_RELEASE_TAG, PLUGIN } from '../../plugin/targets';
+import { writeTiltHandoff } from './tiltfile';
 
 export type WorkflowPackageManager = 'npm' | 'pnpm' | 'yarn';
 export const WORKFLOW_PACKAGE_MANAGERS: readonly WorkflowPackageManager[] = ['npm', 'pnpm', 'yarn'];
@@ -54,6 +55,7 @@ export default async function initGenerator(tree: Tree, options: InitOptions = {
   if (registered || inputsAdded) updateNxJson(tree, nxJson);
   ignoreVenv(tree);
   if (vars) generateFiles(tree, join(__dirname, 'files', 'workflow'), '.github/workflows', vars);
+  writeTiltHandoff(tree); // a workspace with a Tiltfile: the Argo CD handoff snippet and docs/inner-loop.md
 
   logger.info(prerequisitesText(tree.root, process.env));
 }
