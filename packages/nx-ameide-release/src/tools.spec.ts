@@ -74,7 +74,7 @@ describe('findTool', () => {
     expect(uv.what).toBe('uv is not installed: not found in the workspace venv, PATH');
     expect(uv.fix).toMatch(/pip install uv.*pipx install uv.*project's setup/);
     expect(refusal(() => findTool('go', { PATH: '' }, ws)).message).toMatch(/go is not installed[\s\S]*fix: install Go from https:\/\/go\.dev\/dl\//);
-    expect(refusal(() => findTool('cosign', { PATH: binA, HOME: root }, ws)).message).toMatch(/fix: `go install github\.com\/sigstore\/cosign\/v2\/cmd\/cosign@v2`/);
+    expect(refusal(() => findTool('cosign', { PATH: binA, HOME: root }, ws)).message).toMatch(/fix: `go install github\.com\/sigstore\/cosign\/v3\/cmd\/cosign@v3\.1\.3`/);
     expect(refusal(() => findTool('pnpm', { PATH: binA }, ws)).fix).toMatch(/npm install -g pnpm/);
   });
 

@@ -46,7 +46,7 @@ export const TOOLS: Record<ToolName, ToolSpec> = {
   cosign: {
     envVar: 'COSIGN_BIN',
     goInstall: true,
-    install: '`go install github.com/sigstore/cosign/v2/cmd/cosign@v2` (it lands in $(go env GOPATH)/bin) or a release binary from github.com/sigstore/cosign; or set COSIGN_BIN to its path',
+    install: '`go install github.com/sigstore/cosign/v3/cmd/cosign@v3.1.3` (it lands in $(go env GOPATH)/bin) or a release binary from github.com/sigstore/cosign; or set COSIGN_BIN to its path',
   },
   cdxgen: {
     envVar: 'AMEIDE_CDXGEN',

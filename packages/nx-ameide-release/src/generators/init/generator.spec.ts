@@ -162,7 +162,7 @@ describe('prerequisites', () => {
       const text = prerequisitesText(root, { PATH: join(root, 'empty'), GOPATH: join(root, 'gopath') });
       expect(text).toContain(`uv      found: ${join(root, '.venv', 'bin', 'uv')}`);
       expect(text).toMatch(/go {6}MISSING .*\n {10}get it: https:\/\/go\.dev\/dl\//);
-      expect(text).toMatch(/cosign {2}MISSING .*\n {10}get it: go install github\.com\/sigstore\/cosign\/v2\/cmd\/cosign@v2\.4\.1/);
+      expect(text).toMatch(/cosign {2}MISSING .*\n {10}get it: go install github\.com\/sigstore\/cosign\/v3\/cmd\/cosign@v3\.1\.3/);
     } finally {
       rmSync(root, { recursive: true, force: true });
     }

@@ -38,7 +38,7 @@ export const NAMED_INPUTS: Record<string, string[]> = {
 };
 
 /** Runtimes of the generated workflow, in one place. cosign: the release tools/setup.sh builds. */
-export const WORKFLOW_TOOLS = { node: '22', python: '3.11', go: '1.26', cosign: 'v2.4.1', cdxgen: '12.8.4' };
+export const WORKFLOW_TOOLS = { node: '22', python: '3.11', go: '1.26', cosign: 'v3.1.3', cdxgen: '12.8.4' };
 
 /**
  * Registers the plugin (once), adds the named inputs pack needs, writes the CD workflow for the
@@ -213,7 +213,7 @@ const PREREQUISITES: Prerequisite[] = [
   {
     tool: 'cosign',
     why: 'image signatures: ghcr',
-    get: `go install github.com/sigstore/cosign/v2/cmd/cosign@${WORKFLOW_TOOLS.cosign}  (the workflow installs it itself)`,
+    get: `go install github.com/sigstore/cosign/v3/cmd/cosign@${WORKFLOW_TOOLS.cosign}  (the workflow installs it itself)`,
     extraDirs: (_root, env) => [env.GOBIN ?? '', join(env.GOPATH?.split(delimiter)[0] || join(homedir(), 'go'), 'bin')],
   },
   {

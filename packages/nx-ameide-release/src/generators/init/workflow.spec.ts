@@ -271,7 +271,7 @@ describe('jobs', () => {
   it('installs the cosign release tools/setup.sh builds', () => {
     const setup = readFileSync(join(ROOT, 'tools', 'setup.sh'), 'utf8');
     expect(/^COSIGN_VERSION=(\S+)$/m.exec(setup)?.[1]).toBe(WORKFLOW_TOOLS.cosign);
-    expect(steps('publish').find((s) => s.uses?.startsWith('sigstore/cosign-installer@'))!.with).toEqual({ 'cosign-release': WORKFLOW_TOOLS.cosign });
+    expect(steps('publish').find((s) => s.run?.startsWith('go install github.com/sigstore/cosign/'))!.run).toBe(`go install github.com/sigstore/cosign/v3/cmd/cosign@${WORKFLOW_TOOLS.cosign}`);
   });
 
   it('installs the cdxgen tools/setup.sh installs, before the images are pushed', () => {
